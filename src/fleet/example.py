@@ -1,0 +1,152 @@
+"""The example MSP that ``fleet init --example`` writes: realistic, every install method, fake secrets.
+
+The vault password of the example is ``fleet-example`` (documented in the README); every secret in
+it is obviously fake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+EXAMPLE_VAULT_PASSWORD = "fleet-example"
+
+
+def fake_extension_id(seed: str) -> str:
+    """A syntactically valid extension ID (32 letters a-p) derived from a seed: fake but well-formed."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join("abcdefghijklmnop"[b & 0x0F] for b in digest[:32])
+
+
+def example_config() -> dict[str, Any]:
+    return {
+        "msp": {"name": "Example MSP (fake)"},
+        "extensions": {
+            "update_url": "https://clients2.google.com/service/update2/crx",
+            "variants": {
+                f"v{i}": {"chrome": fake_extension_id(f"example-v{i}"), "token_field": "token"}
+                for i in range(1, 8)
+            },
+        },
+        "synchronizer": {
+            "version": "4.2.0",
+            "url": "https://downloads.example.invalid/synchronizer/Synchronizer-4.2.0.msi",
+            "sha256": hashlib.sha256(b"example synchronizer installer 4.2.0").hexdigest(),
+            "silent_args": "/qn /norestart",
+            "product_key_property": "PRODUCTKEY",
+            "service_name": "Synchronizer",
+        },
+        "sync_endpoint": "https://sync.example.invalid",
+        "store": {"url": "sqlite:///state/fleet.db"},
+        "alerts": [],
+    }
+
+
+def _win(addr: str, role: str = "workstation") -> dict[str, Any]:
+    return {"ansible_host": addr, "fleet_role": role, "fleet_platform": "windows"}
+
+
+def _mac(addr: str) -> dict[str, Any]:
+    return {"ansible_host": addr, "fleet_role": "workstation", "fleet_platform": "macos",
+            "ansible_connection": "ssh", "ansible_user": "msp-admin"}
+
+
+def _linux(addr: str) -> dict[str, Any]:
+    return {"ansible_host": addr, "fleet_role": "workstation", "fleet_platform": "linux",
+            "ansible_connection": "ssh", "ansible_user": "msp-admin"}
+
+
+_WINDOWS_CONNECTION = {
+    "ansible_connection": "psrp",
+    "ansible_psrp_protocol": "https",
+    "ansible_port": 5986,
+    "ansible_psrp_auth": "ntlm",
+    "ansible_user": "msp-admin",
+}
+
+
+def example_clients() -> dict[str, dict[str, Any]]:
+    """client id -> Ansible YAML inventory document for that client."""
+    clients: dict[str, dict[str, Any]] = {}
+
+    def client(cid: str, name: str, practices: dict[str, Any], **cvars: Any) -> None:
+        clients[cid] = {
+            "all": {
+                "children": {
+                    f"client_{cid}": {
+                        "vars": {"fleet_client_name": name, **_WINDOWS_CONNECTION, **cvars},
+                        "children": {f"practice_{pid}": body for pid, body in practices.items()},
+                    }
+                }
+            }
+        }
+
+    client("brightsmiles", "Bright Smiles Dental Group", {
+        "brightsmiles_downtown": {
+            "vars": {"fleet_practice_name": "Bright Smiles Downtown", "fleet_site": "Downtown",
+                     "fleet_pms": "dentrix_ascend", "fleet_pms_url": "https://brightsmiles.dentrixascend.com",
+                     "fleet_pms_org_alias": "BSDG-DT", "fleet_browsers": ["chrome", "edge"]},
+            "hosts": {"bsd-front01": _win("10.10.1.21"), "bsd-front02": _win("10.10.1.22"),
+                      "bsd-op01": _win("10.10.1.31")},
+        },
+        "brightsmiles_northside": {
+            "vars": {"fleet_practice_name": "Bright Smiles Northside", "fleet_site": "Northside",
+                     "fleet_pms": "dentrix", "fleet_pms_version": "G7.1"},
+            "hosts": {"bsn-srv01": _win("10.10.2.5", "server"), "bsn-front01": _win("10.10.2.21")},
+        },
+    })
+    client("lakeside", "Lakeside Family Dentistry", {
+        "lakeside_main": {
+            "vars": {"fleet_practice_name": "Lakeside Main Street", "fleet_site": "Main Street",
+                     "fleet_pms": "eaglesoft", "fleet_pms_version": "21.20", "fleet_multi_location": False},
+            "hosts": {"lfd-srv01": _win("10.20.0.5", "server"), "lfd-front01": _win("10.20.0.21"),
+                      "lfd-mac01": _mac("10.20.0.40")},
+        },
+        "lakeside_ortho": {
+            "vars": {"fleet_practice_name": "Lakeside Orthodontics", "fleet_site": "Ortho",
+                     "fleet_pms": "dolphin"},
+            "hosts": {"lfo-srv01": _win("10.20.1.5", "server"), "lfo-front01": _win("10.20.1.21")},
+        },
+    })
+    client("riverbend", "Riverbend Medical Associates", {
+        "riverbend_clinic": {
+            "vars": {"fleet_practice_name": "Riverbend Clinic", "fleet_pms": "athenahealth"},
+            "hosts": {"rma-ws01": _win("10.30.0.21"), "rma-ws02": _win("10.30.0.22"),
+                      "rma-mac01": _mac("10.30.0.40")},
+        },
+        "riverbend_derm": {
+            "vars": {"fleet_practice_name": "Riverbend Dermatology", "fleet_pms": "modmed",
+                     "fleet_clinical_account": "sync-clinical", "fleet_management_account": "sync-mgmt",
+                     "fleet_online_booking": True, "fleet_default_appointment_type": "New Patient"},
+            "hosts": {"rmd-ws01": _win("10.30.1.21"), "rmd-lnx01": _linux("10.30.1.30")},
+        },
+    })
+    client("summit", "Summit Pediatric Dental", {
+        "summit_peds": {
+            "vars": {"fleet_practice_name": "Summit Pediatric", "fleet_pms": "open_dental",
+                     "fleet_pms_version": "23.1", "fleet_multi_clinic": True},
+            "hosts": {"spd-srv01": _win("10.40.0.5", "server"), "spd-front01": _win("10.40.0.21")},
+        },
+        "summit_cloud": {
+            "vars": {"fleet_practice_name": "Summit Satellite", "fleet_pms": "cloud9",
+                     "fleet_online_booking": True, "fleet_default_appointment_type": "Recall",
+                     "fleet_unavailable_appointment_classes": ["Surgery", "Sedation"]},
+            "hosts": {"sps-front01": _win("10.40.1.21"), "sps-front02": _win("10.40.1.22")},
+        },
+        "summit_curve": {
+            "vars": {"fleet_practice_name": "Summit Curve Office", "fleet_pms": "curve_hero",
+                     "fleet_pms_url": "https://summitpeds.curvehero.com"},
+            "hosts": {"spc-front01": _win("10.40.2.21")},
+        },
+    })
+    return clients
+
+
+def example_secrets() -> dict[str, tuple[str, str]]:
+    """practice id -> (kind, obviously fake secret)."""
+    out: dict[str, tuple[str, str]] = {}
+    for practice in ("brightsmiles_downtown", "riverbend_clinic", "riverbend_derm", "summit_cloud", "summit_curve"):
+        out[practice] = ("token", f"FAKE-TOKEN-{practice.upper()}-0000")
+    for practice in ("brightsmiles_northside", "lakeside_main", "summit_peds"):
+        out[practice] = ("product_key", f"FAKE-KEY-{practice.upper()}-0000")
+    return out

@@ -1,0 +1,104 @@
+"""Per-practice secrets (extension token or Synchronizer product key) in ansible-vault files.
+
+Each practice's secret lives in ``inventory/group_vars/practice_<id>/vault.yml``, whole-file
+encrypted, so plain Ansible loads it for that practice's hosts. fleet compares secrets by a short
+fingerprint and never prints them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+
+from fleet import vault
+from fleet.errors import Location, VaultError
+from fleet.inventory import PRACTICE_PREFIX
+
+TOKEN_VAR = "fleet_token"
+PRODUCT_KEY_VAR = "fleet_product_key"
+SECRET_VARS = (TOKEN_VAR, PRODUCT_KEY_VAR)
+
+
+class SecretKind(StrEnum):
+    TOKEN = "token"
+    PRODUCT_KEY = "product_key"
+
+    @property
+    def var(self) -> str:
+        return TOKEN_VAR if self is SecretKind.TOKEN else PRODUCT_KEY_VAR
+
+    @property
+    def label(self) -> str:
+        return "extension token" if self is SecretKind.TOKEN else "product key"
+
+
+def fingerprint(secret: str) -> str:
+    """A short, stable, non-reversible identifier of a secret (first 16 hex chars of its SHA-256)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SecretStatus:
+    practice_id: str
+    present: bool
+    kinds: tuple[str, ...] = ()  # which vars the file holds (known only once decrypted)
+    fingerprints: tuple[str, ...] = ()
+    error: str = ""
+
+
+class SecretStore:
+    def __init__(self, inventory_dir: Path) -> None:
+        self.inventory_dir = inventory_dir
+
+    def path(self, practice_id: str) -> Path:
+        return self.inventory_dir / "group_vars" / f"{PRACTICE_PREFIX}{practice_id}" / "vault.yml"
+
+    def exists(self, practice_id: str) -> bool:
+        p = self.path(practice_id)
+        return p.is_file() and vault.is_encrypted(p.read_bytes()[:64])
+
+    def read(self, practice_id: str, password: vault.VaultPassword) -> dict[str, str]:
+        p = self.path(practice_id)
+        if not p.is_file():
+            return {}
+        plain = vault.decrypt(p.read_bytes(), password, str(p))
+        data = yaml.safe_load(plain.decode("utf-8")) or {}
+        if not isinstance(data, dict):
+            raise VaultError("vault file does not hold a mapping", where=Location(str(p)))
+        return {k: str(v) for k, v in data.items() if k in SECRET_VARS and v not in (None, "")}
+
+    def set(self, practice_id: str, kind: SecretKind, secret: str, password: vault.VaultPassword) -> str:
+        """Store one secret (keeping the practice's other vault vars); returns its fingerprint."""
+        if not secret or secret != secret.strip() or any(c in secret for c in "\r\n\0"):
+            raise VaultError(
+                f"the {kind.label} is empty or has leading/trailing spaces or line breaks",
+                hint="paste the secret exactly as the vendor gave it",
+            )
+        p = self.path(practice_id)
+        current: dict = {}
+        if p.is_file():
+            current = yaml.safe_load(vault.decrypt(p.read_bytes(), password, str(p)).decode()) or {}
+        current[kind.var] = secret
+        plain = yaml.safe_dump(current, default_flow_style=False, allow_unicode=True).encode()
+        vault.write_private(p, vault.encrypt(plain, password))
+        return fingerprint(secret)
+
+    def status(self, practice_id: str, password: vault.VaultPassword | None) -> SecretStatus:
+        if not self.exists(practice_id):
+            return SecretStatus(practice_id, present=False)
+        if password is None:
+            return SecretStatus(practice_id, present=True)
+        try:
+            data = self.read(practice_id, password)
+        except VaultError as exc:
+            return SecretStatus(practice_id, present=True, error=exc.message)
+        return SecretStatus(
+            practice_id,
+            present=bool(data),
+            kinds=tuple(sorted(data)),
+            fingerprints=tuple(fingerprint(data[k]) for k in sorted(data)),
+        )

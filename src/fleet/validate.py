@@ -1,0 +1,335 @@
+"""Readiness: everything a deploy would need, checked per practice before anything touches a machine.
+
+``validate(workspace)`` returns findings (blocking errors and warnings), each naming the practice,
+host, file and line where it can, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from fleet.catalog import Catalog, InstallMethod, PracticeSystem, Required, parse_version
+from fleet.config import FleetConfig
+from fleet.errors import Location
+from fleet.inventory import PLATFORMS, ROLES, Host, Inventory, Practice
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    message: str
+    practice_id: str | None = None
+    host: str | None = None
+    where: Location | None = None
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeReadiness:
+    practice_id: str
+    client_id: str
+    pms: str
+    install_method: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level is Level.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level is Level.WARNING]
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "blocked"
+        return "ready (with warnings)" if self.warnings else "ready"
+
+
+@dataclass
+class Report:
+    practices: list[PracticeReadiness] = field(default_factory=list)
+    general: list[Finding] = field(default_factory=list)  # not tied to one practice
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level is Level.ERROR for f in self.all_findings())
+
+    def all_findings(self) -> Iterable[Finding]:
+        yield from self.general
+        for p in self.practices:
+            yield from p.findings
+
+
+SecretCheck = Callable[[Practice, str], str | None]  # (practice, wanted var) -> problem or None
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _check_facts(system: PracticeSystem, p: Practice, out: list[Finding]) -> None:
+    booking = p.vars.get("fleet_online_booking") is True
+    for fact in system.facts:
+        value = p.vars.get(fact.var)
+        needed = fact.required is Required.ALWAYS or (fact.required is Required.ONLINE_BOOKING and booking)
+        if not _present(value):
+            if needed:
+                why = " (online booking is on)" if fact.required is Required.ONLINE_BOOKING else ""
+                out.append(
+                    Finding(
+                        Level.ERROR,
+                        f"{system.name} needs {fact.label}{why}: {fact.var} is not set",
+                        p.id,
+                        where=p.where,
+                        hint=f"add {fact.var}: ... under the practice's vars",
+                    )
+                )
+            continue
+        if fact.kind == "bool" and not isinstance(value, bool):
+            out.append(Finding(Level.ERROR, f"{fact.var} must be true or false, not {value!r}", p.id, where=p.where))
+        elif fact.kind == "list" and not isinstance(value, list):
+            out.append(Finding(Level.ERROR, f"{fact.var} must be a YAML list", p.id, where=p.where))
+        elif fact.pattern and not re.match(fact.pattern, str(value)):
+            out.append(
+                Finding(
+                    Level.ERROR,
+                    f"{fact.var} = {value!r} does not look like {fact.label}",
+                    p.id,
+                    where=p.where,
+                    hint=f"expected to match {fact.pattern}",
+                )
+            )
+
+
+def _check_version(system: PracticeSystem, p: Practice, out: list[Finding]) -> None:
+    if system.min_version is None:
+        return
+    if not p.pms_version:
+        out.append(
+            Finding(
+                Level.ERROR,
+                f"{system.name} supports {system.versions_label} only: fleet_pms_version is not set",
+                p.id,
+                where=p.where,
+                hint=f"add fleet_pms_version: \"...\" (e.g. \"{system.min_version}\") to the practice vars",
+            )
+        )
+        return
+    try:
+        supported = system.version_supported(p.pms_version)
+        parse_version(p.pms_version)
+    except ValueError:
+        out.append(
+            Finding(
+                Level.ERROR,
+                f"fleet_pms_version {p.pms_version!r} is not a version number",
+                p.id,
+                where=p.where,
+                hint=f"write it like \"{system.min_version}\"",
+            )
+        )
+        return
+    if not supported:
+        out.append(
+            Finding(
+                Level.ERROR,
+                f"{system.name} {p.pms_version} is not supported: the Synchronizer needs {system.versions_label}",
+                p.id,
+                where=p.where,
+                hint=f"upgrade {system.name} to {system.min_version} or later first",
+            )
+        )
+
+
+def _check_host(h: Host, out: list[Finding]) -> None:
+    if h.role not in ROLES:
+        out.append(
+            Finding(
+                Level.ERROR,
+                f"fleet_role is {h.role or 'missing'!r}; must be one of {', '.join(ROLES)}",
+                h.practice_id,
+                h.name,
+                h.where,
+                "add fleet_role: workstation (or server) to the host",
+            )
+        )
+    if h.platform not in PLATFORMS:
+        out.append(
+            Finding(
+                Level.ERROR,
+                f"fleet_platform is {h.platform or 'missing'!r}; must be one of {', '.join(PLATFORMS)}",
+                h.practice_id,
+                h.name,
+                h.where,
+                "add fleet_platform: windows (or macos/linux) to the host",
+            )
+        )
+    conn = h.vars.get("ansible_connection", "ssh")
+    if conn in ("winrm", "psrp"):
+        scheme = str(h.vars.get(f"ansible_{conn}_scheme", "https"))
+        transport = str(
+            h.vars.get("ansible_winrm_transport", "") if conn == "winrm" else h.vars.get("ansible_psrp_auth", "")
+        )
+        if scheme == "http" and "basic" in transport.lower() and h.vars.get("fleet_allow_insecure_transport") is not True:
+            out.append(
+                Finding(
+                    Level.ERROR,
+                    f"{conn} with Basic authentication over plain HTTP sends the password in clear",
+                    h.practice_id,
+                    h.name,
+                    h.where,
+                    "use HTTPS (port 5986) or NTLM/Kerberos; or set fleet_allow_insecure_transport: true",
+                )
+            )
+        if str(h.vars.get(f"ansible_{conn}_server_cert_validation", "validate")) == "ignore":
+            out.append(
+                Finding(
+                    Level.WARNING,
+                    "certificate validation is off for this host",
+                    h.practice_id,
+                    h.name,
+                    h.where,
+                    "install the host's certificate (or its CA) on the controller and remove the override",
+                )
+            )
+
+
+def check_practice(
+    p: Practice, catalog: Catalog, config: FleetConfig | None, secret_check: SecretCheck | None
+) -> PracticeReadiness:
+    out: list[Finding] = []
+    system = catalog.find(p.pms) if p.pms else None
+    method = ""
+    if not p.pms:
+        out.append(
+            Finding(Level.ERROR, "no practice system: fleet_pms is not set", p.id, where=p.where,
+                    hint="add fleet_pms: <id> (see `fleet catalog list`)")
+        )
+    elif system is None:
+        close = [i for i in catalog.ids() if p.pms.lower().replace(" ", "_") in i or i in p.pms.lower()]
+        out.append(
+            Finding(
+                Level.ERROR,
+                f"unknown practice system {p.pms!r}",
+                p.id,
+                where=p.where,
+                hint=(f"did you mean {', '.join(close)}? " if close else "") + "see `fleet catalog list`",
+            )
+        )
+    if system is not None:
+        resolved, reason = system.resolve(p.vars)
+        method = resolved.value
+        if resolved is InstallMethod.UNSUPPORTED:
+            out.append(Finding(Level.ERROR, f"cannot be synced: {reason}", p.id, where=p.where,
+                               hint="this practice cannot be onboarded; remove it or correct fleet_pms_hosting"))
+        else:
+            _check_version(system, p, out)
+            _check_facts(system, p, out)
+            _check_hosts_for_method(system, resolved, reason, p, config, out)
+            if secret_check is not None:
+                var = {"chrome_extension": "fleet_token", "self_install": "fleet_product_key"}.get(resolved.value)
+                if var:
+                    problem = secret_check(p, var)
+                    if problem:
+                        flag = "--token" if var == "fleet_token" else "--product-key"
+                        out.append(Finding(Level.ERROR, problem, p.id, where=p.where,
+                                           hint=f"fleet secrets set {p.id} {flag}"))
+    for h in p.hosts:
+        _check_host(h, out)
+    return PracticeReadiness(p.id, p.client_id, p.pms, method, tuple(out))
+
+
+def _check_hosts_for_method(
+    system: PracticeSystem,
+    method: InstallMethod,
+    reason: str,
+    p: Practice,
+    config: FleetConfig | None,
+    out: list[Finding],
+) -> None:
+    servers, workstations = p.servers, p.workstations
+    if method is InstallMethod.CHROME_EXTENSION:
+        if not workstations:
+            out.append(Finding(Level.ERROR, "a cloud practice needs at least one workstation for the extension",
+                               p.id, where=p.where,
+                               hint="add the practice's workstations with fleet_role: workstation"))
+        for h in workstations:
+            if h.platform == "macos":
+                out.append(Finding(Level.WARNING, "macOS needs an MDM configuration profile; fleet deploy cannot "
+                                   "make the token mandatory over SSH", p.id, h.name, h.where,
+                                   f"fleet export mobileconfig --practice {p.id}"))
+        for b in p.browsers:
+            if b not in ("chrome", "edge"):
+                out.append(Finding(Level.ERROR, f"unknown browser {b!r} in fleet_browsers", p.id, where=p.where,
+                                   hint="use chrome and/or edge"))
+        if config is not None and system.extension_variant not in config.variants:
+            out.append(Finding(Level.ERROR, f"no extension ID configured for variant {system.extension_variant}",
+                               p.id, where=Location(str(config.path)) if config.path else None,
+                               hint=f"add extensions.variants.{system.extension_variant}.chrome to fleet.yml"))
+        return
+    # On-prem: the Synchronizer goes on exactly one server.
+    if len(servers) > 1:
+        out.append(Finding(Level.ERROR, f"{len(servers)} servers ({', '.join(h.name for h in servers)}); the "
+                           "Synchronizer must go on the one server that holds the PMS database", p.id,
+                           where=servers[1].where, hint="keep fleet_role: server on that one host only"))
+    if method is InstallMethod.SELF_INSTALL:
+        if not servers:
+            out.append(Finding(Level.ERROR, f"{system.name} is on-premises: the practice needs its server "
+                               "(fleet_role: server)", p.id, where=p.where,
+                               hint="add the server that holds the PMS database"))
+        if config is not None:
+            sync = config.synchronizer
+            if sync is None:
+                out.append(Finding(Level.ERROR, "no Synchronizer installer configured", p.id,
+                                   where=Location(str(config.path)) if config.path else None,
+                                   hint="add synchronizer: {version, url, sha256} to fleet.yml"))
+            elif not sync.sha256:
+                out.append(Finding(Level.ERROR, "the Synchronizer installer has no SHA-256 checksum", p.id,
+                                   where=Location(str(config.path)) if config.path else None,
+                                   hint="add synchronizer.sha256 (fleet never installs an unverified download)"))
+        for h in servers:
+            if h.platform == "macos":
+                out.append(Finding(Level.ERROR, "the Synchronizer service runs on Windows servers only",
+                                   p.id, h.name, h.where))
+    elif method is InstallMethod.ENGINEER_INSTALL:
+        why = reason or f"{system.name} installs are scheduled with the vendor's engineer"
+        out.append(Finding(Level.WARNING, f"{why}; fleet skips the install and only health-checks the server",
+                           p.id, where=p.where, hint="schedule the install with the vendor's engineer"))
+        if not servers:
+            out.append(Finding(Level.WARNING, "no server listed: health checks of the Synchronizer need it",
+                               p.id, where=p.where))
+
+
+def validate(
+    inv: Inventory,
+    catalog: Catalog,
+    config: FleetConfig | None,
+    secret_check: SecretCheck | None = None,
+    practices: Iterable[Practice] | None = None,
+) -> Report:
+    report = Report()
+    chosen = list(practices) if practices is not None else list(inv.practices.values())
+    ids = {p.id for p in chosen}
+    for prob in inv.problems:
+        f = Finding(Level.ERROR, prob.message, prob.practice_id, prob.host, prob.where, prob.hint)
+        if prob.practice_id is None or prob.practice_id in ids:
+            report.general.append(f)
+    for p in chosen:
+        report.practices.append(check_practice(p, catalog, config, secret_check))
+    if not inv.practices:
+        report.general.append(Finding(Level.ERROR, "the inventory has no practices", where=Location(str(inv.root)),
+                                      hint="add client files under inventory/ or `fleet inventory import`"))
+    return report
+
+

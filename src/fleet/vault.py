@@ -1,0 +1,118 @@
+"""ansible-vault encryption in-process (no secret ever goes through argv), and the vault password.
+
+The password comes, as Ansible users expect, from ``--vault-password-file`` (a file, or an
+executable that prints it), ``FLEET_VAULT_PASSWORD_FILE`` / ``ANSIBLE_VAULT_PASSWORD_FILE``,
+``FLEET_VAULT_PASSWORD``, or an interactive prompt.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fleet.errors import Location, VaultError
+
+VAULT_HEADER = b"$ANSIBLE_VAULT;"
+PASSWORD_ENV = "FLEET_VAULT_PASSWORD"
+PASSWORD_FILE_ENVS = ("FLEET_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE")
+
+
+@dataclass(frozen=True)
+class VaultPassword:
+    """The vault password and where it came from (for messages; never the value)."""
+
+    value: bytes
+    source: str
+
+    def __repr__(self) -> str:  # never show the password
+        return f"VaultPassword(source={self.source!r})"
+
+
+def _read_password_file(path: Path) -> bytes:
+    if not path.exists():
+        raise VaultError("vault password file not found", where=Location(str(path)))
+    if os.access(path, os.X_OK) and path.is_file():
+        try:
+            out = subprocess.run([str(path)], capture_output=True, check=True, timeout=30)
+        except (subprocess.SubprocessError, OSError) as exc:
+            raise VaultError(f"vault password script failed: {exc}", where=Location(str(path))) from None
+        data = out.stdout
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise VaultError(f"cannot read vault password file: {exc.strerror}", where=Location(str(path))) from None
+    data = data.strip()
+    if not data:
+        raise VaultError("vault password file is empty", where=Location(str(path)))
+    return data
+
+
+def resolve_password(
+    password_file: str | os.PathLike[str] | None = None,
+    prompt: Callable[[], str] | None = None,
+) -> VaultPassword | None:
+    """Find the vault password; None when no source is configured and no prompt is possible."""
+    if password_file:
+        return VaultPassword(_read_password_file(Path(password_file).expanduser()), f"file {password_file}")
+    for env in PASSWORD_FILE_ENVS:
+        if os.environ.get(env):
+            return VaultPassword(_read_password_file(Path(os.environ[env]).expanduser()), f"${env}")
+    if os.environ.get(PASSWORD_ENV):
+        return VaultPassword(os.environ[PASSWORD_ENV].encode(), f"${PASSWORD_ENV}")
+    if prompt is not None:
+        value = prompt()
+        if not value:
+            raise VaultError("an empty vault password was entered")
+        return VaultPassword(value.encode(), "prompt")
+    return None
+
+
+def _vaultlib(password: VaultPassword):  # type: ignore[no-untyped-def]
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    return VaultLib([("default", VaultSecret(password.value))])
+
+
+def encrypt(plaintext: bytes, password: VaultPassword) -> bytes:
+    from ansible.parsing.vault import VaultSecret
+
+    return _vaultlib(password).encrypt(plaintext, VaultSecret(password.value))
+
+
+def decrypt(ciphertext: bytes, password: VaultPassword, source: str = "vault") -> bytes:
+    from ansible.errors import AnsibleError
+
+    if not is_encrypted(ciphertext):
+        raise VaultError("not an ansible-vault file", where=Location(source))
+    try:
+        return _vaultlib(password).decrypt(ciphertext)
+    except AnsibleError:
+        raise VaultError(
+            f"cannot decrypt with the vault password from {password.source}",
+            where=Location(source),
+            hint="check the vault password (FLEET_VAULT_PASSWORD, --vault-password-file)",
+        ) from None
+
+
+def is_encrypted(data: bytes) -> bool:
+    return data.lstrip().startswith(VAULT_HEADER)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
