@@ -1,0 +1,1 @@
+"""fleet's command-line interface: thin Click commands over the library."""

@@ -1,0 +1,142 @@
+"""`fleet inventory`: validate readiness, show practices and hosts, import an RMM device export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from fleet.cli.context import AppContext, pass_app
+from fleet.cli.output import emit, note, output_options
+
+
+@click.group()
+def inventory() -> None:
+    """Check and edit the inventory (clients, practices, hosts).
+
+    \b
+    Examples:
+      fleet inventory validate
+      fleet inventory show --practice brightsmiles_downtown
+      fleet inventory import ninjaone-devices.csv
+    """
+
+
+@inventory.command()
+@click.option("-p", "--practice", "practices", multiple=True, help="Only this practice (repeatable).")
+@click.option("-c", "--client", "clients", multiple=True, help="Only this client's practices (repeatable).")
+@output_options
+@pass_app
+def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], fmt: str) -> None:
+    """Check everything a deploy needs; print a readiness checklist per practice.
+
+    Exit 0 when nothing blocks (warnings allowed), 1 when any practice is blocked.
+
+    \b
+    Example:
+      fleet inventory validate --client brightsmiles
+    """
+    ws = app.ws
+    chosen = ws.inventory.select(practices, clients)
+    report = ws.validate(chosen)
+    rows = []
+    for f in report.general:
+        rows.append({"practice": "-", "host": f.host or "", "level": f.level.value, "message": f.message,
+                     "where": str(f.where or ""), "fix": f.hint})
+    for p in report.practices:
+        if not p.findings:
+            rows.append({"practice": p.practice_id, "host": "", "level": "ok", "message": f"ready ({p.install_method})",
+                         "where": "", "fix": ""})
+        for f in p.findings:
+            rows.append({"practice": p.practice_id, "host": f.host or "", "level": f.level.value,
+                         "message": f.message, "where": str(f.where or ""), "fix": f.hint})
+    doc = {
+        "ok": report.ok,
+        "general": [_finding(f) for f in report.general],
+        "practices": [
+            {"practice": p.practice_id, "client": p.client_id, "pms": p.pms, "install_method": p.install_method,
+             "status": p.status, "findings": [_finding(f) for f in p.findings]}
+            for p in report.practices
+        ],
+    }
+    emit(rows, ["practice", "host", "level", "message", "where", "fix"], fmt, json_doc=doc)
+    blocked = [p.practice_id for p in report.practices if p.errors]
+    warned = sum(len(p.warnings) for p in report.practices)
+    summary = (f"{len(report.practices)} practices: {len(report.practices) - len(blocked)} ready, "
+               f"{len(blocked)} blocked, {warned} warnings")
+    if not report.ok:
+        note(summary + (f" (blocked: {', '.join(blocked)})" if blocked else ""), fg="red")
+        sys.exit(1)
+    note(summary, fg="green")
+
+
+def _finding(f) -> dict:  # type: ignore[no-untyped-def]
+    return {"level": f.level.value, "message": f.message, "host": f.host, "where": str(f.where or ""),
+            "fix": f.hint}
+
+
+@inventory.command()
+@click.option("-p", "--practice", "practices", multiple=True, help="Only this practice (repeatable).")
+@click.option("-c", "--client", "clients", multiple=True, help="Only this client's practices (repeatable).")
+@click.option("--hosts/--practices", "by_host", default=False, help="One row per host (default: per practice).")
+@output_options
+@pass_app
+def show(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], by_host: bool, fmt: str) -> None:
+    """List practices (or hosts with --hosts).
+
+    \b
+    Examples:
+      fleet inventory show
+      fleet inventory show --hosts --practice lakeside_main --json
+    """
+    ws = app.ws
+    chosen = ws.inventory.select(practices, clients)
+    if by_host or practices:
+        rows = [{"host": h.name, "practice": p.id, "client": p.client_id, "role": h.role, "platform": h.platform,
+                 "address": h.address, "connection": h.connection} for p in chosen for h in p.hosts]
+        emit(rows, ["host", "practice", "client", "role", "platform", "address", "connection"], fmt)
+        note(f"{len(rows)} hosts in {len(chosen)} practices")
+        return
+    rows = []
+    for p in chosen:
+        system = ws.catalog.find(p.pms)
+        method = system.resolve(p.vars)[0].value if system else "unknown"
+        rows.append({"practice": p.id, "client": p.client_id, "name": p.name, "pms": p.pms,
+                     "version": p.pms_version, "install_method": method, "servers": len(p.servers),
+                     "workstations": len(p.workstations),
+                     "secret": "stored" if ws.secrets.exists(p.id) else "missing"})
+    emit(rows, ["practice", "client", "name", "pms", "version", "install_method", "servers", "workstations",
+                "secret"], fmt)
+    note(f"{len(rows)} practices, {sum(len(p.hosts) for p in chosen)} hosts")
+
+
+@inventory.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@output_options
+@pass_app
+def import_(app: AppContext, csv_file: Path, dry_run: bool, fmt: str) -> None:
+    """Add or update hosts from an RMM device export (CSV).
+
+    Columns (names as NinjaOne, Datto, ConnectWise, N-able export them are recognised): client,
+    site, hostname, address, OS, role. New clients/practices/hosts are added; existing hosts get
+    their address updated; hand edits and comments are kept; nothing is deleted.
+
+    \b
+    Example:
+      fleet inventory import devices.csv --dry-run
+    """
+    from fleet.rmm_import import import_csv
+
+    result = import_csv(app.ws.inventory_dir, csv_file, dry_run=dry_run)
+    rows = [{"action": c.action, "host": c.host, "practice": c.practice, "detail": c.detail} for c in result.changes]
+    emit(rows, ["action", "host", "practice", "detail"], fmt)
+    for s in result.skipped:
+        note(f"{csv_file}:{s.line}: skipped: {s.reason}", fg="yellow")
+    verb = "would change" if dry_run else "changed"
+    note(f"{result.summary()} ({verb} {len(result.files)} files)")
+    if result.skipped and not result.changes:
+        sys.exit(1)
+
+

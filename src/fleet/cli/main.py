@@ -1,0 +1,107 @@
+"""The ``fleet`` command group: global options, lazy subcommands, and domain errors -> exit codes.
+
+Exit codes: 0 success; 1 an error fleet explains (bad input, unreachable hosts, blocked practices);
+2 wrong usage; ``fleet health`` uses Nagios codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN);
+130 interrupted; 70 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from fleet import __version__
+from fleet.errors import FleetError
+
+# Subcommands load on first use: `fleet --help` must not import Ansible.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("fleet.cli.workspace_cmd", "init"),
+    "catalog": ("fleet.cli.catalog_cmd", "catalog"),
+    "inventory": ("fleet.cli.inventory_cmd", "inventory"),
+    "secrets": ("fleet.cli.secrets_cmd", "secrets"),
+    "export": ("fleet.cli.export_cmd", "export"),
+    "deploy": ("fleet.cli.deploy_cmd", "deploy"),
+    "runs": ("fleet.cli.deploy_cmd", "runs"),
+    "lab": ("fleet.cli.lab_cmd", "lab"),
+    "health": ("fleet.cli.health_cmd", "health"),
+    "report": ("fleet.cli.health_cmd", "report"),
+    "schedule": ("fleet.cli.health_cmd", "schedule"),
+    "paths": ("fleet.cli.workspace_cmd", "paths"),
+}
+
+
+def _available(name: str) -> bool:
+    module = LAZY_COMMANDS[name][0]
+    return importlib.util.find_spec(module) is not None
+
+
+class FleetGroup(click.Group):
+    """Lazy subcommands, and every FleetError turned into a clean message (never a traceback)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n in LAZY_COMMANDS if _available(n))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in LAZY_COMMANDS or not _available(cmd_name):
+            return None
+        module, attr = LAZY_COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module), attr)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FleetError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=FleetGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="fleet")
+@click.option("-w", "--workspace", envvar="FLEET_WORKSPACE", metavar="DIR",
+              help="Workspace directory (default: the current directory or a parent holding fleet.yml).")
+@click.option("--vault-password-file", metavar="FILE", envvar="FLEET_VAULT_PASSWORD_FILE",
+              help="File holding the vault password, or a script printing it. "
+                   "Also: $FLEET_VAULT_PASSWORD, or a prompt.")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None, vault_password_file: str | None) -> None:
+    """Deploy and health-check practice Synchronizers and browser-extension policy for MSPs.
+
+    \b
+    Examples:
+      fleet init --example ~/msp          # a sample MSP to try things on
+      fleet -w ~/msp inventory validate   # what is ready, what is missing
+      fleet -w ~/msp deploy --practice brightsmiles_downtown --check --diff
+      fleet -w ~/msp export gpo --all --out ./gpo
+      fleet -w ~/msp health               # nightly sweep; Nagios exit codes
+      fleet lab up && fleet deploy --yes && fleet health   # try it all on a local lab
+    """
+    from fleet.cli.context import AppContext
+
+    ctx.obj = AppContext(workspace, vault_password_file)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="fleet", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("fleet: interrupted; results gathered so far are kept", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("FLEET_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"fleet: internal error: {type(exc).__name__}: {exc}\n"
+                   "  this is a bug; rerun with FLEET_DEBUG=1 for details and report it", err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""`fleet secrets`: store a practice's token/product key in its vault; check which are missing."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from fleet.cli.context import AppContext, pass_app
+from fleet.cli.output import emit, note, output_options
+from fleet.errors import FleetError
+from fleet.secretstore import SecretKind
+
+
+@click.group()
+def secrets() -> None:
+    """Per-practice secrets, ansible-vault encrypted. Never printed, never taken from argv.
+
+    \b
+    Examples:
+      fleet secrets set brightsmiles_downtown --token        # prompts, hidden
+      printf %s "$TOKEN" | fleet secrets set riverbend_clinic --token --stdin
+      fleet secrets check
+    """
+
+
+@secrets.command("set")
+@click.argument("practice")
+@click.option("--token", "kind", flag_value="token", help="Store the practice's extension token (cloud).")
+@click.option("--product-key", "kind", flag_value="product_key", help="Store the Synchronizer product key (on-prem).")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the secret from standard input instead of a prompt.")
+@pass_app
+def set_(app: AppContext, practice: str, kind: str | None, from_stdin: bool) -> None:
+    """Store PRACTICE's token or product key, vault-encrypted. The secret is read from a hidden
+    prompt or stdin, never from the command line."""
+    if kind is None:
+        raise click.UsageError("say which secret: --token or --product-key")
+    ws = app.ws
+    p = ws.inventory.practice(practice)
+    skind = SecretKind(kind)
+    expected = _expected_kind(ws, p)
+    if expected and expected != skind:
+        raise FleetError(f"{p.id} ({p.pms}) needs a {expected.label}, not a {skind.label}",
+                         hint=f"fleet secrets set {p.id} --{expected.value.replace('_', '-')}")
+    if from_stdin or not sys.stdin.isatty():
+        secret = sys.stdin.read().strip("\r\n")
+    else:
+        secret = click.prompt(f"{skind.label} for {p.id}", hide_input=True, confirmation_prompt=True, err=True)
+    fp = ws.secrets.set(p.id, skind, secret, ws.password())
+    note(f"stored the {skind.label} of {p.id} (fingerprint {fp}) in {ws.secrets.path(p.id).relative_to(ws.root)}",
+         fg="green")
+
+
+def _expected_kind(ws, p) -> SecretKind | None:  # type: ignore[no-untyped-def]
+    system = ws.catalog.find(p.pms)
+    if system is None:
+        return None
+    method = system.resolve(p.vars)[0].value
+    return {"chrome_extension": SecretKind.TOKEN, "self_install": SecretKind.PRODUCT_KEY}.get(method)
+
+
+@secrets.command()
+@output_options
+@pass_app
+def check(app: AppContext, fmt: str) -> None:
+    """Say which practices lack their secret (with a vault password: also that it decrypts).
+    Shows fingerprints only, never a secret. Exit 1 if any practice lacks one."""
+    ws = app.ws
+    pw = ws.password(required=False)
+    rows, missing = [], 0
+    for p in ws.inventory.practices.values():
+        want = _expected_kind(ws, p)
+        st = ws.secrets.status(p.id, pw)
+        if want is None:
+            state = "not needed"
+        elif not st.present:
+            state, missing = "missing", missing + 1
+        elif st.error:
+            state, missing = f"unreadable: {st.error}", missing + 1
+        elif pw is not None and want.var not in st.kinds:
+            state, missing = f"no {want.label}", missing + 1
+        else:
+            state = "ok" if pw is not None else "stored (not decrypted: no vault password)"
+        rows.append({"practice": p.id, "needs": want.label if want else "-", "state": state,
+                     "fingerprint": ", ".join(st.fingerprints)})
+    emit(rows, ["practice", "needs", "state", "fingerprint"], fmt)
+    if missing:
+        note(f"{missing} practices lack a usable secret", fg="red")
+        sys.exit(1)
+    note("every practice that needs a secret has one", fg="green")
