@@ -204,7 +204,7 @@ def _load_file(inv: Inventory, path: Path, seen_hosts: dict[str, Location]) -> N
             )
         )
     all_group = _as_mapping(top.get("all"), "all", Location(src, line_of(top, "all")))
-    if "hosts" in all_group and all_group["hosts"]:
+    if all_group.get("hosts"):
         inv.problems.append(
             Problem(
                 "hosts directly under 'all' belong to no practice",

@@ -7,7 +7,7 @@ host, file and line where it can, and how to fix it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -181,7 +181,8 @@ def _check_host(h: Host, out: list[Finding]) -> None:
         transport = str(
             h.vars.get("ansible_winrm_transport", "") if conn == "winrm" else h.vars.get("ansible_psrp_auth", "")
         )
-        if scheme == "http" and "basic" in transport.lower() and h.vars.get("fleet_allow_insecure_transport") is not True:
+        insecure_ok = h.vars.get("fleet_allow_insecure_transport") is True
+        if scheme == "http" and "basic" in transport.lower() and not insecure_ok:
             out.append(
                 Finding(
                     Level.ERROR,

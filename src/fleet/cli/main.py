@@ -8,6 +8,7 @@ Exit codes: 0 success; 1 an error fleet explains (bad input, unreachable hosts, 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
@@ -95,7 +96,7 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("FLEET_DEBUG"):
             traceback.print_exc()
         click.echo(f"fleet: internal error: {type(exc).__name__}: {exc}\n"

@@ -1,0 +1,247 @@
+"""The Store: one class over SQLite and PostgreSQL (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from fleet import __version__
+from fleet.errors import FleetError
+from fleet.store import schema as t
+from fleet.store.records import AuditEvent, CheckResult, HostResult, RunRecord
+
+
+class StoreError(FleetError):
+    """The store cannot be opened, migrated or written."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything we write is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<store url>"
+
+
+class Store:
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        try:
+            if url.startswith("sqlite:///"):
+                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+                self.engine = sa.create_engine(url, connect_args={"timeout": 30})
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            else:
+                self.engine = sa.create_engine(url, pool_pre_ping=True)
+            if migrate:
+                self.migrate()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store {_safe_url(url)}: {exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0]}",
+                             hint="check store.url in fleet.yml (or $FLEET_STORE_URL) and that the "
+                                  "database server is up") from None
+        except ModuleNotFoundError as exc:
+            raise StoreError(f"the store {_safe_url(url)} needs the Python package {exc.name}",
+                             hint="pip install 'fleet[postgres]'") from None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- migrations -------------------------------------------------------------------------------
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in one transaction with its record. Safe when several
+        controllers start at once (PostgreSQL advisory lock; SQLite write lock)."""
+        applied: list[int] = []
+        for m in t.MIGRATIONS:
+            with self.engine.begin() as conn:
+                if self.is_postgres:
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7274151)"))
+                t.schema_migrations.create(conn, checkfirst=True)
+                done = {r[0] for r in conn.execute(sa.select(t.schema_migrations.c.version))}
+                if m.version in done:
+                    continue
+                m.apply(conn)
+                conn.execute(t.schema_migrations.insert().values(version=m.version, name=m.name,
+                                                                  applied_at=_now()))
+                applied.append(m.version)
+        return applied
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(t.schema_migrations.c.version))).scalar() or 0
+
+    # -- runs -------------------------------------------------------------------------------------
+    def start_run(self, kind: str, selection: dict[str, Any] | None = None,
+                  options: dict[str, Any] | None = None) -> RunRecord:
+        rec = RunRecord(id=uuid.uuid4().hex, kind=kind, started_at=_now(), status="running",
+                        user=_user(), controller=socket.gethostname(), selection=selection or {},
+                        options=options or {}, fleet_version=__version__)
+        with self.engine.begin() as conn:
+            conn.execute(t.runs.insert().values(
+                id=rec.id, kind=rec.kind, started_at=rec.started_at, status=rec.status, user=rec.user,
+                controller=rec.controller, selection=rec.selection, options=rec.options, summary={},
+                fleet_version=rec.fleet_version))
+        return rec
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(
+                status=status, finished_at=_now(), summary=summary or {}))
+
+    def run(self, run_id: str) -> RunRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).mappings().first()
+        return _run(row) if row else None
+
+    def runs(self, kind: str | None = None, limit: int = 20, finished_only: bool = False) -> list[RunRecord]:
+        q = sa.select(t.runs).order_by(t.runs.c.started_at.desc()).limit(limit)
+        if kind:
+            q = q.where(t.runs.c.kind == kind)
+        if finished_only:
+            q = q.where(t.runs.c.finished_at.is_not(None))
+        with self.engine.connect() as conn:
+            return [_run(r) for r in conn.execute(q).mappings()]
+
+    def last_run(self, kind: str, finished_only: bool = True) -> RunRecord | None:
+        found = self.runs(kind, limit=1, finished_only=finished_only)
+        return found[0] if found else None
+
+    # -- results ----------------------------------------------------------------------------------
+    def record_host_results(self, run_id: str, results: Iterable[HostResult]) -> int:
+        rows = [{"run_id": run_id, "host": r.host, "practice_id": r.practice_id, "client_id": r.client_id,
+                 "status": r.status, "ok": r.ok, "changed": r.changed, "failures": r.failures,
+                 "message": r.message[:4000], "facts": r.facts, "recorded_at": r.recorded_at or _now()}
+                for r in results]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(t.host_results.insert(), rows)
+        return len(rows)
+
+    def record_check_results(self, run_id: str, results: Iterable[CheckResult]) -> int:
+        rows = [{"run_id": run_id, "host": r.host, "practice_id": r.practice_id, "client_id": r.client_id,
+                 "check_id": r.check_id, "state": r.state, "message": r.message[:2000], "value": r.value[:500],
+                 "recorded_at": r.recorded_at or _now()} for r in results]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(t.check_results.insert(), rows)
+        return len(rows)
+
+    def record_audit_events(self, run_id: str, events: Iterable[AuditEvent]) -> int:
+        rows = [{"run_id": run_id, "host": e.host, "practice_id": e.practice_id, "task": e.task[:400],
+                 "action": e.action[:200], "changed": e.changed, "failed": e.failed, "detail": e.detail[:4000],
+                 "recorded_at": e.recorded_at or _now()} for e in events]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(t.audit_events.insert(), rows)
+        return len(rows)
+
+    def host_results(self, run_id: str) -> list[HostResult]:
+        q = sa.select(t.host_results).where(t.host_results.c.run_id == run_id).order_by(t.host_results.c.id)
+        with self.engine.connect() as conn:
+            return [_host(r) for r in conn.execute(q).mappings()]
+
+    def check_results(self, run_id: str) -> list[CheckResult]:
+        q = sa.select(t.check_results).where(t.check_results.c.run_id == run_id).order_by(t.check_results.c.id)
+        with self.engine.connect() as conn:
+            return [_check(r) for r in conn.execute(q).mappings()]
+
+    def audit_events(self, run_id: str) -> list[AuditEvent]:
+        q = sa.select(t.audit_events).where(t.audit_events.c.run_id == run_id).order_by(t.audit_events.c.id)
+        with self.engine.connect() as conn:
+            return [_audit(r) for r in conn.execute(q).mappings()]
+
+    def last_seen(self, hosts: Sequence[str] | None = None) -> dict[str, datetime]:
+        """When each host last answered (any run, status other than unreachable/unknown)."""
+        q = (sa.select(t.host_results.c.host, sa.func.max(t.host_results.c.recorded_at))
+             .where(t.host_results.c.status.not_in(["unreachable", "unknown"]))
+             .group_by(t.host_results.c.host))
+        if hosts is not None:
+            q = q.where(t.host_results.c.host.in_(list(hosts)))
+        with self.engine.connect() as conn:
+            return {h: _aware(ts) for h, ts in conn.execute(q)}  # type: ignore[misc]
+
+    # -- retention --------------------------------------------------------------------------------
+    def prune(self, older_than: timedelta, keep_last: int = 1) -> dict[str, int]:
+        """Delete finished runs older than ``older_than`` (and their results), keeping the newest
+        ``keep_last`` runs of each kind whatever their age."""
+        cutoff = _now() - older_than
+        counts = {"runs": 0, "host_results": 0, "check_results": 0, "audit_events": 0}
+        with self.engine.begin() as conn:
+            keep: set[str] = set()
+            for kind in [r[0] for r in conn.execute(sa.select(t.runs.c.kind).distinct())]:
+                keep |= {r[0] for r in conn.execute(
+                    sa.select(t.runs.c.id).where(t.runs.c.kind == kind)
+                    .order_by(t.runs.c.started_at.desc()).limit(keep_last))}
+            doomed = [r[0] for r in conn.execute(
+                sa.select(t.runs.c.id).where(t.runs.c.started_at < cutoff, t.runs.c.finished_at.is_not(None)))
+                if r[0] not in keep]
+            for i in range(0, len(doomed), 500):
+                chunk = doomed[i:i + 500]
+                for name, table in (("host_results", t.host_results), ("check_results", t.check_results),
+                                    ("audit_events", t.audit_events)):
+                    counts[name] += conn.execute(table.delete().where(table.c.run_id.in_(chunk))).rowcount
+                counts["runs"] += conn.execute(t.runs.delete().where(t.runs.c.id.in_(chunk))).rowcount
+        return counts
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return ""
+
+
+def _run(r: Any) -> RunRecord:
+    return RunRecord(id=r["id"], kind=r["kind"], started_at=_aware(r["started_at"]), status=r["status"],  # type: ignore[arg-type]
+                     user=r["user"], controller=r["controller"], selection=r["selection"] or {},
+                     options=r["options"] or {}, summary=r["summary"] or {},
+                     finished_at=_aware(r["finished_at"]), fleet_version=r["fleet_version"])
+
+
+def _host(r: Any) -> HostResult:
+    return HostResult(host=r["host"], practice_id=r["practice_id"], client_id=r["client_id"], status=r["status"],
+                      ok=r["ok"], changed=r["changed"], failures=r["failures"], message=r["message"],
+                      facts=r["facts"], recorded_at=_aware(r["recorded_at"]), run_id=r["run_id"])
+
+
+def _check(r: Any) -> CheckResult:
+    return CheckResult(host=r["host"], practice_id=r["practice_id"], client_id=r["client_id"],
+                       check_id=r["check_id"], state=r["state"], message=r["message"], value=r["value"],
+                       recorded_at=_aware(r["recorded_at"]), run_id=r["run_id"])
+
+
+def _audit(r: Any) -> AuditEvent:
+    return AuditEvent(host=r["host"], task=r["task"], action=r["action"], changed=r["changed"],
+                      failed=r["failed"], detail=r["detail"], practice_id=r["practice_id"],
+                      recorded_at=_aware(r["recorded_at"]), run_id=r["run_id"])

@@ -1,0 +1,97 @@
+"""Tables and the migration registry. Each migration is applied atomically with its record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+schema_migrations = sa.Table(
+    "schema_migrations", metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("user", sa.String(100), nullable=False, default=""),
+    sa.Column("controller", sa.String(200), nullable=False, default=""),
+    sa.Column("selection", sa.JSON, nullable=False, default=dict),
+    sa.Column("options", sa.JSON, nullable=False, default=dict),
+    sa.Column("summary", sa.JSON, nullable=False, default=dict),
+    sa.Column("fleet_version", sa.String(40), nullable=False, default=""),
+)
+
+host_results = sa.Table(
+    "host_results", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("practice_id", sa.String(120), nullable=False, default=""),
+    sa.Column("client_id", sa.String(120), nullable=False, default=""),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("ok", sa.Integer, nullable=False, default=0),
+    sa.Column("changed", sa.Integer, nullable=False, default=0),
+    sa.Column("failures", sa.Integer, nullable=False, default=0),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("facts", sa.JSON),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("run_id", "host", name="uq_host_results_run_host"),
+    sa.Index("ix_host_results_host_time", "host", "recorded_at"),
+)
+
+check_results = sa.Table(
+    "check_results", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("practice_id", sa.String(120), nullable=False, default=""),
+    sa.Column("client_id", sa.String(120), nullable=False, default=""),
+    sa.Column("check_id", sa.String(120), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("value", sa.Text, nullable=False, default=""),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("run_id", "host", "check_id", name="uq_check_results_run_host_check"),
+    sa.Index("ix_check_results_host_check_time", "host", "check_id", "recorded_at"),
+)
+
+audit_events = sa.Table(
+    "audit_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("practice_id", sa.String(120), nullable=False, default=""),
+    sa.Column("task", sa.String(400), nullable=False),
+    sa.Column("action", sa.String(200), nullable=False, default=""),
+    sa.Column("changed", sa.Boolean, nullable=False, default=False),
+    sa.Column("failed", sa.Boolean, nullable=False, default=False),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sa.Connection], None]
+
+
+def _initial(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[runs, host_results, check_results, audit_events])
+
+
+# Append new migrations here; never edit an applied one.
+MIGRATIONS: list[Migration] = [
+    Migration(1, "runs, host results, check results, audit events", _initial),
+]
