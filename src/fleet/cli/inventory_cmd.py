@@ -136,7 +136,7 @@ def import_(app: AppContext, csv_file: Path, dry_run: bool, fmt: str) -> None:
         note(f"{csv_file}:{s.line}: skipped: {s.reason}", fg="yellow")
     verb = "would change" if dry_run else "changed"
     note(f"{result.summary()} ({verb} {len(result.files)} files)")
-    if result.skipped and not result.changes:
-        sys.exit(1)
+    if result.skipped and not result.changes and not result.unchanged:
+        sys.exit(1)  # nothing in the file could be used
 
 
