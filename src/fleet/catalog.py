@@ -6,6 +6,7 @@ instead of branching on system names.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -141,11 +142,23 @@ class Catalog:
     def ids(self) -> list[str]:
         return [s.id for s in self.systems]
 
+    def suggest(self, name: str) -> list[str]:
+        """Ids close to a mistyped or human-written name ("Dentrix Ascend", "opendental", "eaglsoft")."""
+        key = re.sub(r"[^a-z0-9]+", "", str(name).lower())
+        if not key:
+            return []
+        squashed = {i.replace("_", ""): i for i in self.ids()}
+        if key in squashed:
+            return [squashed[key]]
+        close = difflib.get_close_matches(key, list(squashed), n=3, cutoff=0.75)
+        close = close or [s for s in squashed if key in s or s in key]
+        return [squashed[c] for c in close]
+
     def get(self, system_id: str) -> PracticeSystem:
         for s in self.systems:
             if s.id == system_id:
                 return s
-        close = [i for i in self.ids() if system_id and (system_id.lower() in i or i in system_id.lower())]
+        close = self.suggest(system_id)
         hint = f"did you mean {', '.join(close)}?" if close else "see `fleet catalog list` for the known ids"
         raise CatalogError(f"unknown practice system {system_id!r}", hint=hint)
 

@@ -218,7 +218,7 @@ def check_practice(
                     hint="add fleet_pms: <id> (see `fleet catalog list`)")
         )
     elif system is None:
-        close = [i for i in catalog.ids() if p.pms.lower().replace(" ", "_") in i or i in p.pms.lower()]
+        close = catalog.suggest(p.pms)
         out.append(
             Finding(
                 Level.ERROR,
