@@ -80,6 +80,27 @@ audit_events = sa.Table(
 )
 
 
+# Alert state per alert target and (host, check): survives between nightly sweeps (fleet.health.alerts).
+alert_state = sa.Table(
+    "alert_state", metadata,
+    sa.Column("target", sa.String(120), primary_key=True),
+    sa.Column("host", sa.String(255), primary_key=True),
+    sa.Column("check_id", sa.String(120), primary_key=True),
+    sa.Column("practice_id", sa.String(120), nullable=False, default=""),
+    sa.Column("client_id", sa.String(120), nullable=False, default=""),
+    sa.Column("streak", sa.Integer, nullable=False, default=0),  # consecutive failing sweeps
+    sa.Column("alerted", sa.Boolean, nullable=False, default=False),  # a failure alert was delivered
+    sa.Column("alerted_state", sa.String(10), nullable=False, default=""),
+    sa.Column("last_state", sa.String(10), nullable=False),
+    sa.Column("last_message", sa.Text, nullable=False, default=""),
+    sa.Column("last_value", sa.Text, nullable=False, default=""),
+    sa.Column("last_run_id", sa.String(40), nullable=False),
+    sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_alert_state_target_run", "target", "last_run_id"),
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -91,7 +112,12 @@ def _initial(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[runs, host_results, check_results, audit_events])
 
 
+def _alert_state(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[alert_state])
+
+
 # Append new migrations here; never edit an applied one.
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, host results, check results, audit events", _initial),
+    Migration(2, "alert state per target and check", _alert_state),
 ]
