@@ -7,7 +7,7 @@ host, file and line where it can, and how to fix it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -177,12 +177,8 @@ def _check_host(h: Host, out: list[Finding]) -> None:
         )
     conn = h.vars.get("ansible_connection", "ssh")
     if conn in ("winrm", "psrp"):
-        scheme = str(h.vars.get(f"ansible_{conn}_scheme", "https"))
-        transport = str(
-            h.vars.get("ansible_winrm_transport", "") if conn == "winrm" else h.vars.get("ansible_psrp_auth", "")
-        )
         insecure_ok = h.vars.get("fleet_allow_insecure_transport") is True
-        if scheme == "http" and "basic" in transport.lower() and not insecure_ok:
+        if _password_in_clear(h.vars, conn) and not insecure_ok:
             out.append(
                 Finding(
                     Level.ERROR,
@@ -193,7 +189,8 @@ def _check_host(h: Host, out: list[Finding]) -> None:
                     "use HTTPS (port 5986) or NTLM/Kerberos; or set fleet_allow_insecure_transport: true",
                 )
             )
-        if str(h.vars.get(f"ansible_{conn}_server_cert_validation", "validate")) == "ignore":
+        cert_var = "ansible_winrm_server_cert_validation" if conn == "winrm" else "ansible_psrp_cert_validation"
+        if str(h.vars.get(cert_var, "validate")) == "ignore":
             out.append(
                 Finding(
                     Level.WARNING,
@@ -204,6 +201,37 @@ def _check_host(h: Host, out: list[Finding]) -> None:
                     "install the host's certificate (or its CA) on the controller and remove the override",
                 )
             )
+
+
+def _port(vars_: Mapping[str, Any], *names: str) -> int | None:
+    for name in names:  # the most specific variable first, as Ansible resolves them
+        if name in vars_:
+            try:
+                return int(vars_[name])
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _password_in_clear(vars_: Mapping[str, Any], conn: str) -> bool:
+    """Whether Ansible's winrm/psrp plugin would send Basic credentials over plain HTTP, with the plugins'
+    own defaults: HTTP when the port is 5985 and no scheme/protocol is set; winrm's transport defaults
+    to "plaintext" (Basic) over HTTP unless the user is a UPN (Kerberos)."""
+    if conn == "winrm":
+        port = _port(vars_, "ansible_winrm_port", "ansible_port")
+        scheme = vars_.get("ansible_winrm_scheme") or ("http" if port == 5985 else "https")
+        transport = vars_.get("ansible_winrm_transport")
+        if isinstance(transport, str):
+            transport = transport.split(",")
+        if not transport:
+            user = str(vars_.get("ansible_winrm_user") or vars_.get("ansible_user") or "")
+            transport = ["kerberos"] if "@" in user else (["ssl"] if scheme == "https" else ["plaintext"])
+        basic = any(str(t).strip().lower() in ("basic", "plaintext") for t in transport)
+    else:
+        port = _port(vars_, "ansible_psrp_port", "ansible_port")
+        scheme = vars_.get("ansible_psrp_protocol") or ("http" if port == 5985 else "https")
+        basic = str(vars_.get("ansible_psrp_auth", "negotiate")).strip().lower() == "basic"
+    return str(scheme).lower() == "http" and basic
 
 
 def check_practice(
