@@ -1,0 +1,18 @@
+"""Health: the nightly sweep of every practice machine, judged against the same policy model deploy uses.
+
+Collectors on the hosts gather raw facts (``collectors/``); everything is judged on the controller:
+
+| module | holds |
+|---|---|
+| ``model`` | states (Nagios codes, "worst of"), check definitions, outcomes, coverage |
+| ``checks`` | ``data/checks.yaml`` -> ``CheckDef``s |
+| ``facts`` | the collectors' JSON -> validated ``HostFacts`` (or ``FactsError`` with a reason) |
+| ``expect`` | per host, what it must carry (from the policy model, catalog, fleet.yml) |
+| ``evaluate`` | evaluators keyed by check kind: facts + expectations -> ``Outcome`` |
+| ``rollup`` | per practice / client / fleet: coverage and worst state |
+| ``transport`` | one round trip per host: OpenSSH (POSIX, Windows OpenSSH), PSRP/WinRM |
+| ``sweep`` | the sweep: collect in parallel, judge, stream into the store |
+| ``report*``, ``alerts``, ``schedule`` | reports, alerts and scheduling of sweeps |
+
+Importing this package imports nothing heavy.
+"""
