@@ -1,0 +1,98 @@
+"""What every export format shares: options, the per-practice input, the artifacts it produces.
+
+A format is a function ``render(ctx: PracticeContext) -> list[Artifact]``. It reads the practice's
+:class:`~fleet.policy.PracticePolicy` (the one policy model) and the export options; it never
+looks at the inventory, the catalog or the config to work out keys, IDs or values again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from fleet import __version__
+from fleet.errors import FleetError
+from fleet.inventory import Practice
+from fleet.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
+
+#: Default value name of our ExtensionInstallForcelist entry in GPO / LGPO / .reg / Intune exports.
+#: Chromium reads every numerically named value of the key (gaps allowed, see docs/export.md), so a
+#: high number keeps clear of the "1", "2", ... other software and hand-made GPOs use.
+DEFAULT_FORCELIST_SLOT = 100
+#: Chromium parses the names with base::StringToInt: they must fit a signed 32-bit int.
+MAX_FORCELIST_SLOT = 2**31 - 1
+
+#: Namespace for the stable UUIDs of exported objects (GPO backup ids, profile payload UUIDs).
+FLEET_UUID_NAMESPACE = uuid.UUID("6f1e6c1e-7a52-5b1c-9d7e-0f1ee7e0a001")
+
+
+class ExportError(FleetError):
+    """An artifact cannot be produced for a practice (bad data for the format, no token...)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    forcelist_slot: int = DEFAULT_FORCELIST_SLOT
+    embed_token: bool = False
+    zip: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.forcelist_slot, bool) or not 1 <= int(self.forcelist_slot) <= MAX_FORCELIST_SLOT:
+            raise ExportError(f"--forcelist-slot must be 1..{MAX_FORCELIST_SLOT}, not {self.forcelist_slot}")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file to write, relative to the practice's folder (``/``-separated)."""
+
+    path: str
+    data: bytes
+    format: str
+    contains_token: bool
+
+
+@dataclass(frozen=True)
+class PracticeContext:
+    """Everything a format may use for one practice."""
+
+    practice: Practice
+    policy: PracticePolicy
+    options: ExportOptions
+    msp_name: str = ""
+    generator: str = f"fleet {__version__}"
+    created: str = "1970-01-01T00:00:00"  # export time, UTC, set by the runner
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def practice_id(self) -> str:
+        return self.policy.practice_id
+
+    @property
+    def client_id(self) -> str:
+        return self.policy.client_id
+
+    @property
+    def token(self) -> str:
+        """The practice's token, read from the policy model (never passed around separately)."""
+        for ext in self.policy.extensions:
+            return str(ext.managed[ext.token_field])
+        raise ExportError(f"practice {self.practice_id} has no browser to configure (fleet_browsers)")
+
+    @property
+    def gpo_name(self) -> str:
+        return f"fleet - {self.practice_id}"
+
+    def stable_uuid(self, what: str) -> uuid.UUID:
+        """A UUID that stays the same across exports of this practice (diff-friendly artifacts)."""
+        return uuid.uuid5(FLEET_UUID_NAMESPACE, f"{self.client_id}/{self.practice_id}/{what}")
+
+    def registry_values(self) -> list[RegistryValue]:
+        """The model's registry values with the export's forcelist slot (cached per practice)."""
+        if "registry" not in self._cache:
+            self._cache["registry"] = self.policy.registry_values(self.options.forcelist_slot)
+        return self._cache["registry"]
+
+
+def value_kind(value: RegistryValue) -> str:
+    """.NET RegistryValueKind / Set-GPRegistryValue -Type for a model value."""
+    return {REG_SZ: "String", REG_DWORD: "DWord"}[value.type]
