@@ -30,8 +30,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("fleet.cli.deploy_cmd", "runs"),
     "lab": ("fleet.cli.lab_cmd", "lab"),
     "health": ("fleet.cli.health_cmd", "health"),
-    "report": ("fleet.cli.health_cmd", "report"),
-    "schedule": ("fleet.cli.health_cmd", "schedule"),
+    "report": ("fleet.cli.report_cmd", "report"),
+    "schedule": ("fleet.cli.schedule_cmd", "schedule"),
     "paths": ("fleet.cli.workspace_cmd", "paths"),
 }
 

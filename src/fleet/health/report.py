@@ -1,0 +1,446 @@
+"""The health report model: one sweep's results from the store, shaped for every report format.
+
+``load_report(store, ...)`` reads a health run (the newest finished one by default), the sweep
+before it (for "what changed") and the coverage trend over past sweeps, optionally limited to one
+client, into frozen dataclasses. The writers (``report_formats``, ``report_html``) only render
+this model; nothing here knows about HTML or CSV.
+
+A per-client report (``client=...``) is built from that client's rows only: totals, trend and
+changes are computed from scratch for the client, so nothing about other clients (names, hosts,
+fleet-wide numbers, the sweep's selection) can leak into a report the MSP sends to that client.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from fleet.errors import FleetError
+from fleet.health.model import HEALTH_KIND, Coverage
+from fleet.health.report_coverage import Directory, coverage_by_practice
+from fleet.store import CheckResult, HostResult, RunRecord, Store
+from fleet.store import schema as t
+
+STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
+NAGIOS_CODE = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
+# Ordering for "worst of": a CRITICAL outranks a WARNING outranks an UNKNOWN outranks OK.
+RANK = {"OK": 0, "UNKNOWN": 1, "WARNING": 2, "CRITICAL": 3}
+FAILING = frozenset({"WARNING", "CRITICAL"})
+UNREACHABLE = frozenset({"unreachable"})
+DEFAULT_HISTORY = 30
+
+
+class ReportError(FleetError):
+    """There is nothing to report (no sweep yet, unknown run or client)."""
+
+
+def worst(states: Iterable[str]) -> str:
+    return max(states, key=lambda s: RANK.get(s, 1), default="OK")
+
+
+def change_kind(previous: str | None, state: str) -> str:
+    """How one check moved since the previous sweep: '' when it did not move in a way that matters."""
+    if state in FAILING and (previous is None or previous not in FAILING):
+        return "failing"
+    if state == "OK" and previous in FAILING:
+        return "resolved"
+    if state in FAILING and previous in FAILING and state != previous:
+        return "worse" if RANK[state] > RANK[previous] else "better"
+    return ""
+
+
+def percent(cov: Coverage) -> str:
+    r = cov.ratio
+    return "n/a" if r is None else f"{r * 100:.0f}%"
+
+
+def _sum_coverage(items: Iterable[Coverage]) -> Coverage:
+    total = Coverage()
+    for c in items:
+        total = total + c
+    return total
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    check_id: str
+    state: str
+    message: str = ""
+    value: str = ""
+    previous: str | None = None  # state in the previous sweep (None: not checked then)
+
+    @property
+    def change(self) -> str:
+        return change_kind(self.previous, self.state)
+
+
+@dataclass(frozen=True)
+class HostLine:
+    name: str
+    practice_id: str
+    client_id: str
+    status: str  # host_results.status; "" when the sweep recorded checks but no host row
+    role: str = ""
+    platform: str = ""
+    message: str = ""
+    last_seen: datetime | None = None
+    checks: tuple[CheckLine, ...] = ()
+
+    @property
+    def reachable(self) -> bool:
+        return self.status not in UNREACHABLE
+
+    @property
+    def worst(self) -> str:
+        if not self.reachable and not self.checks:
+            return "UNKNOWN"
+        return worst(c.state for c in self.checks)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(c.state for c in self.checks)
+
+    @property
+    def problems(self) -> tuple[CheckLine, ...]:
+        return tuple(c for c in self.checks if c.state != "OK")
+
+
+@dataclass(frozen=True)
+class PracticeLine:
+    id: str
+    name: str
+    client_id: str
+    hosts: tuple[HostLine, ...]
+    coverage: Coverage
+    pms: str = ""
+    site: str = ""
+
+    @property
+    def worst(self) -> str:
+        return worst(h.worst for h in self.hosts)
+
+    @property
+    def counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for h in self.hosts:
+            total.update(h.counts)
+        return total
+
+    @property
+    def unreachable(self) -> tuple[HostLine, ...]:
+        return tuple(h for h in self.hosts if not h.reachable)
+
+
+@dataclass(frozen=True)
+class ClientLine:
+    id: str
+    name: str
+    practices: tuple[PracticeLine, ...]
+
+    @property
+    def coverage(self) -> Coverage:
+        return _sum_coverage(p.coverage for p in self.practices)
+
+    @property
+    def worst(self) -> str:
+        return worst(p.worst for p in self.practices)
+
+    @property
+    def counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for p in self.practices:
+            total.update(p.counts)
+        return total
+
+    @property
+    def hosts(self) -> tuple[HostLine, ...]:
+        return tuple(h for p in self.practices for h in p.hosts)
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # failing | resolved | worse | better
+    client_id: str
+    practice_id: str
+    host: str
+    check_id: str
+    state: str
+    previous: str | None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: str
+    at: datetime
+    coverage: Coverage
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FleetReport:
+    run: RunRecord
+    previous_run: RunRecord | None
+    clients: tuple[ClientLine, ...]
+    changes: tuple[Change, ...]
+    trend: tuple[TrendPoint, ...]
+    generated_at: datetime
+    msp_name: str = ""
+    client_scope: str | None = None  # a per-client report: only this client's data
+
+    @property
+    def practices(self) -> tuple[PracticeLine, ...]:
+        return tuple(p for c in self.clients for p in c.practices)
+
+    @property
+    def hosts(self) -> tuple[HostLine, ...]:
+        return tuple(h for c in self.clients for h in c.hosts)
+
+    @property
+    def coverage(self) -> Coverage:
+        return _sum_coverage(c.coverage for c in self.clients)
+
+    @property
+    def counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for c in self.clients:
+            total.update(c.counts)
+        return total
+
+    @property
+    def worst(self) -> str:
+        return worst(c.worst for c in self.clients)
+
+    @property
+    def unreachable(self) -> tuple[HostLine, ...]:
+        return tuple(h for h in self.hosts if not h.reachable)
+
+    @property
+    def sweep_time(self) -> datetime:
+        return self.run.finished_at or self.run.started_at
+
+    @property
+    def title(self) -> str:
+        if self.client_scope:
+            name = self.clients[0].name if self.clients else self.client_scope
+            return f"Practice health report: {name}"
+        return "Fleet health report"
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+def resolve_run(store: Store, run_id: str | None) -> RunRecord:
+    """The health run to report: by id (or unique id prefix), else the newest finished sweep."""
+    if run_id:
+        run = store.run(run_id)
+        if run is None:
+            with store.engine.connect() as conn:
+                ids = [r[0] for r in conn.execute(
+                    sa.select(t.runs.c.id).where(t.runs.c.id.like(_like_prefix(run_id), escape="\\"))
+                    .where(t.runs.c.kind == HEALTH_KIND).limit(2))]
+            if len(ids) == 1:
+                run = store.run(ids[0])
+            elif len(ids) > 1:
+                raise ReportError(f"run id prefix {run_id!r} is ambiguous", hint="give more characters of the id")
+        if run is None:
+            raise ReportError(f"no run {run_id!r} in the store",
+                              hint="`fleet runs` lists recent runs; omit --run for the latest sweep")
+        if run.kind != HEALTH_KIND:
+            raise ReportError(f"run {run.id} is a {run.kind} run, not a health sweep",
+                              hint="pick a health run (`fleet runs`), or omit --run for the latest sweep")
+        return run
+    run = store.last_run(HEALTH_KIND, finished_only=True) or store.last_run(HEALTH_KIND, finished_only=False)
+    if run is None:
+        raise ReportError("no health sweep in the store yet", hint="run `fleet health` first")
+    return run
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def previous_run(store: Store, run: RunRecord) -> RunRecord | None:
+    """The health sweep before ``run`` (finished, started earlier)."""
+    q = (sa.select(t.runs.c.id).where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at < run.started_at,
+                                      t.runs.c.finished_at.is_not(None))
+         .order_by(t.runs.c.started_at.desc()).limit(1))
+    with store.engine.connect() as conn:
+        rid = conn.execute(q).scalar()
+    return store.run(rid) if rid else None
+
+
+def _states(store: Store, run_id: str, client: str | None) -> dict[tuple[str, str], str]:
+    q = sa.select(t.check_results.c.host, t.check_results.c.check_id, t.check_results.c.state).where(
+        t.check_results.c.run_id == run_id)
+    if client:
+        q = q.where(t.check_results.c.client_id == client)
+    with store.engine.connect() as conn:
+        return {(h, c): s for h, c, s in conn.execute(q)}
+
+
+def load_report(store: Store, run_id: str | None = None, *, client: str | None = None,
+                directory: Directory | None = None, history: int = DEFAULT_HISTORY,
+                msp_name: str = "", now: datetime | None = None,
+                redact: Callable[[str], str] | None = None) -> FleetReport:
+    """Read one sweep (and its context) from the store into a ``FleetReport``.
+
+    ``redact`` is applied to every message and value from the hosts (the store holds no secrets by
+    contract; this is the second line of defence)."""
+    directory = directory or Directory()
+    run = resolve_run(store, run_id)
+    hosts = store.host_results(run.id)
+    checks = store.check_results(run.id)
+    if client:
+        hosts = [h for h in hosts if h.client_id == client]
+        checks = [c for c in checks if c.client_id == client]
+        if not hosts and not checks:
+            known = sorted({h.client_id for h in store.host_results(run.id)})
+            raise ReportError(
+                f"sweep {run.id[:12]} has no results for client {client!r}",
+                hint=("clients in that sweep: " + ", ".join(known[:10])) if known else "run `fleet health` first")
+    prev = previous_run(store, run)
+    prev_states = _states(store, prev.id, client) if prev else {}
+    host_names = sorted({h.host for h in hosts} | {c.host for c in checks})
+    last_seen = store.last_seen(host_names) if host_names else {}
+    if redact is not None:
+        hosts = [replace(h, message=redact(h.message)) for h in hosts]
+        checks = [replace(c, message=redact(c.message), value=redact(c.value)) for c in checks]
+    clients = _build(hosts, checks, prev_states, last_seen, directory)
+    changes = tuple(
+        Change(kind=c.change, client_id=cl.id, practice_id=p.id, host=h.name, check_id=c.check_id,
+               state=c.state, previous=c.previous, message=c.message)
+        for cl in clients for p in cl.practices for h in p.hosts for c in h.checks if c.change)
+    trend = load_trend(store, run, client=client, directory=directory, history=history)
+    return FleetReport(run=run, previous_run=prev, clients=clients, changes=changes, trend=trend,
+                       generated_at=now or datetime.now(UTC), msp_name=msp_name, client_scope=client)
+
+
+def _build(hosts: Sequence[HostResult], checks: Sequence[CheckResult], prev: Mapping[tuple[str, str], str],
+           last_seen: Mapping[str, datetime], directory: Directory) -> tuple[ClientLine, ...]:
+    by_host: dict[str, list[CheckResult]] = defaultdict(list)
+    for c in checks:
+        by_host[c.host].append(c)
+    host_rows: dict[str, HostResult] = {h.host: h for h in hosts}
+    where: dict[str, tuple[str, str]] = {h.host: (h.client_id, h.practice_id) for h in hosts}
+    for c in checks:
+        where.setdefault(c.host, (c.client_id, c.practice_id))
+    practices: dict[tuple[str, str], list[HostLine]] = defaultdict(list)
+    for name in sorted(where):
+        client_id, practice_id = where[name]
+        hr = host_rows.get(name)
+        facts = (hr.facts if hr else None) or {}
+        lines = tuple(CheckLine(c.check_id, c.state, c.message, c.value, prev.get((name, c.check_id)))
+                      for c in sorted(by_host.get(name, ()), key=lambda c: c.check_id))
+        practices[(client_id, practice_id)].append(HostLine(
+            name=name, practice_id=practice_id, client_id=client_id, status=hr.status if hr else "",
+            role=directory.role(name, facts), platform=directory.platform(name, facts),
+            message=hr.message if hr else "", last_seen=last_seen.get(name), checks=lines))
+    coverage = coverage_by_practice(hosts, checks, directory)
+    by_client: dict[str, list[PracticeLine]] = defaultdict(list)
+    for (client_id, practice_id), hls in practices.items():
+        by_client[client_id].append(PracticeLine(
+            id=practice_id, name=directory.practice_name(practice_id), client_id=client_id, hosts=tuple(hls),
+            coverage=coverage.get(practice_id, Coverage()), pms=directory.practice_pms(practice_id),
+            site=directory.practice_site(practice_id)))
+    return tuple(
+        ClientLine(id=cid, name=directory.client_name(cid),
+                   practices=tuple(sorted(ps, key=lambda p: (p.name.lower(), p.id))))
+        for cid, ps in sorted(by_client.items(), key=lambda kv: (directory.client_name(kv[0]).lower(), kv[0])))
+
+
+def load_trend(store: Store, run: RunRecord, *, client: str | None = None, directory: Directory | None = None,
+               history: int = DEFAULT_HISTORY) -> tuple[TrendPoint, ...]:
+    """Coverage and check counts for up to ``history`` sweeps ending with ``run`` (oldest first).
+
+    Reads only the columns coverage needs, a few runs at a time, so a long history of a large
+    fleet stays cheap."""
+    directory = directory or Directory()
+    q = (sa.select(t.runs.c.id, t.runs.c.started_at)
+         .where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at <= run.started_at)
+         .where(sa.or_(t.runs.c.finished_at.is_not(None), t.runs.c.id == run.id))
+         .order_by(t.runs.c.started_at.desc()).limit(max(1, history)))
+    with store.engine.connect() as conn:
+        runs = list(conn.execute(q))
+    points: list[TrendPoint] = []
+    for rid, started in reversed(runs):
+        hq = sa.select(t.host_results.c.host, t.host_results.c.practice_id, t.host_results.c.client_id,
+                       t.host_results.c.status, t.host_results.c.facts).where(t.host_results.c.run_id == rid)
+        cq = sa.select(t.check_results.c.host, t.check_results.c.practice_id, t.check_results.c.client_id,
+                       t.check_results.c.check_id, t.check_results.c.state).where(t.check_results.c.run_id == rid)
+        if client:
+            hq = hq.where(t.host_results.c.client_id == client)
+            cq = cq.where(t.check_results.c.client_id == client)
+        with store.engine.connect() as conn:
+            hosts = [HostResult(host=h, practice_id=p, client_id=c, status=s, facts=f)
+                     for h, p, c, s, f in conn.execute(hq)]
+            checks = [CheckResult(host=h, practice_id=p, client_id=c, check_id=k, state=s)
+                      for h, p, c, k, s in conn.execute(cq)]
+        if not hosts and not checks:
+            continue  # a sweep that did not touch this client
+        cov = _sum_coverage(coverage_by_practice(hosts, checks, directory).values())
+        counts = Counter(c.state for c in checks)
+        at = started if started.tzinfo else started.replace(tzinfo=UTC)
+        points.append(TrendPoint(run_id=rid, at=at, coverage=cov, counts={s: counts.get(s, 0) for s in STATES}))
+    return tuple(points)
+
+
+def report_dict(report: FleetReport) -> dict[str, Any]:
+    """The report as plain data (the JSON format; also what tests compare against)."""
+
+    def ts(v: datetime | None) -> str | None:
+        return v.isoformat() if v else None
+
+    def cov(c: Coverage) -> dict[str, Any]:
+        return {"covered": c.covered, "total": c.total,
+                "unknown": c.unknown,
+                "ratio": None if c.ratio is None else round(c.ratio, 4)}
+
+    def run_doc(r: RunRecord | None) -> dict[str, Any] | None:
+        if r is None:
+            return None
+        doc: dict[str, Any] = {"id": r.id, "started_at": ts(r.started_at), "finished_at": ts(r.finished_at),
+                               "status": r.status}
+        if not report.client_scope:
+            doc.update(controller=r.controller, fleet_version=r.fleet_version)
+        return doc
+
+    return {
+        "format": "fleet-health-report",
+        "version": 1,
+        "generated_at": ts(report.generated_at),
+        "msp": report.msp_name,
+        "scope": {"client": report.client_scope},
+        "run": run_doc(report.run),
+        "previous_run": run_doc(report.previous_run),
+        "totals": {"clients": len(report.clients), "practices": len(report.practices),
+                   "hosts": len(report.hosts), "unreachable_hosts": len(report.unreachable),
+                   "coverage": cov(report.coverage), "worst": report.worst,
+                   "checks": {s: report.counts.get(s, 0) for s in STATES}},
+        "clients": [{
+            "id": c.id, "name": c.name, "coverage": cov(c.coverage), "worst": c.worst,
+            "checks": {s: c.counts.get(s, 0) for s in STATES},
+            "practices": [{
+                "id": p.id, "name": p.name, "pms": p.pms, "site": p.site, "coverage": cov(p.coverage),
+                "worst": p.worst, "checks": {s: p.counts.get(s, 0) for s in STATES},
+                "hosts": [{
+                    "host": h.name, "role": h.role, "platform": h.platform, "status": h.status,
+                    "reachable": h.reachable, "last_seen": ts(h.last_seen), "worst": h.worst,
+                    "message": h.message,
+                    "checks": [{"check": k.check_id, "state": k.state, "previous_state": k.previous,
+                                "change": k.change, "message": k.message, "value": k.value}
+                               for k in h.checks],
+                } for h in p.hosts],
+            } for p in c.practices],
+        } for c in report.clients],
+        "changes": [{"kind": ch.kind, "client": ch.client_id, "practice": ch.practice_id, "host": ch.host,
+                     "check": ch.check_id, "state": ch.state, "previous_state": ch.previous,
+                     "message": ch.message} for ch in report.changes],
+        "trend": [{"run_id": p.run_id, "at": ts(p.at), "coverage": cov(p.coverage), "checks": dict(p.counts)}
+                  for p in report.trend],
+    }

@@ -1,0 +1,146 @@
+"""The HTML report: one self-contained file (inline CSS, JS and SVG; no external URL of any kind).
+
+The page is rendered from ``templates/report/report.html.j2``; the trend chart is an inline SVG
+drawn here. It must open offline, in a mail attachment, and print cleanly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from html import escape
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from fleet import __version__
+from fleet.health.report import RANK, STATES, FleetReport, HostLine, PracticeLine, TrendPoint, percent
+
+STATE_LABEL = {"OK": "OK", "WARNING": "Warning", "CRITICAL": "Critical", "UNKNOWN": "Unknown"}
+CHANGE_LABEL = {"failing": "Newly failing", "resolved": "Resolved", "worse": "Got worse", "better": "Improved"}
+
+
+@cache
+def _env() -> Environment:
+    from fleet.resources import data_dir
+
+    env = Environment(loader=FileSystemLoader(str(data_dir("templates") / "report")),
+                      autoescape=select_autoescape(["html", "j2"], default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["when"] = _when
+    env.filters["ago"] = _ago
+    env.filters["pct"] = percent
+    env.globals.update(STATES=STATES, STATE_LABEL=STATE_LABEL, CHANGE_LABEL=CHANGE_LABEL)
+    return env
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+def _ago(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return "never"
+    seconds = max(0, ((now or datetime.now(value.tzinfo)) - value).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def render_html(report: FleetReport) -> str:
+    env = _env()
+    practices = report.practices
+    attention = sorted((p for p in practices if p.worst != "OK" or _low(p)),
+                       key=lambda p: (-RANK[p.worst], p.coverage.ratio if p.coverage.ratio is not None else 2,
+                                      p.name.lower()))
+    unreachable = sorted(((c, p, h) for c in report.clients for p in c.practices for h in p.hosts if not h.reachable),
+                         key=lambda cph: (cph[2].last_seen.timestamp() if cph[2].last_seen else 0, cph[2].name))
+    names = {p.id: p.name for p in practices}
+    client_names = {c.id: c.name for c in report.clients}
+    return env.get_template("report.html.j2").render(
+        r=report,
+        attention=attention,
+        unreachable=unreachable,
+        practice_names=names,
+        client_names=client_names,
+        chart=trend_svg(report.trend),
+        check_bar=state_bar(report.counts),
+        fleet_version=__version__,
+        problems=_problems,
+        style=Markup(env.loader.get_source(env, "report.css")[0]),  # type: ignore[union-attr]
+        script=Markup(env.loader.get_source(env, "report.js")[0]),  # type: ignore[union-attr]
+    )
+
+
+def _low(p: PracticeLine) -> bool:
+    return p.coverage.ratio is not None and p.coverage.ratio < 1
+
+
+def _problems(h: HostLine) -> list:
+    return sorted(h.problems, key=lambda c: (-RANK[c.state], c.check_id))
+
+
+def state_bar(counts: dict[str, int] | object, width: int = 240, height: int = 10) -> Markup:
+    """A stacked bar of check states (inline SVG)."""
+    values = [(s, int(counts.get(s, 0))) for s in ("OK", "WARNING", "CRITICAL", "UNKNOWN")]  # type: ignore[attr-defined]
+    total = sum(v for _, v in values)
+    if not total:
+        return Markup("")
+    x = 0.0
+    parts = []
+    for state, v in values:
+        if not v:
+            continue
+        w = width * v / total
+        parts.append(f'<rect class="fill-{state}" x="{x:.2f}" y="0" width="{w:.2f}" height="{height}">'
+                     f"<title>{v} {STATE_LABEL[state]}</title></rect>")
+        x += w
+    return Markup(f'<svg class="statebar" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+                  f'role="img" aria-label="check states" preserveAspectRatio="none">{"".join(parts)}</svg>')
+
+
+def trend_svg(points: Sequence[TrendPoint], width: int = 760, height: int = 230) -> Markup:
+    """Workstation coverage over past sweeps as an inline SVG line chart (0-100 %)."""
+    pts = [p for p in points if p.coverage.ratio is not None]
+    if not pts:
+        return Markup('<p class="muted">No workstation coverage recorded yet.</p>')
+    left, right, top, bottom = 46, 16, 14, 36
+    pw, ph = width - left - right, height - top - bottom
+
+    def x_of(i: int) -> float:
+        return left + (pw / 2 if len(pts) == 1 else pw * i / (len(pts) - 1))
+
+    def y_of(ratio: float) -> float:
+        return top + ph * (1 - ratio)
+
+    out = [f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="Workstation coverage over the last {len(pts)} sweeps">']
+    for pct in (0, 25, 50, 75, 100):
+        y = y_of(pct / 100)
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        out.append(f'<text class="axis" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{pct}%</text>')
+    coords = [(x_of(i), y_of(p.coverage.ratio or 0.0)) for i, p in enumerate(pts)]
+    if len(coords) > 1:
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        area = f"{coords[0][0]:.1f},{y_of(0):.1f} {line} {coords[-1][0]:.1f},{y_of(0):.1f}"
+        out.append(f'<polygon class="area" points="{area}"/>')
+        out.append(f'<polyline class="line" points="{line}"/>')
+    step = max(1, (len(pts) + 7) // 8)  # at most ~8 date labels
+    for i, (p, (x, y)) in enumerate(zip(pts, coords, strict=True)):
+        failing = p.counts.get("WARNING", 0) + p.counts.get("CRITICAL", 0)
+        tip = (f"{p.at:%Y-%m-%d %H:%M} UTC: {percent(p.coverage)} "
+               f"({p.coverage.covered} of {p.coverage.total} workstations), {failing} failing checks")
+        last = i == len(pts) - 1
+        out.append(f'<circle class="dot{" last" if last else ""}" cx="{x:.1f}" cy="{y:.1f}" r="{4.5 if last else 3}">'
+                   f"<title>{escape(tip)}</title></circle>")
+        if i % step == 0 or last:
+            out.append(f'<text class="axis" x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">'
+                       f"{p.at:%b %d}</text>")
+    lx, ly = coords[-1]
+    out.append(f'<text class="value" x="{min(lx, width - right - 4):.1f}" y="{max(ly - 10, top + 10):.1f}" '
+               f'text-anchor="end">{percent(pts[-1].coverage)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
