@@ -464,6 +464,11 @@ class _Doc:
     crlf: bool = False
     dirty: bool = False
 
+    @property
+    def line_offset(self) -> int:
+        """Lines before the part ruamel.yaml parsed (the kept preamble), for file line numbers."""
+        return self.preamble.count("\n") if self.raw is not None else 0
+
     def render(self) -> bytes:
         out = io.StringIO()
         self.yaml.dump(self.data, out)
@@ -509,9 +514,9 @@ def _load_doc(path: Path) -> _Doc:
     return _Doc(path, raw, data, y, preamble, epilogue, bom, crlf)
 
 
-def _line(mapping: Any, key: Any) -> int | None:
+def _line(doc: _Doc, mapping: Any, key: Any) -> int | None:
     with contextlib.suppress(Exception):
-        return mapping.lc.key(key)[0] + 1
+        return mapping.lc.key(key)[0] + 1 + doc.line_offset
     return None
 
 
@@ -603,7 +608,7 @@ class _Inventory:
         hosts = body.get("hosts")
         if isinstance(hosts, dict):
             for name in hosts:
-                ref = _HostRef(str(name), doc, chain, hosts, _line(hosts, name))
+                ref = _HostRef(str(name), doc, chain, hosts, _line(doc, hosts, name))
                 self.hosts.setdefault(str(name).lower(), []).append(ref)
         children = body.get("children")
         if isinstance(children, dict):
