@@ -24,18 +24,30 @@ def secrets() -> None:
     """
 
 
-@secrets.command("set")
+@secrets.command("set", context_settings={"allow_extra_args": True})
 @click.argument("practice")
 @click.option("--token", "kind", flag_value="token", help="Store the practice's extension token (cloud).")
 @click.option("--product-key", "kind", flag_value="product_key", help="Store the Synchronizer product key (on-prem).")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the secret from standard input instead of a prompt.")
 @pass_app
-def set_(app: AppContext, practice: str, kind: str | None, from_stdin: bool) -> None:
+@click.pass_context
+def set_(ctx: click.Context, app: AppContext, practice: str, kind: str | None, from_stdin: bool) -> None:
     """Store PRACTICE's token or product key, vault-encrypted. The secret is read from a hidden
     prompt or stdin, never from the command line."""
+    if ctx.args:
+        # Most likely `--token THE-SECRET`: refuse without repeating the value (it may be the secret).
+        raise click.UsageError(f"unexpected extra argument{'s' if len(ctx.args) > 1 else ''} (not shown: "
+                               "it may be a secret). The secret is never taken from the command line: "
+                               "it is read from a hidden prompt or, with --stdin, from standard input")
     if kind is None:
         raise click.UsageError("say which secret: --token or --product-key")
     ws = app.ws
+    if practice not in ws.inventory.practices:
+        # Not echoed either: `fleet secrets set --token THE-SECRET` makes the secret the PRACTICE argument.
+        close = [pid for pid in ws.inventory.practices if pid in practice or practice in pid][:5]
+        raise FleetError("no such practice in the inventory (the name given is not repeated: it may be a secret)",
+                         hint=(f"did you mean {', '.join(close)}? " if close else "")
+                         + "`fleet inventory show` lists the practices")
     p = ws.inventory.practice(practice)
     skind = SecretKind(kind)
     expected = _expected_kind(ws, p)
