@@ -101,6 +101,30 @@ alert_state = sa.Table(
 )
 
 
+health_practices = sa.Table(
+    # One row per practice per health sweep: the roll-up (worst state, workstation coverage, servers).
+    "health_practices", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("practice_id", sa.String(120), nullable=False),
+    sa.Column("client_id", sa.String(120), nullable=False, default=""),
+    sa.Column("state", sa.String(10), nullable=False),  # worst over the practice's checks and coverage
+    sa.Column("install_method", sa.String(40), nullable=False, default=""),
+    sa.Column("workstations_total", sa.Integer, nullable=False, default=0),
+    sa.Column("workstations_covered", sa.Integer, nullable=False, default=0),
+    sa.Column("workstations_unknown", sa.Integer, nullable=False, default=0),
+    sa.Column("coverage_state", sa.String(10), nullable=False, default=""),  # "" where no coverage applies
+    sa.Column("servers_total", sa.Integer, nullable=False, default=0),
+    sa.Column("servers_ok", sa.Integer, nullable=False, default=0),
+    sa.Column("hosts_total", sa.Integer, nullable=False, default=0),
+    sa.Column("hosts_unreachable", sa.Integer, nullable=False, default=0),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("run_id", "practice_id", name="uq_health_practices_run_practice"),
+    sa.Index("ix_health_practices_practice_time", "practice_id", "recorded_at"),
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -116,8 +140,13 @@ def _alert_state(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[alert_state])
 
 
+def _health_practices(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[health_practices])
+
+
 # Append new migrations here; never edit an applied one.
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, host results, check results, audit events", _initial),
     Migration(2, "alert state per target and check", _alert_state),
+    Migration(3, "health roll-up per practice and sweep", _health_practices),
 ]

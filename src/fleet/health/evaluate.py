@@ -1,0 +1,488 @@
+"""Evaluators: pure functions from (check definition, host facts, expectations) to an ``Outcome``.
+
+One evaluator per check *kind*, registered in ``EVALUATORS``; checks.yaml picks the kind and
+supplies thresholds. No evaluator knows a practice system by name: what a server must run comes
+from the catalog (``PracticeExpect.pms_services``), what a workstation must carry from the policy
+model (``Expectations.extensions``). ``evaluate_host`` runs every applicable check and turns an
+evaluator that raises into UNKNOWN for that check alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from fleet.catalog import parse_version
+from fleet.health.expect import Expectations, Flavor, web_store
+from fleet.health.facts import HostFacts
+from fleet.health.model import CheckDef, Outcome, State
+
+
+@dataclass(frozen=True)
+class HostContext:
+    facts: HostFacts
+    expect: Expectations
+    sent_at: float  # controller clock (epoch s) when the collector was started
+    received_at: float  # ... and when its answer was complete
+
+    @property
+    def round_trip(self) -> float:
+        return max(0.0, self.received_at - self.sent_at)
+
+
+Evaluator = Callable[[CheckDef, HostContext], Outcome]
+EVALUATORS: dict[str, Evaluator] = {}
+
+
+def evaluator(kind: str) -> Callable[[Evaluator], Evaluator]:
+    def register(fn: Evaluator) -> Evaluator:
+        EVALUATORS[kind] = fn
+        return fn
+
+    return register
+
+
+def _fail(check: CheckDef, message: str, value: str = "") -> Outcome:
+    return Outcome(check.severity, message, value)
+
+
+def _ok(message: str, value: str = "") -> Outcome:
+    return Outcome(State.OK, message, value)
+
+
+def _unknown(message: str, value: str = "") -> Outcome:
+    return Outcome(State.UNKNOWN, message, value)
+
+
+def _join(items: Iterable[str], limit: int = 4) -> str:
+    items = list(items)
+    text = ", ".join(items[:limit])
+    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# -- reachability -------------------------------------------------------------------------------
+
+
+@evaluator("reachable")
+def reachable(check: CheckDef, ctx: HostContext) -> Outcome:
+    problems = [f"{e.where}: {e.error}" for e in ctx.facts.errors]
+    msg = f"answered in {ctx.round_trip:.2f}s"
+    if problems:
+        msg += "; collector notes: " + _join(problems, 3)
+    return _ok(msg, f"{ctx.round_trip:.2f}s")
+
+
+# -- browsers and the extension -----------------------------------------------------------------
+
+
+def _installed(ctx: HostContext, flavor: Flavor) -> bool:
+    f = ctx.facts
+    return (any(b.browser == flavor.name and b.binary for b in f.browsers)
+            or any(u.browser == flavor.name for u in f.userdata))
+
+
+def _version(ctx: HostContext, flavor: Flavor) -> str:
+    f = ctx.facts
+    versions = [b.version for b in f.browsers if b.browser == flavor.name and b.version]
+    versions += [u.version for u in f.userdata if u.browser == flavor.name and u.version]
+    return max(versions, key=_version_key, default="")
+
+
+def _version_key(v: str) -> tuple[int, ...]:
+    try:
+        return parse_version(v.split("_")[0])
+    except ValueError:
+        return ()
+
+
+def _considered(ctx: HostContext) -> list[Flavor]:
+    """Flavors whose policy must be in place: the installed ones a managed browser covers, or the
+    managed browsers' main flavors when none is installed (policy is machine-wide)."""
+    managed = ctx.expect.managed_flavors()
+    found = [fl for fl in managed if _installed(ctx, fl)]
+    if found:
+        return found
+    main: dict[str, Flavor] = {}
+    for fl in managed:
+        main.setdefault(fl.manages, fl)
+    return list(main.values())
+
+
+def _needs_extension(ctx: HostContext) -> Outcome | None:
+    """UNKNOWN when the extension expectations could not be computed."""
+    pe = ctx.expect.practice
+    if pe.problem and not pe.extensions:
+        return _unknown(pe.problem)
+    if not pe.extensions:
+        return _unknown("the practice manages no browser fleet knows (fleet_browsers)")
+    return None
+
+
+@evaluator("browser_installed")
+def browser_installed(check: CheckDef, ctx: HostContext) -> Outcome:
+    managed = ctx.expect.managed_flavors()
+    if not managed:
+        return _needs_extension(ctx) or _unknown("no managed browser")
+    found = [fl for fl in managed if _installed(ctx, fl)]
+    if not found:
+        wanted = sorted({fl.manages for fl in managed})
+        return _fail(check, f"no managed browser installed ({_join(wanted)})")
+    parts = [f"{fl.name} {_version(ctx, fl) or '(version not known yet)'}" for fl in found]
+    return _ok(_join(parts), ",".join(fl.name for fl in found))
+
+
+@evaluator("browser_version")
+def browser_version(check: CheckDef, ctx: HostContext) -> Outcome:
+    minimum = int(check.thresholds.get("min_major", 0))
+    found = [fl for fl in ctx.expect.managed_flavors() if _installed(ctx, fl)]
+    if not found:
+        return _unknown("no managed browser installed")
+    old, known = [], []
+    for fl in found:
+        v = _version(ctx, fl)
+        key = _version_key(v)
+        if not key:
+            continue
+        known.append(f"{fl.name} {v}")
+        if key[0] < minimum:
+            old.append(f"{fl.name} {v}")
+    if old:
+        return _fail(check, f"older than {minimum}: {_join(old)}", ",".join(old))
+    if not known:
+        return _ok("version not known until the browser has started once")
+    return _ok(_join(known))
+
+
+@evaluator("extension_forcelist")
+def extension_forcelist(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _needs_extension(ctx)) is not None:
+        return o
+    problems, good = [], []
+    for fl in _considered(ctx):
+        ext = ctx.expect.extension_for(fl)
+        assert ext is not None
+        entries = [e for e in ctx.facts.forcelist if e.browser == fl.name]
+        ours = [e for e in entries if e.entry.split(";", 1)[0].strip() == ext.extension_id]
+        if not ours:
+            broken = [s.source for s in ctx.facts.policy_sources if s.browser == fl.name and not s.ok]
+            why = f" (unreadable policy: {_join(broken, 2)})" if broken else ""
+            problems.append(f"{fl.name}: no force-install entry for {ext.extension_id}{why}")
+            continue
+        urls = {(e.entry.split(";", 1)[1].strip() if ";" in e.entry else "") for e in ours}
+        if ext.update_url in urls or ("" in urls and web_store(ext.update_url)):
+            good.append(fl.name)
+        else:
+            problems.append(f"{fl.name}: update URL is {_join(sorted(u or '(none)' for u in urls), 2)}, "
+                            f"not {ext.update_url}")
+    if problems:
+        return _fail(check, "; ".join(problems))
+    return _ok(f"force-installed in {_join(good)}")
+
+
+def _field_state(ctx: HostContext, fl: Flavor, field: str) -> tuple[str, str]:
+    """('ok'|'missing'|'differs'|'unreadable', detail) for one managed field on one flavor."""
+    ext = ctx.expect.extension_for(fl)
+    assert ext is not None
+    rows = [m for m in ctx.facts.managed_values
+            if m.browser == fl.name and m.extension_id == ext.extension_id and m.field == field]
+    if not rows:
+        return "missing", ""
+    accepted = ext.fingerprints.get(field, frozenset())
+    if any(m.sha16 in accepted for m in rows):
+        return "ok", ""
+    typed = [m for m in rows if m.sha16]
+    if not typed:
+        return "unreadable", _join(sorted({m.type for m in rows}))
+    return "differs", _join(sorted({m.sha16 for m in typed}), 2)
+
+
+@evaluator("extension_token")
+def extension_token(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _needs_extension(ctx)) is not None:
+        return o
+    pe = ctx.expect.practice
+    problems, good = [], []
+    for fl in _considered(ctx):
+        ext = ctx.expect.extension_for(fl)
+        assert ext is not None
+        state, detail = _field_state(ctx, fl, ext.token_field)
+        if state == "missing":
+            problems.append(f"{fl.name}: no managed {ext.token_field!r} for the extension")
+        elif state == "unreadable":
+            problems.append(f"{fl.name}: managed {ext.token_field!r} is not text ({detail})")
+        elif not pe.token_known:
+            good.append(fl.name)
+        elif state == "differs":
+            expected = next(iter(ext.fingerprints[ext.token_field]))
+            problems.append(f"{fl.name}: token differs (fingerprint {detail} on the host, "
+                            f"the practice's is {expected})")
+        else:
+            good.append(fl.name)
+    if problems:
+        return _fail(check, "; ".join(problems))
+    if not pe.token_known:
+        return _unknown(f"a token is set in {_join(good)}, but it cannot be compared: {pe.problem}")
+    fp = next(iter(ctx.expect.extensions[0].fingerprints.get(ctx.expect.extensions[0].token_field, {""})))
+    return _ok(f"the practice's token in {_join(good)}", fp)
+
+
+@evaluator("extension_settings")
+def extension_settings(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _needs_extension(ctx)) is not None:
+        return o
+    problems = []
+    count = 0
+    for fl in _considered(ctx):
+        ext = ctx.expect.extension_for(fl)
+        assert ext is not None
+        for name in sorted(ext.fingerprints):
+            if name == ext.token_field:
+                continue
+            count += 1
+            state, _ = _field_state(ctx, fl, name)
+            if state != "ok":
+                problems.append(f"{fl.name}: {name} {state}")
+    if problems:
+        return _fail(check, "; ".join(problems))
+    return _ok(f"{count} setting(s) match" if count else "no settings besides the token")
+
+
+@evaluator("extension_installed")
+def extension_installed(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _needs_extension(ctx)) is not None:
+        return o
+    f = ctx.facts
+    pending = State.parse(check.params.get("pending_severity", check.severity))
+    used = [fl for fl in ctx.expect.managed_flavors() if any(p.browser == fl.name for p in f.profiles)]
+    if not used:
+        return Outcome(pending, "no profile in a managed browser yet (no one has used it on this host)")
+    problems, good, versions = [], [], set()
+    for fl in used:
+        ext = ctx.expect.extension_for(fl)
+        assert ext is not None
+        profiles = {(p.user, p.profile) for p in f.profiles if p.browser == fl.name}
+        have = {(e.user, e.profile): e.version for e in f.extensions
+                if e.browser == fl.name and e.extension_id == ext.extension_id and (e.user, e.profile) in profiles}
+        if have:
+            versions |= {v for v in have.values() if v}
+            good.append(f"{fl.name} ({len(have)} of {len(profiles)} profiles)")
+        else:
+            problems.append(f"{fl.name}: in none of {len(profiles)} profile(s)")
+    if problems:
+        policy_ok = extension_forcelist(check, ctx).state is State.OK
+        state = pending if policy_ok else check.severity
+        hint = " (policy is in place: the browser installs it at its next start)" if policy_ok else ""
+        return Outcome(state, "; ".join(problems) + hint)
+    return _ok(f"installed in {_join(good)}", _join(sorted(versions, key=_version_key), 3))
+
+
+@evaluator("install_source")
+def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _needs_extension(ctx)) is not None:
+        return o
+    off_store = sorted({e.update_url for e in ctx.expect.extensions if not web_store(e.update_url)})
+    kind = ctx.facts.managed.kind
+    if not off_store:
+        return _ok("Web Store extension: allowed on any machine")
+    if kind in ("domain", "mdm"):
+        return _ok(f"{kind}-managed: off-store extensions are allowed", kind)
+    if kind in ("workgroup",):
+        return _fail(check, f"not domain/MDM-managed, so the browser blocks the off-store extension ({off_store[0]})",
+                     kind)
+    return _unknown(f"cannot tell whether the machine is managed ({ctx.facts.managed.detail or kind})", kind)
+
+
+# -- servers ------------------------------------------------------------------------------------
+
+
+def _sync_service(ctx: HostContext):  # type: ignore[no-untyped-def]
+    name = ctx.expect.synchronizer
+    return next((s for s in ctx.facts.services if s.kind == "synchronizer" and s.name == name), None)
+
+
+@evaluator("synchronizer_installed")
+def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
+    svc = _sync_service(ctx)
+    if svc is None or svc.present is None:
+        return _unknown(f"the collector could not look for the {ctx.expect.synchronizer} service"
+                        + (f" ({svc.probe})" if svc else ""))
+    if not svc.present:
+        return _fail(check, f"the {svc.name} service is not installed")
+    return _ok(f"{svc.name} installed" + (f", version {svc.version}" if svc.version else ""), svc.version)
+
+
+@evaluator("synchronizer_running")
+def synchronizer_running(check: CheckDef, ctx: HostContext) -> Outcome:
+    svc = _sync_service(ctx)
+    if svc is None or svc.running is None:
+        return _unknown(f"the collector could not tell whether {ctx.expect.synchronizer} runs")
+    if svc.present is False:
+        return _fail(check, f"the {svc.name} service is not installed")
+    if not svc.running:
+        return _fail(check, f"the {svc.name} service is not running")
+    return _ok(f"{svc.name} is running")
+
+
+@evaluator("synchronizer_autostart")
+def synchronizer_autostart(check: CheckDef, ctx: HostContext) -> Outcome:
+    svc = _sync_service(ctx)
+    if svc is None or svc.present is None:
+        return _unknown(f"the collector could not look for {ctx.expect.synchronizer}")
+    if not svc.present:
+        return _fail(check, f"the {svc.name} service is not installed")
+    if svc.start == "auto":
+        return _ok("starts automatically", svc.start)
+    if svc.start in ("manual", "disabled"):
+        return _fail(check, f"start mode is {svc.start}: it will not come back after a reboot", svc.start)
+    return _unknown(f"start mode not known ({svc.probe or 'no probe'})", svc.start)
+
+
+@evaluator("synchronizer_version")
+def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
+    svc = _sync_service(ctx)
+    wanted = ctx.expect.synchronizer_version
+    if svc is None or svc.present is None:
+        return _unknown(f"the collector could not look for {ctx.expect.synchronizer}")
+    if not svc.present:
+        return _fail(check, f"the {svc.name} service is not installed")
+    if not svc.version:
+        return _unknown("the installed version is not known", "")
+    if not wanted:
+        return _ok(f"version {svc.version} (fleet.yml sets no version to compare)", svc.version)
+    try:
+        older = parse_version(svc.version) < parse_version(wanted)
+    except ValueError:
+        return _unknown(f"cannot compare version {svc.version!r} with {wanted!r}", svc.version)
+    if older:
+        return _fail(check, f"version {svc.version} is older than {wanted} (fleet.yml)", svc.version)
+    return _ok(f"version {svc.version}", svc.version)
+
+
+@evaluator("synchronizer_crashes")
+def synchronizer_crashes(check: CheckDef, ctx: HostContext) -> Outcome:
+    svc = _sync_service(ctx)
+    if svc is None or svc.crashes_24h is None:
+        return _unknown("crashes are not tracked on this host" if svc else "the collector did not look")
+    n = svc.crashes_24h
+    crit = check.thresholds.get("critical_at", 3)
+    warn = check.thresholds.get("warning_at", 1)
+    value = str(n)
+    if n >= crit:
+        return Outcome(State.CRITICAL, f"{n} crashes in the last 24 hours", value)
+    if n >= warn:
+        return Outcome(State.WARNING, f"{n} crash(es) in the last 24 hours", value)
+    return _ok("no crash in the last 24 hours", value)
+
+
+@evaluator("pms_database")
+def pms_database(check: CheckDef, ctx: HostContext) -> Outcome:
+    groups = ctx.expect.practice.pms_services
+    name = ctx.expect.practice.system_name or ctx.expect.practice.pms
+    if not groups:
+        return _ok(f"the catalog lists no database service for {name}")
+    optional_sev = State.parse(check.params.get("optional_severity", "WARNING"))
+    by_name = {s.name: s for s in ctx.facts.services if s.kind == "pms"}
+    states, parts = [], []
+    for g in groups:
+        seen = [by_name[n] for n in g.any_of if n in by_name]
+        running = [s.name for s in seen if s.running]
+        if running:
+            parts.append(f"{g.label}: {running[0]} running")
+            continue
+        if not seen or all(s.running is None for s in seen):
+            states.append(State.UNKNOWN)
+            parts.append(f"{g.label}: state not known")
+            continue
+        states.append(check.severity if g.required else optional_sev)
+        present = [s.name for s in seen if s.present]
+        parts.append(f"{g.label}: " + (f"{_join(present)} not running" if present else
+                                       f"none of {_join(g.any_of)} installed"))
+    state = max(states, key=lambda s: s.rank) if states else State.OK
+    return Outcome(state, "; ".join(parts))
+
+
+@evaluator("sync_endpoint")
+def sync_endpoint(check: CheckDef, ctx: HostContext) -> Outcome:
+    if not ctx.expect.endpoint:
+        return _unknown("no sync_endpoint in fleet.yml to test")
+    ep = ctx.facts.endpoint
+    if ep is None:
+        return _unknown("the collector did not test the endpoint")
+    if ep.ok:
+        detail = f"HTTP {ep.http_status}" if ep.http_status else "reached"
+        return _ok(f"{detail} from {ep.url}" + (f" in {ep.elapsed_ms} ms" if ep.elapsed_ms is not None else ""),
+                   str(ep.http_status or ""))
+    return _fail(check, f"{ep.url}: {ep.error or 'unreachable'}")
+
+
+# -- every host ---------------------------------------------------------------------------------
+
+
+@evaluator("disk_free")
+def disk_free(check: CheckDef, ctx: HostContext) -> Outcome:
+    disks = [d for d in ctx.facts.disks if d.total_mb > 0]
+    if not disks:
+        return _unknown("no disk reported")
+    seen: dict[str, float] = {}
+    for d in disks:
+        seen[d.mount] = min(seen.get(d.mount, 100.0), 100.0 * d.free_mb / d.total_mb)
+    mount, pct = min(seen.items(), key=lambda kv: kv[1])
+    free_gb = next(d.free_mb for d in disks if d.mount == mount) / 1024
+    msg = f"{mount}: {pct:.1f}% free ({free_gb:.1f} GB)"
+    if pct < check.thresholds.get("critical_below_pct", 5):
+        return Outcome(State.CRITICAL, msg, f"{pct:.1f}%")
+    if pct < check.thresholds.get("warning_below_pct", 15):
+        return Outcome(State.WARNING, msg, f"{pct:.1f}%")
+    return _ok(msg, f"{pct:.1f}%")
+
+
+@evaluator("clock_skew")
+def clock_skew(check: CheckDef, ctx: HostContext) -> Outcome:
+    host_time = ctx.facts.host.time
+    if host_time is None:
+        return _unknown("the host did not report its time")
+    # The host read its clock somewhere between sent_at and received_at (controller clock).
+    if host_time < ctx.sent_at:
+        skew = host_time - ctx.sent_at
+    elif host_time > ctx.received_at:
+        skew = host_time - ctx.received_at
+    else:
+        skew = 0.0
+    size = abs(skew)
+    msg = (f"host clock is {size:.0f}s {'behind' if skew < 0 else 'ahead'}" if size >= 1
+           else "within a second of the controller")
+    msg += f" (round trip {ctx.round_trip:.1f}s)"
+    if size > check.thresholds.get("critical_above_s", 300):
+        return Outcome(State.CRITICAL, msg, f"{skew:.0f}s")
+    if size > check.thresholds.get("warning_above_s", 60):
+        return Outcome(State.WARNING, msg, f"{skew:.0f}s")
+    return _ok(msg, f"{skew:.0f}s")
+
+
+@evaluator("last_boot")
+def last_boot(check: CheckDef, ctx: HostContext) -> Outcome:
+    boot = ctx.facts.host.boot_time
+    if boot is None:
+        return _unknown("the host did not report its boot time")
+    ref = ctx.facts.host.time or ctx.received_at
+    days = max(0.0, ref - boot) / 86400
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(boot))
+    msg = f"up {days:.1f} days (booted {when})"
+    if days > check.thresholds.get("warning_above_days", 45):
+        return Outcome(check.severity, msg + ": it missed at least one patch cycle", f"{days:.0f}d")
+    return _ok(msg, f"{days:.0f}d")
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def evaluate_check(check: CheckDef, ctx: HostContext) -> Outcome:
+    try:
+        return EVALUATORS[check.kind](check, ctx)
+    except Exception as exc:  # an evaluator must never stop the sweep
+        return _unknown(f"cannot evaluate: {type(exc).__name__}: {exc}"[:300])
+
+
+def evaluate_host(checks: Iterable[CheckDef], ctx: HostContext) -> list[tuple[CheckDef, Outcome]]:
+    return [(c, evaluate_check(c, ctx)) for c in checks]

@@ -1,0 +1,239 @@
+"""Expectations: per host, what it must carry, computed from the same policy model deploy uses.
+
+Two halves from one computation:
+
+- ``Expectations.wire`` — the small JSON document sent to the host's collector: what to look for
+  (extension IDs, policy locations, managed field *names*, service names, the endpoint). It holds
+  no secret and no fingerprint: the collector only gathers.
+- the rest of ``Expectations`` stays on the controller for judging: the fingerprints the managed
+  values must have, the Synchronizer version, the catalog's service groups.
+
+Nothing here re-derives extension IDs or policy paths: they come from ``fleet.policy``
+(``practice_policy``, ``REGISTRY_ROOT``, ``LINUX_POLICY_DIRS``, ``MACOS_DOMAIN``) and the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fleet.catalog import Catalog, InstallMethod
+from fleet.config import WEB_STORE_UPDATE_URL, FleetConfig
+from fleet.errors import FleetError
+from fleet.health.settings import HealthSettings
+from fleet.inventory import Host, Practice
+from fleet.policy import LINUX_POLICY_DIRS, MACOS_DOMAIN, REGISTRY_ROOT, practice_policy
+from fleet.secretstore import fingerprint
+
+WIRE_VERSION = 1
+DEFAULT_SYNCHRONIZER = "Synchronizer"
+# Placeholder so the policy model can run without the vault password; its fingerprint is never used.
+_NO_TOKEN = "fleet-health-token-not-available"
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """A browser build as found on a machine, and the policy browser ("chrome"/"edge") that covers it."""
+
+    name: str
+    manages: str
+    policy: str  # Linux: managed policy dir; macOS: managed preferences domain path; Windows: HKLM key
+    data: str  # user-data dir relative to a home (Windows: to %LOCALAPPDATA%)
+    bins: tuple[str, ...]
+
+
+def _flavors() -> dict[str, tuple[Flavor, ...]]:
+    chrome_dir, chromium_dir = LINUX_POLICY_DIRS["chrome"]
+    (edge_dir,) = LINUX_POLICY_DIRS["edge"]
+    managed_prefs = "/Library/Managed Preferences/"
+    mac_support = "Library/Application Support/"
+    return {
+        "linux": (
+            Flavor("chrome", "chrome", chrome_dir, ".config/google-chrome",
+                   ("/opt/google/chrome/chrome", "/usr/bin/google-chrome-stable", "/usr/bin/google-chrome")),
+            Flavor("chromium", "chrome", chromium_dir, ".config/chromium",
+                   ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium")),
+            Flavor("edge", "edge", edge_dir, ".config/microsoft-edge",
+                   ("/opt/microsoft/msedge/msedge", "/usr/bin/microsoft-edge-stable", "/usr/bin/microsoft-edge")),
+        ),
+        "macos": (
+            Flavor("chrome", "chrome", managed_prefs + MACOS_DOMAIN["chrome"], mac_support + "Google/Chrome",
+                   ("/Applications/Google Chrome.app",)),
+            Flavor("edge", "edge", managed_prefs + MACOS_DOMAIN["edge"], mac_support + "Microsoft Edge",
+                   ("/Applications/Microsoft Edge.app",)),
+        ),
+        "windows": (
+            Flavor("chrome", "chrome", REGISTRY_ROOT["chrome"], r"Google\Chrome\User Data",
+                   (r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+                    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe")),
+            Flavor("edge", "edge", REGISTRY_ROOT["edge"], r"Microsoft\Edge\User Data",
+                   (r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+                    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe")),
+        ),
+    }
+
+
+FLAVORS = _flavors()
+
+
+def value_fingerprints(value: Any) -> frozenset[str]:
+    """Fingerprints a managed value may show on a host: its text, and for booleans the JSON
+    (true/false) and REG_DWORD (1/0) spellings."""
+    if isinstance(value, bool):
+        return frozenset({fingerprint("true" if value else "false"), fingerprint("1" if value else "0")})
+    return frozenset({fingerprint(str(value))})
+
+
+@dataclass(frozen=True)
+class ExpectedExtension:
+    browser: str  # the policy browser: chrome | edge
+    extension_id: str
+    update_url: str
+    token_field: str
+    fingerprints: Mapping[str, frozenset[str]]  # managed field -> accepted sha16 (token absent if not known)
+
+    @property
+    def forcelist_entry(self) -> str:
+        return f"{self.extension_id};{self.update_url}"
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    label: str
+    any_of: tuple[str, ...]
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class PracticeExpect:
+    """The per-practice half, computed once per practice per sweep."""
+
+    practice_id: str
+    client_id: str
+    pms: str
+    install_method: str
+    extensions: tuple[ExpectedExtension, ...] = ()
+    token_known: bool = False
+    problem: str = ""  # why the extension expectations could not be computed
+    pms_services: tuple[ServiceGroup, ...] = ()
+    system_name: str = ""
+
+
+@dataclass(frozen=True)
+class Expectations:
+    host: str
+    practice: PracticeExpect
+    role: str
+    platform: str
+    flavors: tuple[Flavor, ...]
+    synchronizer: str = ""
+    synchronizer_version: str = ""
+    endpoint: str = ""
+    wire: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def practice_id(self) -> str:
+        return self.practice.practice_id
+
+    @property
+    def client_id(self) -> str:
+        return self.practice.client_id
+
+    @property
+    def install_method(self) -> str:
+        return self.practice.install_method
+
+    @property
+    def extensions(self) -> tuple[ExpectedExtension, ...]:
+        return self.practice.extensions
+
+    def managed_flavors(self) -> tuple[Flavor, ...]:
+        """Flavors on this platform that a managed policy browser covers."""
+        browsers = {e.browser for e in self.extensions}
+        return tuple(f for f in self.flavors if f.manages in browsers)
+
+    def extension_for(self, flavor: Flavor) -> ExpectedExtension | None:
+        return next((e for e in self.extensions if e.browser == flavor.manages), None)
+
+
+def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
+                    token: Callable[[], str | None]) -> PracticeExpect:
+    """What a practice's machines must carry. ``token()`` returns the practice's extension token, or
+    None when it cannot be read (then the token check is UNKNOWN; the other checks still run)."""
+    system = catalog.find(practice.pms)
+    if system is None:
+        return PracticeExpect(practice.id, practice.client_id, practice.pms, InstallMethod.UNSUPPORTED.value,
+                              problem=f"unknown practice system {practice.pms!r}")
+    method, _ = system.resolve(practice.vars)
+    groups = tuple(ServiceGroup(s.label, s.any_of, s.required) for s in system.server_services)
+    base = PracticeExpect(practice.id, practice.client_id, practice.pms, method.value, pms_services=groups,
+                          system_name=system.name)
+    if method is not InstallMethod.CHROME_EXTENSION:
+        return base
+    try:
+        secret = token()
+    except FleetError as exc:
+        secret, problem = None, exc.message
+    else:
+        problem = "" if secret else "the practice's extension token is not available (vault password?)"
+    try:
+        policy = practice_policy(practice, secret or _NO_TOKEN, catalog, config)
+    except FleetError as exc:
+        return PracticeExpect(**{**base.__dict__, "problem": f"cannot compute the practice's policy: {exc.message}"})
+    extensions = []
+    for ext in policy.extensions:
+        fps = {name: value_fingerprints(value) for name, value in ext.managed.items()
+               if name != ext.token_field}
+        if secret:
+            fps[ext.token_field] = frozenset({policy.token_fingerprint})
+        extensions.append(ExpectedExtension(ext.browser, ext.extension_id, ext.update_url, ext.token_field, fps))
+    return PracticeExpect(**{**base.__dict__, "extensions": tuple(extensions), "token_known": bool(secret),
+                             "problem": problem})
+
+
+def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
+                      settings: HealthSettings) -> Expectations:
+    platform = host.platform if host.platform in FLAVORS else "linux"
+    flavors = FLAVORS[platform]
+    role = host.role
+    server_checks = role == "server" and pe.install_method in (InstallMethod.SELF_INSTALL.value,
+                                                               InstallMethod.ENGINEER_INSTALL.value)
+    sync = config.synchronizer
+    sync_name = (sync.service_name if sync else "") or DEFAULT_SYNCHRONIZER
+    wire: dict[str, Any] = {"v": WIRE_VERSION, "role": role, "platform": platform}
+    if role == "workstation":
+        fields_by_browser = {e.browser: sorted(e.fingerprints.keys() | {e.token_field}) for e in pe.extensions}
+        wire["browsers"] = [
+            {"name": f.name, "policy": f.policy, "data": f.data, "bins": list(f.bins),
+             "ext": [e.extension_id for e in pe.extensions if e.browser == f.manages],
+             "fields": fields_by_browser.get(f.manages, [])}
+            for f in flavors
+        ]
+    else:
+        wire["browsers"] = []
+    services: list[dict[str, Any]] = []
+    if server_checks:
+        entry: dict[str, Any] = {"name": sync_name, "kind": "synchronizer"}
+        if platform != "windows":
+            entry.update(settings.posix_synchronizer.wire())
+        services.append(entry)
+        for g in pe.pms_services:
+            services += [{"name": n, "kind": "pms"} for n in g.any_of]
+    wire["services"] = services
+    endpoint = config.sync_endpoint if server_checks else ""
+    wire["endpoint"] = endpoint
+    if platform != "windows":
+        wire["homes"] = list(settings.macos_homes if platform == "macos" else settings.posix_homes)
+        wire["disks"] = ["/"]
+        wire["service_state_file"] = settings.service_state_file if server_checks else ""
+    return Expectations(
+        host=host.name, practice=pe, role=role, platform=platform, flavors=flavors,
+        synchronizer=sync_name if server_checks else "",
+        synchronizer_version=(sync.version if sync and pe.install_method == InstallMethod.SELF_INSTALL.value else ""),
+        endpoint=endpoint, wire=wire,
+    )
+
+
+def web_store(update_url: str) -> bool:
+    return update_url.rstrip("/") == WEB_STORE_UPDATE_URL

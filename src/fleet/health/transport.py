@@ -1,0 +1,281 @@
+"""One round trip per host: send the collector (+ expectations) on stdin, read JSON from stdout.
+
+The connection comes from the inventory's own settings, so what reaches a host with Ansible
+reaches it here:
+
+- ``ssh`` hosts (Linux, macOS, Windows with OpenSSH): the system OpenSSH client, with
+  ``ansible_host``/``ansible_port``/``ansible_user``/``ansible_ssh_private_key_file``/
+  ``ansible_ssh_common_args``/``ansible_ssh_extra_args``/``ansible_ssh_executable``. OpenSSH
+  rather than paramiko: the handshake runs in C outside the GIL, the user's ssh_config,
+  ProxyJump and agents work unchanged, and controller CPU stays a few ms per host.
+- ``psrp`` and ``winrm`` hosts: PowerShell remoting with pypsrp (PSRP runs over the same WinRM
+  listener, and unlike pywinrm's ``run_ps`` it has no command-line length limit).
+
+Every run has a deadline (the process group is killed) and an output cap; the result says
+whether the host was unreachable (connection-level failure) or answered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+STDERR_TAIL = 2000
+SSH_CONNECTION_ERROR = 255
+POSIX_SHELL = "/bin/sh"
+POWERSHELL_OVER_SSH = ("powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "
+                       "\"$s=[Console]::In.ReadToEnd(); & ([scriptblock]::Create($s))\"")
+
+
+@dataclass(frozen=True)
+class RawResult:
+    host: str
+    stdout: bytes
+    sent_at: float  # epoch seconds, controller clock
+    received_at: float
+    exit_code: int | None = None
+    error: str = ""  # why there is no usable output ("" when the collector ran to the end)
+    unreachable: bool = False  # the host could not be reached at all
+    stderr: str = ""  # tail, for messages
+
+    @property
+    def elapsed(self) -> float:
+        return self.received_at - self.sent_at
+
+
+class TransportError(Exception):
+    """A host's connection settings cannot be used; the sweep reports the host UNKNOWN with this."""
+
+    def __init__(self, message: str, hint_text: str = "") -> None:
+        super().__init__(message + (f" ({hint_text})" if hint_text else ""))
+
+
+# -- command construction ---------------------------------------------------------------------
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def ssh_argv(hostvars: Mapping[str, Any], host: str, remote_command: str, connect_timeout: float) -> list[str]:
+    """The OpenSSH command line for one host, from its Ansible connection variables."""
+    exe = str(hostvars.get("ansible_ssh_executable") or "ssh")
+    argv = [exe, "-T", "-o", "BatchMode=yes"]
+    # ssh keeps the first value it is given for an option: explicit host vars first, then the
+    # inventory's extra/common args, then fleet's defaults.
+    port = hostvars.get("ansible_port") or hostvars.get("ansible_ssh_port")
+    if port:
+        argv += ["-o", f"Port={int(port)}"]
+    user = hostvars.get("ansible_user") or hostvars.get("ansible_ssh_user")
+    if user:
+        argv += ["-o", f"User={user}"]
+    key = hostvars.get("ansible_ssh_private_key_file") or hostvars.get("ansible_private_key_file")
+    if key:
+        argv += ["-o", f"IdentityFile={os.path.expanduser(str(key))}"]
+    if "ansible_host_key_checking" in hostvars and not _truthy(hostvars["ansible_host_key_checking"]):
+        argv += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+    for var in ("ansible_ssh_common_args", "ansible_ssh_extra_args"):
+        if hostvars.get(var):
+            try:
+                argv += shlex.split(str(hostvars[var]))
+            except ValueError as exc:
+                raise TransportError(f"{var} cannot be parsed: {exc}") from None
+    argv += ["-o", f"ConnectTimeout={max(1, int(connect_timeout))}", "-o", "ServerAliveInterval=10",
+             "-o", "ServerAliveCountMax=3", "-o", "LogLevel=ERROR"]
+    address = str(hostvars.get("ansible_host") or hostvars.get("ansible_ssh_host") or host)
+    return [*argv, "--", address, remote_command]
+
+
+def posix_remote_command(hostvars: Mapping[str, Any]) -> str:
+    """``sh -s`` reading the collector from stdin (``ansible_shell_executable`` picks the shell)."""
+    shell = str(hostvars.get("ansible_shell_executable") or POSIX_SHELL)
+    return f"{shlex.quote(shell)} -s"
+
+
+def sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def posix_payload(script: str, expectations_json: str) -> bytes:
+    """What ``sh -s`` reads: the expectations as one variable, then the collector inside braces, so
+    the shell has read all of it before anything runs (nothing can consume the rest of stdin)."""
+    return f"FLEET_EXPECT={sh_quote(expectations_json)}\n{{\n{script}\n}}\n".encode()
+
+
+def powershell_payload(script: str, expectations_json: str) -> str:
+    """The Windows collector with its expectations as a literal here-string (no expansion)."""
+    if "\n'@" in expectations_json or "\r" in expectations_json:
+        raise TransportError("expectations JSON must be on one line")
+    return f"$FleetExpect = @'\n{expectations_json}\n'@\n{script}"
+
+
+# -- running: OpenSSH -------------------------------------------------------------------------
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_output: int) -> RawResult:
+    """Run ``argv``, feed ``payload``, read at most ``max_output`` bytes of stdout before ``timeout``."""
+    sent_at = time.time()
+    deadline = time.monotonic() + timeout
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, close_fds=True)
+    except OSError as exc:
+        return RawResult(host, b"", sent_at, time.time(), error=f"cannot run {argv[0]}: {exc.strerror}",
+                         unreachable=True)
+    out = bytearray()
+    err = bytearray()
+    error = ""
+    assert proc.stdin and proc.stdout and proc.stderr
+    sel = selectors.DefaultSelector()
+    try:
+        os.set_blocking(proc.stdin.fileno(), False)
+        view = memoryview(payload)
+        sel.register(proc.stdin, selectors.EVENT_WRITE)
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        sel.register(proc.stderr, selectors.EVENT_READ)
+        open_reads = 2
+        if not view:
+            sel.unregister(proc.stdin)
+            proc.stdin.close()
+        while open_reads:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                error = f"timed out after {timeout:.0f}s"
+                break
+            for key, _ in sel.select(left):
+                f = key.fileobj
+                if f is proc.stdin:
+                    try:
+                        n = os.write(proc.stdin.fileno(), view[:65536])
+                    except (BrokenPipeError, BlockingIOError) as exc:
+                        n = len(view) if isinstance(exc, BrokenPipeError) else 0
+                    view = view[n:]
+                    if not view:
+                        sel.unregister(proc.stdin)
+                        proc.stdin.close()
+                    continue
+                chunk = os.read(f.fileno(), 65536)  # type: ignore[union-attr]
+                if not chunk:
+                    sel.unregister(f)
+                    open_reads -= 1
+                elif f is proc.stdout:
+                    out += chunk
+                    if len(out) > max_output:
+                        error = f"output over the {max_output // 1024} KiB limit"
+                        break
+                else:
+                    err += chunk
+                    if len(err) > 4 * STDERR_TAIL:
+                        del err[:-STDERR_TAIL]
+            if error:
+                break
+    finally:
+        sel.close()
+        if error:
+            _kill(proc)
+        for f in (proc.stdin, proc.stdout, proc.stderr):
+            with contextlib.suppress(OSError):
+                f.close()
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            code = proc.wait()
+    received_at = time.time()
+    stderr = err[-STDERR_TAIL:].decode("utf-8", errors="replace").strip()
+    if error:
+        return RawResult(host, b"", sent_at, received_at, code, error,
+                         unreachable=error.startswith("timed out") and not out, stderr=stderr)
+    if code == SSH_CONNECTION_ERROR:
+        last = stderr.splitlines()[-1] if stderr else "ssh failed"
+        return RawResult(host, b"", sent_at, received_at, code, last, unreachable=True, stderr=stderr)
+    if code != 0:
+        why = stderr.splitlines()[-1] if stderr else "no error output"
+        return RawResult(host, bytes(out), sent_at, received_at, code, f"collector exited with {code}: {why}",
+                         stderr=stderr)
+    return RawResult(host, bytes(out), sent_at, received_at, code, stderr=stderr)
+
+
+# -- running: PowerShell remoting -------------------------------------------------------------
+
+PSRP_AUTH = {"ntlm": "ntlm", "kerberos": "kerberos", "negotiate": "negotiate", "credssp": "credssp",
+             "basic": "basic", "certificate": "certificate"}
+
+
+def psrp_kwargs(hostvars: Mapping[str, Any], host: str, timeout: float) -> dict[str, Any]:
+    """pypsrp ``Client`` arguments from Ansible's psrp/winrm connection variables."""
+    conn = str(hostvars.get("ansible_connection") or "psrp")
+    p = "ansible_psrp_" if conn == "psrp" else "ansible_winrm_"
+    if conn == "psrp":
+        scheme = str(hostvars.get("ansible_psrp_protocol") or "").lower()
+    else:
+        scheme = str(hostvars.get("ansible_winrm_scheme") or "").lower()
+    port = hostvars.get("ansible_port") or hostvars.get(f"{p}port")
+    if not scheme:
+        scheme = "http" if str(port) == "5985" else "https"
+    port = int(port) if port else (5985 if scheme == "http" else 5986)
+    auth_var = "ansible_psrp_auth" if conn == "psrp" else "ansible_winrm_transport"
+    auth_raw = hostvars.get(auth_var) or "negotiate"
+    auth = str(auth_raw[0] if isinstance(auth_raw, list | tuple) else auth_raw).lower()
+    if auth not in PSRP_AUTH:
+        raise TransportError(f"{auth_var}={auth!r} is not supported by the health sweep",
+                             hint_text="use ntlm, kerberos, negotiate, credssp, basic or certificate")
+    cert_var = "ansible_psrp_cert_validation" if conn == "psrp" else "ansible_winrm_server_cert_validation"
+    validate = str(hostvars.get(cert_var, "validate")).lower() != "ignore"
+    password = (hostvars.get("ansible_password") or hostvars.get(f"{p}password")
+                or hostvars.get("ansible_psrp_password") or None)
+    if password == "<vault>":
+        raise TransportError("the password is an inline !vault value, which the health sweep does not decrypt",
+                             hint_text="keep Windows credentials in a vaulted vars file or use Kerberos")
+    kw: dict[str, Any] = {
+        "server": str(hostvars.get("ansible_host") or host),
+        "port": port,
+        "ssl": scheme == "https",
+        "username": hostvars.get("ansible_user") or hostvars.get(f"{p}user") or None,
+        "password": password,
+        "auth": PSRP_AUTH[auth],
+        "cert_validation": validate,
+        "connection_timeout": int(max(1, min(timeout, 30))),
+        "operation_timeout": int(max(1, timeout)),
+        "read_timeout": int(max(2, timeout + 5)),
+    }
+    path = hostvars.get(f"{p}path")
+    if path:
+        kw["path"] = str(path)
+    ca = hostvars.get("ansible_psrp_ca_cert") or hostvars.get("ansible_winrm_ca_trust_path")
+    if ca and validate:
+        kw["cert_validation"] = str(ca)
+    return kw
+
+
+def run_psrp(host: str, kwargs: Mapping[str, Any], script: str, max_output: int) -> RawResult:
+    """Run the Windows collector over PSRP (thin: everything worth testing is in ``psrp_kwargs``)."""
+    sent_at = time.time()
+    try:
+        from pypsrp.client import Client
+
+        client = Client(**kwargs)
+        output, streams, had_errors = client.execute_ps(script)
+    except Exception as exc:  # pypsrp raises many types (requests, spnego, WSMan faults)
+        return RawResult(host, b"", sent_at, time.time(), error=f"{type(exc).__name__}: {exc}"[:500],
+                         unreachable=True)
+    data = (output or "").encode("utf-8", errors="replace")
+    errors = "; ".join(str(e) for e in getattr(streams, "error", [])[:3])
+    if len(data) > max_output:
+        return RawResult(host, b"", sent_at, time.time(), error=f"output over the {max_output // 1024} KiB limit")
+    if had_errors and not data:
+        return RawResult(host, b"", sent_at, time.time(), error=f"collector failed: {errors}"[:500], stderr=errors)
+    return RawResult(host, data, sent_at, time.time(), 0, stderr=errors[:STDERR_TAIL])
