@@ -7,6 +7,7 @@ judging whether a practice is ready is ``fleet.validate``'s job.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ class Inventory:
         try:
             return self.practices[practice_id]
         except KeyError:
-            close = [p for p in self.practices if practice_id in p or p in practice_id]
+            close = difflib.get_close_matches(practice_id, list(self.practices), n=5, cutoff=0.75)
+            close += [p for p in self.practices if (practice_id in p or p in practice_id) and p not in close]
             raise SelectionError(
                 f"no practice {practice_id!r} in the inventory",
                 hint=(f"did you mean {', '.join(close[:5])}? " if close else "")

@@ -65,6 +65,9 @@ def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ..
     warned = sum(len(p.warnings) for p in report.practices)
     summary = (f"{len(report.practices)} practices: {len(report.practices) - len(blocked)} ready, "
                f"{len(blocked)} blocked, {warned} warnings")
+    general = [f for f in report.general if f.level.value == "error"]
+    if general:
+        summary += f"; {len(general)} inventory errors (first: {general[0].message})"
     if not report.ok:
         note(summary + (f" (blocked: {', '.join(blocked)})" if blocked else ""), fg="red")
         sys.exit(1)

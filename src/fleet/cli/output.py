@@ -38,7 +38,7 @@ def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str = "
          title: str | None = None, json_doc: Any = None) -> None:
     """Render rows. ``json_doc`` replaces the row list in JSON output when a richer document exists."""
     rows = list(rows)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         doc = json_doc if json_doc is not None else [{c: r.get(c) for c in columns} for r in rows]
         out.write(json.dumps(doc, indent=2, default=str) + "\n")
