@@ -59,6 +59,23 @@ def percent(cov: Coverage) -> str:
     return "n/a" if r is None else f"{r * 100:.0f}%"
 
 
+def coverage_state(cov: Coverage) -> str:
+    """OK / WARNING / CRITICAL by the coverage thresholds of checks.yaml (rollups.coverage)."""
+    if cov.ratio is None:
+        return "OK"
+    warning_below, critical_below = 1.0, 0.5
+    try:
+        from fleet.health.checks import default_checks
+
+        thresholds = default_checks().coverage
+        warning_below, critical_below = thresholds.warning_below, thresholds.critical_below
+    except Exception:  # the check set is not loadable (yet): the documented defaults
+        pass
+    if cov.ratio < critical_below:
+        return "CRITICAL"
+    return "WARNING" if cov.ratio < warning_below else "OK"
+
+
 def _sum_coverage(items: Iterable[Coverage]) -> Coverage:
     total = Coverage()
     for c in items:

@@ -15,9 +15,19 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from fleet import __version__
-from fleet.health.report import RANK, STATES, FleetReport, HostLine, PracticeLine, TrendPoint, percent
+from fleet.health.report import (
+    RANK,
+    STATES,
+    FleetReport,
+    HostLine,
+    PracticeLine,
+    TrendPoint,
+    coverage_state,
+    percent,
+)
 
 STATE_LABEL = {"OK": "OK", "WARNING": "Warning", "CRITICAL": "Critical", "UNKNOWN": "Unknown"}
+MAX_CHANGES = 200  # rows in the "what changed" table; CSV/JSON carry them all
 CHANGE_LABEL = {"failing": "Newly failing", "resolved": "Resolved", "worse": "Got worse", "better": "Improved"}
 
 
@@ -31,6 +41,8 @@ def _env() -> Environment:
     env.filters["when"] = _when
     env.filters["ago"] = _ago
     env.filters["pct"] = percent
+    env.filters["covstate"] = coverage_state
+    env.filters["plural"] = _plural
     env.globals.update(STATES=STATES, STATE_LABEL=STATE_LABEL, CHANGE_LABEL=CHANGE_LABEL)
     return env
 
@@ -39,15 +51,20 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
-def _ago(value: datetime | None, now: datetime | None = None) -> str:
+def _ago(value: datetime | None, ref: datetime) -> str:
+    """How long before the sweep (``ref``) a host was last seen."""
     if value is None:
         return "never"
-    seconds = max(0, ((now or datetime.now(value.tzinfo)) - value).total_seconds())
+    seconds = max(0, (ref - value).total_seconds())
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
+        return f"{int(seconds // 60)} min before this sweep"
     if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} days ago"
+        return f"{int(seconds // 3600)} h before this sweep"
+    return f"{int(seconds // 86400)} days before this sweep"
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def render_html(report: FleetReport) -> str:
@@ -69,6 +86,7 @@ def render_html(report: FleetReport) -> str:
         chart=trend_svg(report.trend),
         check_bar=state_bar(report.counts),
         fleet_version=__version__,
+        max_changes=MAX_CHANGES,
         problems=_problems,
         style=Markup(env.loader.get_source(env, "report.css")[0]),  # type: ignore[union-attr]
         script=Markup(env.loader.get_source(env, "report.js")[0]),  # type: ignore[union-attr]
