@@ -362,8 +362,11 @@ def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
 @evaluator("synchronizer_crashes")
 def synchronizer_crashes(check: CheckDef, ctx: HostContext) -> Outcome:
     svc = _sync_service(ctx)
-    if svc is None or svc.crashes_24h is None:
-        return _unknown("crashes are not tracked on this host" if svc else "the collector did not look")
+    if svc is None or svc.present is None:
+        return _unknown(f"the collector could not look for {ctx.expect.synchronizer}")
+    if svc.crashes_24h is None:
+        state = State.parse(check.params.get("untracked_state", "UNKNOWN"))
+        return Outcome(state, f"crash history is not tracked on this host ({svc.probe or 'no probe'})")
     n = svc.crashes_24h
     crit = check.thresholds.get("critical_at", 3)
     warn = check.thresholds.get("warning_at", 1)

@@ -9,8 +9,12 @@ health:
     homes: [/root, /home/*]
     service_state_file: /var/lib/fleet-lab/services.json   # JSON {service: state}, when there is no systemd
     synchronizer:        # a Synchronizer that is a plain daemon (pidfile + version file)
-      pidfile: /opt/fleet-lab/synchronizer/synchronizer.pid
-      version_file: /opt/fleet-lab/synchronizer/VERSION
+      install_dir: /opt/fleet-lab/synchronizer/current
+      version_file: /opt/fleet-lab/synchronizer/current/VERSION
+      pidfile: /opt/fleet-lab/synchronizer/run/synchronizer.pid
+      process_match: fleet-synchronizer run
+      autostart_file: /opt/fleet-lab/synchronizer/enabled     # exists -> starts at boot
+      crash_log: ""      # optional: one line per crash, "<epoch seconds> <text>"
 ```
 """
 
@@ -48,6 +52,7 @@ class PosixSynchronizer:
     """A Synchronizer that runs as a plain daemon (no service manager), found by its files."""
 
     pidfile: str = ""
+    process_match: str = ""  # the pid's command line must contain this (pids are reused)
     version_file: str = ""
     install_dir: str = ""
     autostart_file: str = ""  # exists -> starts at boot

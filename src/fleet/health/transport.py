@@ -23,6 +23,7 @@ import selectors
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -120,6 +121,19 @@ def powershell_payload(script: str, expectations_json: str) -> str:
 # -- running: OpenSSH -------------------------------------------------------------------------
 
 
+_LIVE: set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_running() -> int:
+    """Kill every collector process still running (an interrupted sweep); returns how many."""
+    with _LIVE_LOCK:
+        procs = list(_LIVE)
+    for p in procs:
+        _kill(p)
+    return len(procs)
+
+
 def _kill(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -135,6 +149,8 @@ def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_
     except OSError as exc:
         return RawResult(host, b"", sent_at, time.time(), error=f"cannot run {argv[0]}: {exc.strerror}",
                          unreachable=True)
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
     out = bytearray()
     err = bytearray()
     error = ""
@@ -194,6 +210,8 @@ def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_
         except subprocess.TimeoutExpired:
             _kill(proc)
             code = proc.wait()
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
     received_at = time.time()
     stderr = err[-STDERR_TAIL:].decode("utf-8", errors="replace").strip()
     if error:

@@ -411,7 +411,7 @@ service_facts() {
   _cut=$(( ${NOW%%.*} - 86400 ))
   _k=0
   while [ "$_k" -lt "$_ns" ]; do
-    for _a in name kind pidfile version_file install_dir autostart_file crash_log; do
+    for _a in name kind pidfile process_match version_file install_dir autostart_file crash_log; do
       eval "_s_$_a=\${X_services_${_k}_$_a-}"
     done
     _present=''; _running=''; _start=unknown; _ver=''; _crashes=''; _probe=none
@@ -426,7 +426,17 @@ service_facts() {
       if [ -n "$_s_pidfile" ] && first_line "$_s_pidfile"; then
         case $REPLY in
           ''|*[!0-9]*) ;;
-          *) if kill -0 "$REPLY" 2>/dev/null || [ -d "/proc/$REPLY" ]; then _running=true; fi ;;
+          *)
+            if kill -0 "$REPLY" 2>/dev/null || [ -d "/proc/$REPLY" ]; then
+              _running=true
+              # the pid may have been reused by another program: check its command line when asked
+              if [ -n "$_s_process_match" ] && [ -r "/proc/$REPLY/cmdline" ]; then
+                case $(tr '\0' ' ' < "/proc/$REPLY/cmdline" 2>/dev/null) in
+                  *"$_s_process_match"*) ;;
+                  *) _running=false ;;
+                esac
+              fi
+            fi ;;
         esac
       fi
       if [ -n "$_s_autostart_file" ]; then
@@ -442,23 +452,6 @@ service_facts() {
           done < "$_s_crash_log"
         fi
       fi
-    elif [ -n "$_systemd" ]; then
-      _probe=systemd
-      _out=$(systemctl show -p LoadState -p ActiveState -p UnitFileState -p NRestarts -- "$_s_name" 2>/dev/null)
-      while IFS='=' read -r _key _val; do
-        case $_key=$_val in
-          LoadState=loaded) _present=true ;;
-          LoadState=not-found) _present=false; _running=false ;;
-          ActiveState=active) _running=true ;;
-          ActiveState=*) [ "$_present" = true ] && _running=false ;;
-          UnitFileState=enabled) _start=auto ;;
-          UnitFileState=disabled|UnitFileState=masked) _start=disabled ;;
-          UnitFileState=static|UnitFileState=indirect|UnitFileState=generated) _start=manual ;;
-          NRestarts=*) _crashes=$_val ;;
-        esac
-      done <<EOF
-$_out
-EOF
     elif [ -n "$_states" ]; then
       _probe=statefile
       _present=false
@@ -476,6 +469,23 @@ EOF
 $_states
 EOF
       [ "$_present" = true ] || _running=false
+    elif [ -n "$_systemd" ]; then
+      _probe=systemd
+      _out=$(systemctl show -p LoadState -p ActiveState -p UnitFileState -p NRestarts -- "$_s_name" 2>/dev/null)
+      while IFS='=' read -r _key _val; do
+        case $_key=$_val in
+          LoadState=loaded) _present=true ;;
+          LoadState=not-found) _present=false; _running=false ;;
+          ActiveState=active) _running=true ;;
+          ActiveState=*) [ "$_present" = true ] && _running=false ;;
+          UnitFileState=enabled) _start=auto ;;
+          UnitFileState=disabled|UnitFileState=masked) _start=disabled ;;
+          UnitFileState=static|UnitFileState=indirect|UnitFileState=generated) _start=manual ;;
+          NRestarts=*) _crashes=$_val ;;
+        esac
+      done <<EOF
+$_out
+EOF
     fi
     rec services name s "$_s_name" kind s "$_s_kind" present b "$_present" running b "$_running" start s "$_start" \
       version s "$_ver" crashes_24h n "$_crashes" probe s "$_probe"

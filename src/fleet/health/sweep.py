@@ -1,0 +1,334 @@
+"""The sweep: collect every selected host in parallel, judge on the controller, stream into the store.
+
+    result = run_sweep(ws, store, targets, options)
+
+Per host there is one round trip (``transport``); its answer is parsed (``facts``), judged
+(``evaluate``) and written with its check results in one transaction (``storage.record_host``)
+as soon as it arrives, by the calling thread, while the pool keeps collecting. Only a small
+outcome per host stays in memory. A sweep interrupted (Ctrl-C, SIGTERM) marks its run
+"interrupted" and keeps every host already written; one killed outright leaves its run "running",
+which the next sweep marks "interrupted" (``storage.close_stale_runs``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import resource
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from fleet.errors import SelectionError
+from fleet.health import storage
+from fleet.health.checks import CheckSet, default_checks
+from fleet.health.evaluate import HostContext, evaluate_host
+from fleet.health.expect import Expectations, PracticeExpect, host_expectations, practice_expect
+from fleet.health.facts import FactsError, parse_facts
+from fleet.health.model import HEALTH_KIND, HOST_OK, HOST_UNKNOWN, HOST_UNREACHABLE, CheckDef, State, worst
+from fleet.health.rollup import HostOutcome, PracticeRollup, rollup_clients, rollup_group, rollup_practices
+from fleet.health.settings import HealthSettings
+from fleet.health.transport import (
+    POWERSHELL_OVER_SSH,
+    RawResult,
+    TransportError,
+    kill_running,
+    posix_payload,
+    posix_remote_command,
+    powershell_payload,
+    psrp_kwargs,
+    run_process,
+    run_psrp,
+    ssh_argv,
+)
+from fleet.inventory import Host, Inventory, Practice
+from fleet.redact import Redactor
+from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
+from fleet.store import CheckResult, HostResult, Store
+
+PSRP_CONNECTIONS = ("psrp", "winrm")
+SSH_CONNECTIONS = ("ssh", "smart", "paramiko", "paramiko_ssh", "")
+
+
+@cache
+def collector_script(name: str) -> str:
+    return resources.files("fleet.health").joinpath(f"collectors/{name}").read_text(encoding="utf-8")
+
+
+# -- selection ------------------------------------------------------------------------------------
+
+
+def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | None) -> list[Host]:
+    """Hosts of ``practices``, narrowed by an Ansible-like ``--limit``: comma-separated host names,
+    globs on host names, or group names (``practice_<id>``, ``client_<id>``)."""
+    hosts = [h for p in practices for h in p.hosts]
+    if not limit:
+        return hosts
+    patterns = [p.strip() for p in limit.split(",") if p.strip()]
+    chosen: list[Host] = []
+    for pat in patterns:
+        hit = [h for h in hosts if fnmatch.fnmatchcase(h.name, pat) or pat in (
+            f"practice_{h.practice_id}", f"client_{h.client_id}")]
+        if not hit:
+            raise SelectionError(f"--limit {pat!r} matches no host of the selection",
+                                 hint="give host names, globs (bs-*) or groups (practice_ID, client_ID); "
+                                      "`fleet inventory show` lists them")
+        chosen += [h for h in hit if h not in chosen]
+    return [h for h in hosts if h in chosen]
+
+
+# -- one host -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    host: Host
+    expect: Expectations
+    checks: tuple[CheckDef, ...]
+
+
+def collect(plan: HostPlan, settings: HealthSettings, timeout: float) -> RawResult:
+    """The round trip for one host (runs in a pool thread; never raises)."""
+    h = plan.host
+    doc = json.dumps(plan.expect.wire, separators=(",", ":"))
+    try:
+        if h.connection in PSRP_CONNECTIONS:
+            kwargs = psrp_kwargs(h.vars, h.name, timeout)
+            return run_psrp(h.name, kwargs, powershell_payload(collector_script("windows.ps1"), doc),
+                            settings.max_output)
+        if h.connection not in SSH_CONNECTIONS:
+            return RawResult(h.name, b"", time.time(), time.time(),
+                             error=f"ansible_connection {h.connection!r} is not supported by the health sweep")
+        if h.platform == "windows":
+            argv = ssh_argv(h.vars, h.name, POWERSHELL_OVER_SSH, min(timeout, 30))
+            payload = powershell_payload(collector_script("windows.ps1"), doc).encode("utf-8")
+        else:
+            argv = ssh_argv(h.vars, h.name, posix_remote_command(h.vars), min(timeout, 30))
+            payload = posix_payload(collector_script("posix.sh"), doc)
+    except TransportError as exc:
+        return RawResult(h.name, b"", time.time(), time.time(), error=str(exc))
+    return run_process(h.name, argv, payload, timeout, settings.max_output)
+
+
+@dataclass
+class Judged:
+    host_result: HostResult
+    checks: list[CheckResult]
+    outcome: HostOutcome
+
+
+def judge(plan: HostPlan, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
+          max_output: int) -> Judged:
+    """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
+    h, x = plan.host, plan.expect
+    base = {"role": x.role, "platform": x.platform, "install_method": x.install_method,
+            "sweep": {"elapsed_s": round(raw.elapsed, 3), "bytes": len(raw.stdout), "exit_code": raw.exit_code}}
+    outcomes: list[tuple[CheckDef, State, str, str]] = []
+    facts_doc: dict[str, Any] | None = None
+    if raw.error or raw.unreachable:
+        status = HOST_UNREACHABLE if raw.unreachable else HOST_UNKNOWN
+        why = redactor.text(raw.error)
+        seen = last_seen.strftime("%Y-%m-%d %H:%M UTC") if last_seen else "never"
+        reason = (f"unreachable: {why}" if raw.unreachable else f"no usable answer: {why}") + f"; last seen {seen}"
+    else:
+        try:
+            facts = parse_facts(raw.stdout, max_output)
+        except FactsError as exc:
+            status, reason = HOST_UNKNOWN, f"unusable data from the host: {exc.reason}"
+        else:
+            status, reason = HOST_OK, ""
+            ctx = HostContext(facts, x, raw.sent_at, raw.received_at)
+            for check, o in evaluate_host(plan.checks, ctx):
+                outcomes.append((check, o.state, redactor.text(o.message), redactor.text(o.value)))
+            facts_doc = redactor.obj(facts.to_dict())
+    if status != HOST_OK:
+        seen_txt = last_seen.isoformat() if last_seen else ""
+        for check in plan.checks:
+            if check.id == "reachable":
+                outcomes.append((check, State.UNKNOWN, reason, seen_txt))
+            else:
+                outcomes.append((check, State.UNKNOWN, "not checked: " + reason, ""))
+        base["last_seen"] = seen_txt or None
+    now = datetime.now(UTC)
+    checks = [CheckResult(host=h.name, practice_id=h.practice_id, client_id=h.client_id, check_id=c.id,
+                          state=s.value, message=m, value=v, recorded_at=now) for c, s, m, v in outcomes]
+    states = {c.id: s for c, s, _, _ in outcomes}
+    host_worst = worst(states.values(), default=State.UNKNOWN)
+    bad = sorted(c.id for c, s, _, _ in outcomes if s is not State.OK)
+    message = reason or (f"{host_worst.value}: {', '.join(bad)}" if bad else "all checks OK")
+    hr = HostResult(host=h.name, practice_id=h.practice_id, client_id=h.client_id, status=status,
+                    ok=sum(1 for s in states.values() if s is State.OK),
+                    failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
+                    message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
+    outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states)
+    return Judged(hr, checks, outcome)
+
+
+# -- the sweep ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    forks: int
+    timeout: float
+    selection: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SweepResult:
+    run_id: str
+    status: str  # ok | interrupted
+    outcomes: list[HostOutcome]
+    practices: list[PracticeRollup]
+    checks: CheckSet
+    wall_s: float
+    cpu_self_s: float
+    cpu_children_s: float
+    stale_closed: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> State:
+        """The worst state over the selection (every check and every practice roll-up)."""
+        states = [o.worst for o in self.outcomes] + [p.state for p in self.practices]
+        return worst(states, default=State.UNKNOWN if not self.outcomes else State.OK)
+
+    @property
+    def exit_code(self) -> int:
+        return self.state.nagios
+
+    def summary(self) -> dict[str, Any]:
+        fleet = rollup_group("fleet", self.practices, self.checks)
+        n = len(self.outcomes)
+        return {
+            "state": self.state.value, "exit_code": self.exit_code, "hosts": n,
+            "hosts_by_status": _count(o.status for o in self.outcomes),
+            "hosts_by_state": _count(o.worst.value for o in self.outcomes),
+            "practices_by_state": dict(fleet.practice_states),
+            "coverage": {"covered": fleet.coverage.covered, "total": fleet.coverage.total,
+                         "unknown": fleet.coverage.unknown},
+            "clients": {c.id: {"state": c.state.value, "practices": c.practices,
+                               "coverage": {"covered": c.coverage.covered, "total": c.coverage.total,
+                                            "unknown": c.coverage.unknown}}
+                        for c in rollup_clients(self.practices, self.checks)},
+            "wall_s": round(self.wall_s, 3), "cpu_self_s": round(self.cpu_self_s, 3),
+            "cpu_children_s": round(self.cpu_children_s, 3),
+            "cpu_ms_per_host": round(1000 * (self.cpu_self_s + self.cpu_children_s) / n, 2) if n else None,
+        }
+
+
+def _count(items: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in items:
+        out[i] = out.get(i, 0) + 1
+    return out
+
+
+class Sweep:
+    """One sweep over chosen hosts; dependencies come in through the constructor."""
+
+    def __init__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+                 on_host: Callable[[Judged], None] | None = None) -> None:
+        self.ws = ws
+        self.store = store
+        self.settings = settings
+        self.checks = checks or default_checks()
+        self.on_host = on_host
+        self.redactor = Redactor()
+        self._secret_lock = threading.Lock()
+        self._vault: dict[str, dict[str, str] | None] = {}
+
+    # secrets: read once per practice, only on the controller; only fingerprints go further
+    def _practice_secrets(self, practice_id: str) -> dict[str, str]:
+        with self._secret_lock:
+            if practice_id not in self._vault:
+                pw = self.ws.password(required=False)
+                data = None
+                if pw is not None and self.ws.secrets.exists(practice_id):
+                    data = self.ws.secrets.read(practice_id, pw)
+                    self.redactor.add(v for k, v in data.items() if k in (TOKEN_VAR, PRODUCT_KEY_VAR))
+                self._vault[practice_id] = data
+            return self._vault[practice_id] or {}
+
+    def plan(self, hosts: Sequence[Host]) -> list[HostPlan]:
+        inv = self.ws.inventory
+        config = self.ws.config
+        pes: dict[str, PracticeExpect] = {}
+        plans = []
+        for h in hosts:
+            if h.practice_id not in pes:
+                p = inv.practices[h.practice_id]
+                pes[h.practice_id] = practice_expect(
+                    p, self.ws.catalog, config, lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR))
+                self._practice_secrets(p.id)  # product keys too, for the redactor
+            x = host_expectations(h, pes[h.practice_id], config, self.settings)
+            plans.append(HostPlan(h, x, self.checks.applicable(h.role, x.platform, x.install_method)))
+        return plans
+
+    def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
+        t0, cpu0 = time.monotonic(), _cpu()
+        stale = storage.close_stale_runs(self.store)
+        plans = self.plan(hosts)
+        last_seen = self.store.last_seen([h.name for h in hosts]) if hosts else {}
+        run = self.store.start_run(HEALTH_KIND, selection=options.selection,
+                                   options={"forks": options.forks, "timeout": options.timeout,
+                                            "hosts": len(hosts), **storage.run_marker()})
+        outcomes: list[HostOutcome] = []
+        status = "interrupted"
+        try:
+            for plan, raw in self._collect(plans, options):
+                j = judge(plan, raw, self.redactor, last_seen.get(plan.host.name), self.settings.max_output)
+                storage.record_host(self.store, run.id, j.host_result, j.checks)
+                outcomes.append(j.outcome)
+                if self.on_host:
+                    self.on_host(j)
+            status = "ok"
+        finally:
+            practices = rollup_practices(outcomes, self.checks)
+            cpu1 = _cpu()
+            result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
+                                 cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], stale)
+            if status == "ok":
+                storage.record_practices(self.store, run.id, practices)
+            summary = result.summary()
+            if status != "ok":
+                summary.update(interrupted=True, hosts_planned=len(plans))
+            self.store.finish_run(run.id, status, summary)
+        return result
+
+    def _collect(self, plans: Sequence[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+        """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
+        forks = max(1, options.forks)
+        todo = iter(plans)
+        pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
+        pending: dict[Future[RawResult], HostPlan] = {}
+        try:
+            def fill() -> None:
+                while len(pending) < forks:
+                    plan = next(todo, None)
+                    if plan is None:
+                        return
+                    pending[pool.submit(collect, plan, self.settings, options.timeout)] = plan
+
+            fill()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    plan = pending.pop(fut)
+                    yield plan, fut.result()
+                fill()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            if pending:  # interrupted: do not wait for hosts still answering
+                kill_running()
+
+
+def _cpu() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
