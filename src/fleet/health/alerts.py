@@ -137,6 +137,9 @@ class RetryPolicy:
     timeout: float = 10.0
 
 
+DEFAULT_RETRY = RetryPolicy()
+
+
 def deliver(url: str, payload: Mapping[str, Any], transport: Transport, policy: RetryPolicy,
             sleep: Callable[[float], None] = time.sleep) -> tuple[bool, int, str]:
     """POST one payload with retries. Returns (ok, attempts, error); the error never holds the URL."""
@@ -401,7 +404,7 @@ def send_alerts(store: Store, run_id: str, targets: Sequence[AlertTarget], *,
     if run.kind != "health":
         raise AlertError(f"run {run_id} is a {run.kind} run; alerts follow health sweeps")
     redactor = redactor or Redactor()
-    retry = retry or RetryPolicy()
+    retry = retry or DEFAULT_RETRY
     ctx = PayloadContext(msp_name=msp_name, directory=directory or Directory(), run=run)
     sent: list[AlertEvent] = []
     failures: list[DeliveryFailure] = []
