@@ -592,3 +592,29 @@ def test_import_into_the_example_workspace_matches_existing_clients_by_name(tmp_
     assert data["_meta"]["hostvars"]["spd-front01"]["fleet_product_key"].startswith(
         "FAKE-KEY-SUMMIT_PEDS")
     assert "rma-ws03" in data["practice_riverbend_main"]["hosts"]
+
+
+def test_hand_edits_to_an_imported_file_survive_the_next_import(tmp_path: Path) -> None:
+    inv = empty_inventory(tmp_path)
+    import_csv(inv, write_csv(tmp_path, NINJAONE))
+    path = inv / "bright_smiles_dental_group.yml"
+    imported = path.read_text()
+    # By hand: a comment above the host, a comment after its address, a var of our own, the PMS.
+    edited = imported.replace(
+        "            bsd-front01:\n              ansible_host: 10.10.1.21\n",
+        "            # reception PC, replaced 2024-03\n"
+        "            bsd-front01:\n              ansible_host: 10.10.1.21  # reserved in DHCP\n"
+        "              ansible_user: reception-admin\n",
+    ).replace("            fleet_site: Downtown\n", "            fleet_site: Downtown\n"
+                                                    "            fleet_pms: dentrix_ascend   # set by Dana\n")
+    assert edited.count("\n") == imported.count("\n") + 3
+    path.write_text(edited)
+    moved = NINJAONE.replace('"10.10.1.21, fe80::1c2d:3e4f:5a6b:7c8d"', "10.10.1.77")
+    result = import_csv(inv, write_csv(tmp_path, moved))
+    assert [(c.action, c.host, c.detail) for c in result.changes] == [
+        ("update host", "bsd-front01", "ansible_host 10.10.1.21 -> 10.10.1.77")]
+    removed, added = changed_lines(edited, path.read_text())
+    assert removed == ["              ansible_host: 10.10.1.21  # reserved in DHCP"]
+    assert added == ["              ansible_host: 10.10.1.77  # reserved in DHCP"]
+    host = load_inventory(inv).hosts["bsd-front01"]
+    assert host.vars["ansible_user"] == "reception-admin" and host.vars["fleet_pms"] == "dentrix_ascend"
