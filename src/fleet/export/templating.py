@@ -28,7 +28,7 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 def xml_text(value: Any, what: str = "value") -> str:
     text = str(value)
     if _XML_INVALID.search(text):
-        raise ScriptDataError(f"{what} contains a control character that XML cannot carry")
+        raise ScriptDataError(f"a {what} contains a control character that XML cannot carry")
     return text
 
 
@@ -89,4 +89,7 @@ def template(kind: str, name: str) -> jinja2.Template:
 
 
 def render(kind: str, name: str, **context: Any) -> str:
-    return template(kind, name).render(**context)
+    try:
+        return template(kind, name).render(**context)
+    except ScriptDataError as exc:
+        raise ScriptDataError(f"{name.removesuffix('.j2')}: {exc.message}") from None

@@ -1,0 +1,117 @@
+"""Helpers for the export tests: policy models built in memory, and real workspaces with vaults.
+
+Imported by name (`from helpers_export import ...`): pytest puts tests/export on sys.path.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from fleet.catalog import default_catalog
+from fleet.config import parse_config
+from fleet.errors import Location
+from fleet.example import example_config, fake_extension_id
+from fleet.export.base import ExportOptions, PracticeContext
+from fleet.inventory import Practice
+from fleet.policy import PracticePolicy, practice_policy
+from fleet.secretstore import SecretKind, SecretStore
+from fleet.vault import VaultPassword
+
+VAULT_PASSWORD = "export-tests"
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-samba lives here, not in the venv
+
+# Extra managed-storage fields (policy field -> practice var) for every variant in these tests:
+# strings, a boolean (REG_DWORD 1/0) and an integer (REG_DWORD).
+EXTRA_FIELDS = {"url": "fleet_pms_url", "org": "fleet_pms_org_alias",
+                "online_booking": "fleet_online_booking", "interval": "fleet_sync_interval"}
+
+
+def config_dict(extra_fields: dict[str, str] | None = None, token_field: str = "token",
+                update_url: str | None = None, ids: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    cfg = copy.deepcopy(example_config())
+    for name, variant in cfg["extensions"]["variants"].items():
+        variant["extra_fields"] = dict(EXTRA_FIELDS if extra_fields is None else extra_fields)
+        variant["token_field"] = token_field
+        if ids and name in ids:
+            variant.update(ids[name])
+        if update_url:
+            variant["update_url"] = update_url
+    return cfg
+
+
+def build_policy(token: str, *, browsers: tuple[str, ...] = ("chrome", "edge"), pms: str = "dentrix_ascend",
+                 pvars: dict[str, Any] | None = None, extra_fields: dict[str, str] | None = None,
+                 token_field: str = "token", practice_id: str = "p1", client_id: str = "c1",
+                 edge_id: bool = True) -> tuple[Practice, PracticePolicy]:
+    """A practice and its policy model, in memory (no workspace, no vault)."""
+    ids = {f"v{i}": {"edge": fake_extension_id(f"edge-v{i}")} for i in range(1, 8)} if edge_id else None
+    cfg = parse_config(config_dict(extra_fields, token_field, ids=ids), Path("fleet.yml"))
+    vars_ = {"fleet_pms": pms, "fleet_browsers": list(browsers),
+             "fleet_pms_url": "https://x.dentrixascend.com", "fleet_pms_org_alias": "ORG-1",
+             "fleet_online_booking": True, "fleet_sync_interval": 15, **(pvars or {})}
+    practice = Practice(practice_id, client_id, vars_, (), Location("test"))
+    return practice, practice_policy(practice, token, default_catalog(), cfg)
+
+
+def context(token: str, options: ExportOptions | None = None, **kw: Any) -> PracticeContext:
+    practice, policy = build_policy(token, **kw)
+    return PracticeContext(practice, policy, options or ExportOptions(), msp_name="Test MSP")
+
+
+# -- real workspaces ------------------------------------------------------------------------------
+
+def cloud_practice(pms: str = "dentrix_ascend", **pvars: Any) -> dict[str, Any]:
+    base = {"fleet_pms_url": "https://bright.dentrixascend.com", "fleet_pms_org_alias": "BSDG-01",
+            "fleet_online_booking": True, "fleet_sync_interval": 15}
+    return {"vars": {"fleet_pms": pms, **base, **pvars},
+            "hosts": {}}
+
+
+def make_workspace(root: Path, clients: dict[str, dict[str, dict[str, Any]]], tokens: dict[str, str],
+                   config: dict[str, Any] | None = None) -> Path:
+    """A workspace on disk with the given clients and per-practice tokens in real vaults."""
+    import yaml
+
+    from fleet.workspace import render_config, write_ansible_cfg
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "fleet.yml").write_text(render_config(config or config_dict()))
+    write_ansible_cfg(root)
+    inv = root / "inventory"
+    (inv / "group_vars").mkdir(parents=True, exist_ok=True)
+    for cid, practices in clients.items():
+        doc = {"all": {"children": {f"client_{cid}": {
+            "vars": {"fleet_client_name": cid.title()},
+            "children": {f"practice_{pid}": body for pid, body in practices.items()}}}}}
+        (inv / f"{cid}.yml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    store = SecretStore(inv)
+    pw = VaultPassword(VAULT_PASSWORD.encode(), "test")
+    for pid, token in tokens.items():
+        kind = SecretKind.PRODUCT_KEY if token.startswith("KEY-") else SecretKind.TOKEN
+        store.set(pid, kind, token, pw)
+    return root
+
+
+def samba_unpack(pol: bytes) -> list[dict[str, Any]]:
+    """Parse a Registry.pol with Samba's NDR parser (Debian's python3-samba), in the system Python."""
+    script = (
+        "import sys, json\n"
+        "from samba.ndr import ndr_unpack\n"
+        "from samba.dcerpc import preg\n"
+        "f = ndr_unpack(preg.file, sys.stdin.buffer.read())\n"
+        "assert f.header.signature == 'PReg' and f.header.version == 1, 'bad header'\n"
+        "out = []\n"
+        "for e in f.entries:\n"
+        "    d = e.data\n"
+        "    if isinstance(d, bytes): d = {'bytes': list(d)}\n"
+        "    out.append({'key': e.keyname, 'value': e.valuename, 'type': e.type, 'data': d})\n"
+        "print(json.dumps(out, ensure_ascii=False))\n"
+    )
+    proc = subprocess.run([SYSTEM_PYTHON, "-c", script], input=pol, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    import json
+
+    return json.loads(proc.stdout.decode("utf-8"))
