@@ -12,6 +12,16 @@ from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import note
 
 
+def _valid_at(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from fleet.health.schedule import ScheduleError, parse_at
+
+    try:
+        h, m = parse_at(value)
+    except ScheduleError:
+        raise click.BadParameter(f"{value!r} is not a time of day; use HH:MM (24-hour), e.g. 02:00") from None
+    return f"{h:02d}:{m:02d}"
+
+
 def _owner(path: Path) -> str:
     try:
         return pwd.getpwuid(path.stat().st_uid).pw_name
@@ -45,7 +55,8 @@ def schedule() -> None:
 
 
 @schedule.command()
-@click.option("--at", "at", default="02:00", show_default=True, metavar="HH:MM", help="Time of day (local time).")
+@click.option("--at", "at", default="02:00", show_default=True, metavar="HH:MM", callback=_valid_at,
+              help="Time of day (local time).")
 @click.option("--systemd", "method", flag_value="systemd", default=True, help="A systemd service + timer (default).")
 @click.option("--cron", "method", flag_value="cron", help="A cron entry instead.")
 @click.option("--user", "user_mode", is_flag=True, help="A per-user job (systemd --user / your crontab).")

@@ -136,6 +136,11 @@ def _systemd_quote(arg: str) -> str:
     return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _unit_value(text: str) -> str:
+    """A plain unit setting (Description=, WorkingDirectory=): no quoting, only specifiers escaped."""
+    return text.replace("%", "%%").replace("\n", " ")
+
+
 def _exec(argv: list[str]) -> str:
     return " ".join(_systemd_quote(a) for a in argv)
 
@@ -145,15 +150,15 @@ def systemd_units(spec: ScheduleSpec) -> list[PlannedFile]:
     sweep, html, prom = spec.commands()
     user_line = "" if spec.user_mode or not spec.run_as else f"User={spec.run_as}\n"
     service = f"""\
-# {MARK}; remove with `fleet -w {spec.workspace} schedule remove`
+# {MARK}; remove with `fleet -w {shlex.quote(str(spec.workspace))} schedule remove`
 [Unit]
-Description=fleet nightly health sweep, alerts and reports ({spec.workspace})
+Description=fleet nightly health sweep, alerts and reports ({_unit_value(str(spec.workspace))})
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
-{user_line}WorkingDirectory={_systemd_quote(str(spec.workspace))}
+{user_line}WorkingDirectory={_unit_value(str(spec.workspace))}
 # The sweep exits with a Nagios code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN): a fleet state, not a
 # failed job, so "-" lets the reports run whatever it found. Its stderr (and any alert delivery
 # failure) is in the journal: journalctl -u {spec.name}.service
@@ -168,7 +173,7 @@ PrivateTmp=yes
     timer = f"""\
 # {MARK}
 [Unit]
-Description=fleet nightly health sweep at {spec.at} ({spec.workspace})
+Description=fleet nightly health sweep at {spec.at} ({_unit_value(str(spec.workspace))})
 
 [Timer]
 OnCalendar={spec.on_calendar}
