@@ -162,13 +162,23 @@ def extension_forcelist(check: CheckDef, ctx: HostContext) -> Outcome:
     for fl in _considered(ctx):
         ext = ctx.expect.extension_for(fl)
         assert ext is not None
+        # Of several sources setting the forcelist the browser uses one: Linux reads every *.json of
+        # the folder and the lexicographically last file wins a conflict.
+        setting = sorted(s.source for s in ctx.facts.policy_sources
+                         if s.browser == fl.name and s.ok and s.has_forcelist)
+        effective = setting[-1] if setting else None
         entries = [e for e in ctx.facts.forcelist if e.browser == fl.name]
         ours = [e for e in entries if e.entry.split(";", 1)[0].strip() == ext.extension_id]
-        if not ours:
+        used = [e for e in ours if e.source == effective]
+        if not used:
             broken = [s.source for s in ctx.facts.policy_sources if s.browser == fl.name and not s.ok]
             why = f" (unreadable policy: {_join(broken, 2)})" if broken else ""
+            if ours:
+                why = (f" in effect: {effective} also sets the forcelist and wins over "
+                       f"{_join(sorted({e.source for e in ours}), 2)}")
             problems.append(f"{fl.name}: no force-install entry for {ext.extension_id}{why}")
             continue
+        ours = used
         urls = {(e.entry.split(";", 1)[1].strip() if ";" in e.entry else "") for e in ours}
         if ext.update_url in urls or ("" in urls and web_store(ext.update_url)):
             good.append(fl.name)

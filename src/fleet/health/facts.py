@@ -15,7 +15,7 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "userdata": [{"browser", "user", "version"}],          # user-data dirs found ("Last Version")
      "profiles": [{"browser", "user", "profile"}],
      "extensions": [{"browser", "user", "profile", "extension_id", "version"}],
-     "policy_sources": [{"browser", "source", "ok", "error"}],
+     "policy_sources": [{"browser", "source", "ok", "error", "has_forcelist"}],
      "forcelist": [{"browser", "source", "entry"}],          # every ExtensionInstallForcelist entry
      "managed_values": [{"browser", "source", "extension_id", "field", "type", "sha16"}],
      "services": [{"name", "kind", "present", "running", "start", "version", "crashes_24h", "probe"}],
@@ -112,6 +112,7 @@ class PolicySource:
     source: str
     ok: bool = True
     error: str = ""
+    has_forcelist: bool = False  # the source sets ExtensionInstallForcelist (possibly to an empty list)
 
 
 @dataclass(frozen=True)

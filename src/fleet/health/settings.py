@@ -5,6 +5,7 @@ health:
   forks: 64              # hosts collected at once (default: sized to this machine)
   timeout: 60            # seconds one host may take, connect included
   max_output_kb: 1024    # a collector printing more is cut off and its host marked UNKNOWN
+  ssh_options: [KexAlgorithms=curve25519-sha256]   # extra `ssh -o` options (replace fleet's defaults)
   posix:                 # Linux/macOS hosts (the lab's stand-in servers)
     homes: [/root, /home/*]
     service_state_file: /var/lib/fleet-lab/services.json   # JSON {service: state}, when there is no systemd
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet.errors import ConfigError, Location
+from fleet.health.transport import DEFAULT_SSH_OPTIONS
 from fleet.yamlsrc import line_of, load_file
 
 DEFAULT_TIMEOUT = 60.0
@@ -70,6 +72,7 @@ class HealthSettings:
     posix_homes: tuple[str, ...] = ("/root", "/home/*")
     macos_homes: tuple[str, ...] = ("/Users/*",)
     service_state_file: str = ""
+    ssh_options: tuple[str, ...] = DEFAULT_SSH_OPTIONS
     posix_synchronizer: PosixSynchronizer = field(default_factory=PosixSynchronizer)
 
 
@@ -92,6 +95,12 @@ def parse_settings(raw: Any, path: Path) -> HealthSettings:
         kw["timeout"] = _positive(raw, "timeout", path, float)
     if "max_output_kb" in raw:
         kw["max_output"] = _positive(raw, "max_output_kb", path, int) * 1024
+    if "ssh_options" in raw:
+        opts = raw["ssh_options"]
+        if not isinstance(opts, list) or not all(isinstance(o, str) and "=" in o for o in opts):
+            raise ConfigError("health.ssh_options must be a list of Name=value ssh options",
+                              where=Location(str(path), line_of(raw, "ssh_options")))
+        kw["ssh_options"] = tuple(opts)
     posix = raw.get("posix") or {}
     if not isinstance(posix, Mapping):
         raise ConfigError("health.posix must be a mapping", where=Location(str(path), line_of(raw, "posix")))

@@ -106,10 +106,10 @@ def collect(plan: HostPlan, settings: HealthSettings, timeout: float) -> RawResu
             return RawResult(h.name, b"", time.time(), time.time(),
                              error=f"ansible_connection {h.connection!r} is not supported by the health sweep")
         if h.platform == "windows":
-            argv = ssh_argv(h.vars, h.name, POWERSHELL_OVER_SSH, min(timeout, 30))
+            argv = ssh_argv(h.vars, h.name, POWERSHELL_OVER_SSH, min(timeout, 30), settings.ssh_options)
             payload = powershell_payload(collector_script("windows.ps1"), doc).encode("utf-8")
         else:
-            argv = ssh_argv(h.vars, h.name, posix_remote_command(h.vars), min(timeout, 30))
+            argv = ssh_argv(h.vars, h.name, posix_remote_command(h.vars), min(timeout, 30), settings.ssh_options)
             payload = posix_payload(collector_script("posix.sh"), doc)
     except TransportError as exc:
         return RawResult(h.name, b"", time.time(), time.time(), error=str(exc))

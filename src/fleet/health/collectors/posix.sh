@@ -291,7 +291,7 @@ scan_policy() {  # BROWSER SOURCE EXT_ID_OR_EMPTY < json: forcelist and our mana
     rec policy_sources browser s "$1" source s "$2" ok b false error s "${_out##*!"$TAB"}"
     return
   fi
-  rec policy_sources browser s "$1" source s "$2" ok b true error s ''
+  _hf=false
   while IFS="$TAB" read -r _p _t _v; do
     if [ -n "$3" ]; then
       _id=$3; _f=$_p
@@ -301,7 +301,7 @@ scan_policy() {  # BROWSER SOURCE EXT_ID_OR_EMPTY < json: forcelist and our mana
           if [ "$_t" = s ]; then rec forcelist browser s "$1" source s "$2" entry s "$_v"; fi
           continue ;;
         ExtensionInstallForcelist)
-          [ "$_t" = a ] || err "$2" "ExtensionInstallForcelist is not a list"
+          if [ "$_t" = a ]; then _hf=true; else err "$2" "ExtensionInstallForcelist is not a list"; fi
           continue ;;
         3rdparty/extensions/*/*) ;;
         *) continue ;;
@@ -316,6 +316,7 @@ scan_policy() {  # BROWSER SOURCE EXT_ID_OR_EMPTY < json: forcelist and our mana
   done <<EOF
 $_out
 EOF
+  rec policy_sources browser s "$1" source s "$2" ok b true error s '' has_forcelist b "$_hf"
 }
 
 list() {  # PATH: the expectations' list at PATH, space-separated, in L

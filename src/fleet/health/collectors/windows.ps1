@@ -117,11 +117,12 @@ foreach ($b in @($x.browsers)) {
     if ($exts.Count -eq 0) { continue }
     $source = "HKLM\$($b.policy)"
     try {
-        Add-Row 'policy_sources' @{ browser = $b.name; source = $source; ok = $true; error = '' }
         $fl = $hklm.OpenSubKey("$($b.policy)\ExtensionInstallForcelist")
+        Add-Row 'policy_sources' @{ browser = $b.name; source = $source; ok = $true; error = '';
+                                    has_forcelist = [bool]$fl }
         if ($fl) {
             foreach ($n in $fl.GetValueNames()) {
-                Add-Row 'forcelist' @{ browser = $b.name; source = "$source\ExtensionInstallForcelist";
+                Add-Row 'forcelist' @{ browser = $b.name; source = $source;
                                        entry = [string]$fl.GetValue($n) }
             }
         }
