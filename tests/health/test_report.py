@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 from fleet.cli.main import cli
 from fleet.health.report import load_report
-from fleet.health.report_coverage import Directory
+from fleet.health.report_directory import Directory
 from fleet.health.report_formats import render, write_report
 from fleet.store import CheckResult, HostResult, Store
 from fleet.store import schema as t
@@ -103,7 +103,13 @@ class Story:
         return BASE + timedelta(days=i, minutes=3)
 
 
-def write_story(store: Store, runs: int = RUNS) -> Story:
+def write_story(store: Store, runs: int = RUNS, rollups: bool = True) -> Story:
+    """The sweeps, recorded as the sweep records them: host rows with role/platform/install method in
+    the facts, check rows, and (``rollups``) the per-practice roll-up computed by fleet.health.rollup."""
+    from fleet.health.checks import default_checks
+    from fleet.health.rollup import outcomes_from_store, rollup_practices
+    from fleet.health.storage import record_practices
+
     ids = []
     for i in range(runs):
         run = store.start_run("health", selection={"all": True})
@@ -113,7 +119,8 @@ def write_story(store: Store, runs: int = RUNS) -> Story:
             hrs.append(HostResult(host=host, practice_id=pid, client_id=cid,
                                   status="unreachable" if down else "ok",
                                   message="ssh: connect to host timed out" if down else "",
-                                  facts=None if down else {"role": role},
+                                  facts={"role": role, "platform": "windows",
+                                         "install_method": "self_install" if pid in ONPREM else "chrome_extension"},
                                   recorded_at=BASE + timedelta(days=i, minutes=3)))
             for check in checks_for(pid, role):
                 state = "UNKNOWN" if down else OVERRIDES.get((i, host, check), "OK")
@@ -122,6 +129,8 @@ def write_story(store: Store, runs: int = RUNS) -> Story:
                                        value="42" if check == "disk_free" else ""))
         store.record_host_results(run.id, hrs)
         store.record_check_results(run.id, crs)
+        if rollups:
+            record_practices(store, run.id, rollup_practices(outcomes_from_store(store, run.id), default_checks()))
         store.finish_run(run.id, "ok", summary={"hosts": len(hrs)})
         # The sweeps ran on consecutive nights: move their clock back (the Store API stamps "now").
         with store.engine.begin() as conn:
@@ -188,6 +197,16 @@ def test_latest_sweep_coverage_changes_and_last_seen(story: Story) -> None:
     assert [round(p.coverage.ratio or 0, 4) for p in rep.trend] == [1.0, round(8 / 9, 4), round(7 / 9, 4),
                                                                      round(7 / 9, 4)]
     assert rep.worst == "CRITICAL"
+
+
+def test_a_sweep_without_stored_rollups_reports_the_same(store: Store) -> None:
+    """A sweep killed before it stored its roll-up: the report recomputes it with the sweep's code."""
+    write_story(store, rollups=False)
+    rep = load_report(store, directory=directory())
+    cov = {p.id: (p.coverage.covered, p.coverage.total, p.coverage.unknown) for p in rep.practices}
+    assert cov == {"brightsmiles_downtown": (3, 3, 0), "brightsmiles_north": (0, 0, 0),
+                   "oakfamily_main": (2, 4, 1), "zephyr_central": (2, 2, 0)}
+    assert [(p.coverage.covered, p.coverage.total) for p in rep.trend] == [(9, 9), (8, 9), (7, 9), (7, 9)]
 
 
 def test_an_older_run_by_id_prefix_compares_with_its_own_predecessor(story: Story) -> None:

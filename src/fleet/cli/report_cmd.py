@@ -14,7 +14,7 @@ import click
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import note
 from fleet.errors import FleetError
-from fleet.health.report_coverage import Directory
+from fleet.health.report_directory import Directory
 from fleet.redact import Redactor
 
 

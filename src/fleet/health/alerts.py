@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from fleet import __version__
 from fleet.config import AlertTarget
 from fleet.errors import ConfigError, FleetError
-from fleet.health.report_coverage import Directory
+from fleet.health.report_directory import Directory
 from fleet.redact import Redactor
 from fleet.store import RunRecord, Store
 from fleet.store import schema as t

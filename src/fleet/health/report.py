@@ -5,6 +5,10 @@ before it (for "what changed") and the coverage trend over past sweeps, optional
 client, into frozen dataclasses. The writers (``report_formats``, ``report_html``) only render
 this model; nothing here knows about HTML or CSV.
 
+Coverage and practice state are the sweep's own roll-up (``fleet.health.rollup``): the
+``health_practices`` rows it stored, or, for a sweep that stopped before storing them, the same
+roll-up recomputed from its host and check rows. The report never judges coverage itself.
+
 A per-client report (``client=...``) is built from that client's rows only: totals, trend and
 changes are computed from scratch for the client, so nothing about other clients (names, hosts,
 fleet-wide numbers, the sweep's selection) can leak into a report the MSP sends to that client.
@@ -22,7 +26,7 @@ import sqlalchemy as sa
 
 from fleet.errors import FleetError
 from fleet.health.model import HEALTH_KIND, Coverage
-from fleet.health.report_coverage import Directory, coverage_by_practice
+from fleet.health.report_directory import Directory
 from fleet.store import CheckResult, HostResult, RunRecord, Store
 from fleet.store import schema as t
 
@@ -60,20 +64,11 @@ def percent(cov: Coverage) -> str:
 
 
 def coverage_state(cov: Coverage) -> str:
-    """OK / WARNING / CRITICAL by the coverage thresholds of checks.yaml (rollups.coverage)."""
-    if cov.ratio is None:
-        return "OK"
-    warning_below, critical_below = 1.0, 0.5
-    try:
-        from fleet.health.checks import default_checks
+    """OK / WARNING / CRITICAL / UNKNOWN by the roll-up's rule and checks.yaml's thresholds."""
+    from fleet.health.checks import default_checks
+    from fleet.health.rollup import coverage_state as rollup_coverage_state
 
-        thresholds = default_checks().coverage
-        warning_below, critical_below = thresholds.warning_below, thresholds.critical_below
-    except Exception:  # the check set is not loadable (yet): the documented defaults
-        pass
-    if cov.ratio < critical_below:
-        return "CRITICAL"
-    return "WARNING" if cov.ratio < warning_below else "OK"
+    return rollup_coverage_state(cov, default_checks().coverage).value
 
 
 def _sum_coverage(items: Iterable[Coverage]) -> Coverage:
@@ -136,10 +131,12 @@ class PracticeLine:
     coverage: Coverage
     pms: str = ""
     site: str = ""
+    state: str = ""  # the roll-up's state (checks and coverage); "" when there is none
+    coverage_state: str = ""  # "" where no workstation needs the extension
 
     @property
     def worst(self) -> str:
-        return worst(h.worst for h in self.hosts)
+        return worst([h.worst for h in self.hosts] + ([self.state] if self.state else []))
 
     @property
     def counts(self) -> Counter[str]:
@@ -328,18 +325,20 @@ def load_report(store: Store, run_id: str | None = None, *, client: str | None =
     if redact is not None:
         hosts = [replace(h, message=redact(h.message)) for h in hosts]
         checks = [replace(c, message=redact(c.message), value=redact(c.value)) for c in checks]
-    clients = _build(hosts, checks, prev_states, last_seen, directory)
+    rollups = practice_rollups(store, run.id, client)
+    clients = _build(hosts, checks, prev_states, last_seen, directory, rollups)
     changes = tuple(
         Change(kind=c.change, client_id=cl.id, practice_id=p.id, host=h.name, check_id=c.check_id,
                state=c.state, previous=c.previous, message=c.message)
         for cl in clients for p in cl.practices for h in p.hosts for c in h.checks if c.change)
-    trend = load_trend(store, run, client=client, directory=directory, history=history)
+    trend = load_trend(store, run, client=client, history=history)
     return FleetReport(run=run, previous_run=prev, clients=clients, changes=changes, trend=trend,
                        generated_at=now or datetime.now(UTC), msp_name=msp_name, client_scope=client)
 
 
 def _build(hosts: Sequence[HostResult], checks: Sequence[CheckResult], prev: Mapping[tuple[str, str], str],
-           last_seen: Mapping[str, datetime], directory: Directory) -> tuple[ClientLine, ...]:
+           last_seen: Mapping[str, datetime], directory: Directory,
+           rollups: Mapping[str, PracticeRollupRow]) -> tuple[ClientLine, ...]:
     by_host: dict[str, list[CheckResult]] = defaultdict(list)
     for c in checks:
         by_host[c.host].append(c)
@@ -358,52 +357,88 @@ def _build(hosts: Sequence[HostResult], checks: Sequence[CheckResult], prev: Map
             name=name, practice_id=practice_id, client_id=client_id, status=hr.status if hr else "",
             role=directory.role(name, facts), platform=directory.platform(name, facts),
             message=hr.message if hr else "", last_seen=last_seen.get(name), checks=lines))
-    coverage = coverage_by_practice(hosts, checks, directory)
     by_client: dict[str, list[PracticeLine]] = defaultdict(list)
     for (client_id, practice_id), hls in practices.items():
+        roll = rollups.get(practice_id)
         by_client[client_id].append(PracticeLine(
             id=practice_id, name=directory.practice_name(practice_id), client_id=client_id, hosts=tuple(hls),
-            coverage=coverage.get(practice_id, Coverage()), pms=directory.practice_pms(practice_id),
-            site=directory.practice_site(practice_id)))
+            coverage=roll.coverage if roll else Coverage(), pms=directory.practice_pms(practice_id),
+            site=directory.practice_site(practice_id), state=roll.state if roll else "",
+            coverage_state=roll.coverage_state if roll else ""))
     return tuple(
         ClientLine(id=cid, name=directory.client_name(cid),
                    practices=tuple(sorted(ps, key=lambda p: (p.name.lower(), p.id))))
         for cid, ps in sorted(by_client.items(), key=lambda kv: (directory.client_name(kv[0]).lower(), kv[0])))
 
 
-def load_trend(store: Store, run: RunRecord, *, client: str | None = None, directory: Directory | None = None,
+@dataclass(frozen=True)
+class PracticeRollupRow:
+    practice_id: str
+    client_id: str
+    state: str
+    coverage: Coverage
+    coverage_state: str
+
+
+def practice_rollups(store: Store, run_id: str, client: str | None = None) -> dict[str, PracticeRollupRow]:
+    """The sweep's roll-up per practice: its stored ``health_practices`` rows, else recomputed from the
+    run's rows with the same code the sweep uses (a sweep killed before it stored its roll-up)."""
+    hp = t.health_practices
+    q = sa.select(hp.c.practice_id, hp.c.client_id, hp.c.state, hp.c.workstations_covered,
+                  hp.c.workstations_total, hp.c.workstations_unknown, hp.c.coverage_state).where(hp.c.run_id == run_id)
+    if client:
+        q = q.where(hp.c.client_id == client)
+    with store.engine.connect() as conn:
+        rows = list(conn.execute(q))
+    if rows:
+        return {r.practice_id: PracticeRollupRow(r.practice_id, r.client_id, r.state,
+                                                 Coverage(r.workstations_covered, r.workstations_total,
+                                                          r.workstations_unknown), r.coverage_state or "")
+                for r in rows}
+    from fleet.health.checks import default_checks
+    from fleet.health.rollup import outcomes_from_store, rollup_practices
+
+    outcomes = [o for o in outcomes_from_store(store, run_id) if not client or o.client_id == client]
+    return {r.practice_id: PracticeRollupRow(r.practice_id, r.client_id, r.state.value, r.coverage,
+                                             r.coverage_state.value if r.coverage_state else "")
+            for r in rollup_practices(outcomes, default_checks())}
+
+
+def load_trend(store: Store, run: RunRecord, *, client: str | None = None,
                history: int = DEFAULT_HISTORY) -> tuple[TrendPoint, ...]:
     """Coverage and check counts for up to ``history`` sweeps ending with ``run`` (oldest first).
 
-    Reads only the columns coverage needs, a few runs at a time, so a long history of a large
-    fleet stays cheap."""
-    directory = directory or Directory()
+    Two aggregate queries over all those sweeps (the stored roll-ups and the check states), so a
+    long history of a large fleet stays cheap; only a sweep without stored roll-ups is recomputed."""
     q = (sa.select(t.runs.c.id, t.runs.c.started_at)
          .where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at <= run.started_at)
          .where(sa.or_(t.runs.c.finished_at.is_not(None), t.runs.c.id == run.id))
          .order_by(t.runs.c.started_at.desc()).limit(max(1, history)))
+    hp, cr = t.health_practices, t.check_results
     with store.engine.connect() as conn:
         runs = list(conn.execute(q))
+        ids = [r[0] for r in runs]
+        cq = (sa.select(hp.c.run_id, sa.func.sum(hp.c.workstations_covered), sa.func.sum(hp.c.workstations_total),
+                        sa.func.sum(hp.c.workstations_unknown)).where(hp.c.run_id.in_(ids)).group_by(hp.c.run_id))
+        sq = (sa.select(cr.c.run_id, cr.c.state, sa.func.count()).where(cr.c.run_id.in_(ids))
+              .group_by(cr.c.run_id, cr.c.state))
+        if client:
+            cq = cq.where(hp.c.client_id == client)
+            sq = sq.where(cr.c.client_id == client)
+        stored = {rid: Coverage(int(c or 0), int(n or 0), int(u or 0)) for rid, c, n, u in conn.execute(cq)}
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for rid, state, n in conn.execute(sq):
+            counts[rid][state] = int(n)
     points: list[TrendPoint] = []
     for rid, started in reversed(runs):
-        hq = sa.select(t.host_results.c.host, t.host_results.c.practice_id, t.host_results.c.client_id,
-                       t.host_results.c.status, t.host_results.c.facts).where(t.host_results.c.run_id == rid)
-        cq = sa.select(t.check_results.c.host, t.check_results.c.practice_id, t.check_results.c.client_id,
-                       t.check_results.c.check_id, t.check_results.c.state).where(t.check_results.c.run_id == rid)
-        if client:
-            hq = hq.where(t.host_results.c.client_id == client)
-            cq = cq.where(t.check_results.c.client_id == client)
-        with store.engine.connect() as conn:
-            hosts = [HostResult(host=h, practice_id=p, client_id=c, status=s, facts=f)
-                     for h, p, c, s, f in conn.execute(hq)]
-            checks = [CheckResult(host=h, practice_id=p, client_id=c, check_id=k, state=s)
-                      for h, p, c, k, s in conn.execute(cq)]
-        if not hosts and not checks:
-            continue  # a sweep that did not touch this client
-        cov = _sum_coverage(coverage_by_practice(hosts, checks, directory).values())
-        counts = Counter(c.state for c in checks)
+        if rid not in counts:
+            continue  # a sweep that did not touch this client (or recorded nothing)
+        cov = stored.get(rid)
+        if cov is None:
+            cov = _sum_coverage(r.coverage for r in practice_rollups(store, rid, client).values())
         at = started if started.tzinfo else started.replace(tzinfo=UTC)
-        points.append(TrendPoint(run_id=rid, at=at, coverage=cov, counts={s: counts.get(s, 0) for s in STATES}))
+        points.append(TrendPoint(run_id=rid, at=at, coverage=cov,
+                                 counts={s: counts[rid].get(s, 0) for s in STATES}))
     return tuple(points)
 
 
