@@ -16,7 +16,7 @@ from fleet.inventory import Practice
 from fleet.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 
 #: Default value name of our ExtensionInstallForcelist entry in GPO / LGPO / .reg / Intune exports.
-#: Chromium reads every numerically named value of the key (gaps allowed, see docs/export.md), so a
+#: Chromium reads every numerically named value of the key, gaps allowed (src/fleet/export/README.md), so a
 #: high number keeps clear of the "1", "2", ... other software and hand-made GPOs use.
 DEFAULT_FORCELIST_SLOT = 100
 #: Chromium parses the names with base::StringToInt: they must fit a signed 32-bit int.

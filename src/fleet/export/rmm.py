@@ -2,7 +2,7 @@
 
 The forcelist slot is picked on the machine at run time (an entry already holding our extension,
 else the lowest free number), so ``--forcelist-slot`` does not apply here. Exit codes: see
-:data:`EXIT_CODES` (also in the script's help and docs/export.md).
+:data:`EXIT_CODES` (also in the script's help and src/fleet/export/README.md).
 """
 
 from __future__ import annotations

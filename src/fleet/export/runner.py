@@ -282,9 +282,10 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
         if method is InstallMethod.CHROME_EXTENSION:
             cloud.append((practice, named))
             continue
-        label = (f"{system.name} uses {method.value}" if system and method
+        label = (f"{system.name} is installed by {method.value.replace('_', ' ')}" if system and method
                  else f"unknown practice system {practice.pms!r}")
-        reason = f"not a browser-extension (cloud) practice: {label}" + (f" ({why})" if why else "")
+        reason = (f"not a browser-extension (cloud) practice: {label}" + (f" ({why})" if why else "")
+                  + "; browser policy exists only for cloud practices")
         res = PracticeResult(practice.id, practice.client_id, "failed" if named else "skipped", reason)
         results.append(res)
         if progress:
