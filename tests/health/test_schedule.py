@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from fleet.cli.main import cli
-from fleet.health.schedule import job_name
+from fleet.cli.schedule_cmd import alert_step
+from fleet.health.schedule import ScheduleSpec, installed_fleet, job_name, systemd_units
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 PASSWORD = "correct horse battery staple"
@@ -58,6 +59,41 @@ def parse_unit(text: str) -> dict[str, dict[str, list[str]]]:
     return sections
 
 
+def check_steps(execs: list[str], ws: Path, pwfile: Path, mode: str) -> None:
+    argvs = [shlex.split(e.lstrip("-")) for e in execs]
+    assert len(execs) == (4 if mode == "subcommand" else 3)
+    assert execs[0].startswith("-")  # the sweep's Nagios code must not stop the reports
+    assert not any(e.startswith("-") for e in execs[1:])  # a failed report or alert fails the job
+    fleet = argvs[0][0]
+    assert all(a[0] == fleet for a in argvs) and os.path.isabs(fleet) and os.access(fleet, os.X_OK)
+    version = subprocess.run([fleet, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("fleet, version ")
+    with_pw = ["-w", str(ws), "--vault-password-file", str(pwfile)]
+    assert argvs[0][1:] == [*with_pw, "health", *(["--alert"] if mode == "option" else [])]
+    assert argvs[1][1:] == ["-w", str(ws), "report", "--format", "html", "--out",
+                            str(ws / "state" / "reports" / "fleet-report.html")]
+    assert argvs[2][1:] == ["-w", str(ws), "report", "--format", "prometheus", "--out",
+                            str(ws / "state" / "reports" / "fleet.prom")]
+    if mode == "subcommand":
+        assert argvs[3][1:] == [*with_pw, "health", "alert"]  # last: after the reports are written
+
+
+@pytest.mark.parametrize("mode", ["subcommand", "option", "none"])
+def test_each_way_of_alerting_gives_a_valid_unit(ws: Path, pwfile: Path, tmp_path: Path, mode: str) -> None:
+    spec = ScheduleSpec(workspace=ws, fleet=installed_fleet(), password_file=pwfile, run_as=getpass.getuser(),
+                        alert_step=mode)
+    service, timer = systemd_units(spec)
+    check_steps(parse_unit(service.content)["Service"]["ExecStart"], ws, pwfile, mode)
+    if SYSTEMD_ANALYZE:
+        (tmp_path / "u").mkdir()
+        files = []
+        for f in (service, timer):
+            files.append(tmp_path / "u" / f.path.name)
+            files[-1].write_text(f.content)
+        proc = subprocess.run([SYSTEMD_ANALYZE, "verify", *map(str, files)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+
+
 def test_systemd_units_are_valid_and_run_the_installed_fleet(ws: Path, pwfile: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
     res = run("-w", str(ws), "schedule", "install", "--at", "2:30", "--root", str(root),
@@ -71,19 +107,9 @@ def test_systemd_units_are_valid_and_run_the_installed_fleet(ws: Path, pwfile: P
     # the timer: daily at 02:30, catches up after downtime, starts our service
     assert tmr["Timer"]["OnCalendar"] == ["*-*-* 02:30:00"] and tmr["Timer"]["Persistent"] == ["true"]
     assert tmr["Timer"]["Unit"] == [service.name] and tmr["Install"]["WantedBy"] == ["timers.target"]
-    # the service: sweep with alerts, then the HTML report, then the textfile
+    # the service: the sweep, the HTML report, the textfile, alerts (as this fleet sends them)
     assert svc["Service"]["Type"] == ["oneshot"]
-    execs = svc["Service"]["ExecStart"]
-    assert len(execs) == 3
-    argvs = [shlex.split(e.lstrip("-")) for e in execs]
-    assert execs[0].startswith("-") and not execs[1].startswith("-")  # a Nagios code must not stop the reports
-    fleet = argvs[0][0]
-    assert all(a[0] == fleet for a in argvs) and os.path.isabs(fleet) and os.access(fleet, os.X_OK)
-    version = subprocess.run([fleet, "--version"], capture_output=True, text=True, check=True).stdout
-    assert version.startswith("fleet, version ")
-    assert argvs[0][1:] == ["-w", str(ws), "--vault-password-file", str(pwfile), "health", "--alert"]
-    assert argvs[1][-4:] == ["--format", "html", "--out", str(ws / "state" / "reports" / "fleet-report.html")]
-    assert argvs[2][-4:] == ["--format", "prometheus", "--out", str(ws / "state" / "reports" / "fleet.prom")]
+    check_steps(svc["Service"]["ExecStart"], ws, pwfile, alert_step())
     assert svc["Service"]["User"] == [getpass.getuser()]
     # the password is referenced by path only
     for f in (service, timer):
@@ -146,7 +172,10 @@ def test_cron_entry(ws: Path, pwfile: Path, tmp_path: Path) -> None:
     minute, hour, dom, month, dow, user, command = job.split(None, 6)
     assert (minute, hour, dom, month, dow) == ("5", "23", "*", "*", "*") and user == getpass.getuser()
     assert "%" not in command.replace("\\%", "")
-    assert " health --alert" in command and "--format html" in command and "--format prometheus" in command
+    assert "--format html" in command and "--format prometheus" in command
+    sweep, rest = command.split("; ", 1)
+    assert sweep.endswith(" health" + (" --alert" if alert_step() == "option" else ""))
+    assert (" health alert" in rest) == (alert_step() == "subcommand")
     assert PASSWORD not in entry.read_text() and shlex.quote(str(pwfile)) in command
 
 

@@ -2,9 +2,14 @@
 
 The job runs, in order::
 
-    fleet -w WS --vault-password-file FILE health --alert     # sweep + alerts (Nagios exit code)
+    fleet -w WS --vault-password-file FILE health             # the sweep (Nagios exit code)
     fleet -w WS report --format html --out REPORT_DIR/fleet-report.html
     fleet -w WS report --format prometheus --out TEXTFILE_DIR/fleet.prom
+    fleet -w WS --vault-password-file FILE health alert       # alerts; fails the job if undelivered
+
+(or ``health --alert`` in the first step, when that is how the installed fleet sends alerts: see
+``ALERT_STEPS``). The sweep's exit code is the fleet's state, not the job's success, so it never
+stops the reports; an alert that could not be delivered does fail the job, last, after the reports.
 
 The vault password is read from a file at run time; it is never written into a unit, a crontab or
 an environment variable. ``root`` points everything at another filesystem root (tests, image
@@ -34,6 +39,9 @@ CRON_D = Path("/etc/cron.d")
 USER_CRONTABS = Path("/var/spool/cron/crontabs")  # Debian; only used with a root
 DEFAULT_TEXTFILE_DIRS = (Path("/var/lib/prometheus/node-exporter"), Path("/var/lib/node_exporter/textfile_collector"))
 MARK = "managed by `fleet schedule`"
+# How the installed fleet sends a sweep's alerts: a `health alert` step after the reports, the
+# sweep's own `--alert` option, or not at all (then the job only sweeps and reports).
+ALERT_STEPS = ("subcommand", "option", "none")
 
 
 class ScheduleError(FleetError):
@@ -78,6 +86,7 @@ class ScheduleSpec:
     textfile_dir: Path | None = None
     run_as: str = ""
     root: Path | None = None  # alternative filesystem root (tests)
+    alert_step: str = "subcommand"  # one of ALERT_STEPS
 
     @property
     def name(self) -> str:
@@ -101,13 +110,16 @@ class ScheduleSpec:
         return (self.textfile_dir or self.workspace / "state" / "reports") / "fleet.prom"
 
     def commands(self) -> list[list[str]]:
-        """The job's steps as argv lists."""
+        """The job's steps as argv lists: sweep, HTML report, textfile, then alerts (when a step)."""
         base = [self.fleet, "-w", str(self.workspace)]
-        sweep = [*base, *(["--vault-password-file", str(self.password_file)] if self.password_file else []),
-                 "health", "--alert"]
-        return [sweep,
-                [*base, "report", "--format", "html", "--out", str(self.report_path)],
-                [*base, "report", "--format", "prometheus", "--out", str(self.textfile_path)]]
+        with_pw = [*base, *(["--vault-password-file", str(self.password_file)] if self.password_file else [])]
+        sweep = [*with_pw, "health", *(["--alert"] if self.alert_step == "option" else [])]
+        steps = [sweep,
+                 [*base, "report", "--format", "html", "--out", str(self.report_path)],
+                 [*base, "report", "--format", "prometheus", "--out", str(self.textfile_path)]]
+        if self.alert_step == "subcommand":
+            steps.append([*with_pw, "health", "alert"])
+        return steps
 
 
 @dataclass(frozen=True)
@@ -147,7 +159,8 @@ def _exec(argv: list[str]) -> str:
 
 def systemd_units(spec: ScheduleSpec) -> list[PlannedFile]:
     d = (_home(spec) / USER_UNIT_DIR) if spec.user_mode else SYSTEM_UNIT_DIR
-    sweep, html, prom = spec.commands()
+    sweep, *rest = spec.commands()
+    then = "".join(f"ExecStart={_exec(c)}\n" for c in rest)
     user_line = "" if spec.user_mode or not spec.run_as else f"User={spec.run_as}\n"
     service = f"""\
 # {MARK}; remove with `fleet -w {shlex.quote(str(spec.workspace))} schedule remove`
@@ -160,12 +173,10 @@ After=network-online.target
 Type=oneshot
 {user_line}WorkingDirectory={_unit_value(str(spec.workspace))}
 # The sweep exits with a Nagios code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN): a fleet state, not a
-# failed job, so "-" lets the reports run whatever it found. Its stderr (and any alert delivery
-# failure) is in the journal: journalctl -u {spec.name}.service
+# failed job, so "-" lets the reports run whatever it found. Alerts that cannot be delivered fail
+# the job, last, after the reports. Output: journalctl -u {spec.name}.service
 ExecStart=-{_exec(sweep)}
-ExecStart={_exec(html)}
-ExecStart={_exec(prom)}
-Nice=10
+{then}Nice=10
 TimeoutStartSec=6h
 NoNewPrivileges=yes
 PrivateTmp=yes
@@ -191,10 +202,11 @@ WantedBy=timers.target
 
 def _cron_line(spec: ScheduleSpec, with_user: bool) -> str:
     h, m = spec.hour_minute
-    sweep, html, prom = (shlex.join(c) for c in spec.commands())
+    sweep, *rest = (shlex.join(c) for c in spec.commands())
     log = shlex.quote(str(spec.workspace / "state" / "nightly.log"))
+    # The sweep's Nagios code never stops the reports; cron mails/logs the last step's failure.
     # "%" ends a cron command line unless escaped.
-    job = f"{sweep}; {html}; {prom}".replace("%", "\\%")
+    job = f"{sweep}; {' && '.join(rest)}".replace("%", "\\%")
     who = f" {spec.run_as or getpass.getuser()}" if with_user else ""
     return f"{m} {h} * * *{who} cd {shlex.quote(str(spec.workspace))} && {{ {job}; }} >> {log} 2>&1\n"
 
@@ -220,6 +232,8 @@ class ScheduleResult:
 
 
 def plan(spec: ScheduleSpec) -> list[PlannedFile]:
+    if spec.alert_step not in ALERT_STEPS:
+        raise ScheduleError(f"unknown alert step {spec.alert_step!r}")
     if spec.method not in METHODS:
         raise ScheduleError(f"unknown schedule method {spec.method!r}", hint="--systemd or --cron")
     parse_at(spec.at)
