@@ -83,9 +83,11 @@ def _installed(ctx: HostContext, flavor: Flavor) -> bool:
 
 
 def _version(ctx: HostContext, flavor: Flavor) -> str:
+    """The installed binary's version; else the newest a user ran ("Last Version")."""
     f = ctx.facts
     versions = [b.version for b in f.browsers if b.browser == flavor.name and b.version]
-    versions += [u.version for u in f.userdata if u.browser == flavor.name and u.version]
+    if not versions:
+        versions = [u.version for u in f.userdata if u.browser == flavor.name and u.version]
     return max(versions, key=_version_key, default="")
 
 
