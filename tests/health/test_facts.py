@@ -131,7 +131,8 @@ def test_judge_unreachable_host_is_unknown_with_last_seen() -> None:
     assert j.host_result.status == "unreachable"
     states = {c.check_id: c for c in j.checks}
     assert all(c.state == "UNKNOWN" for c in j.checks)
-    assert "Connection refused" in states["reachable"].message and "last seen 2026-11-01 03:00" in states["reachable"].message
+    assert "Connection refused" in states["reachable"].message
+    assert "last seen 2026-11-01 03:00" in states["reachable"].message
     assert states["reachable"].value == seen.isoformat()
     assert j.host_result.facts["last_seen"] == seen.isoformat()
     assert j.outcome.covered(default_checks().coverage_ids) is False

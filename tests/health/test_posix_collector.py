@@ -180,7 +180,7 @@ def run_collector(shell: str, expect: dict[str, Any]) -> tuple[subprocess.Comple
 def test_collector_reports_the_fixture_machine(shell: str, tmp_path: Path, endpoint: Endpoint) -> None:
     expect = machine(tmp_path)
     expect["endpoint"] = endpoint.url
-    r, doc = run_collector(shell, expect)
+    r, _ = run_collector(shell, expect)
     facts = parse_facts(r.stdout, 1 << 20)
     assert facts.collector == "posix" and facts.host.os == "Linux" and facts.host.time and facts.host.boot_time
     assert {d.mount for d in facts.disks} and all(d.total_mb > 0 for d in facts.disks)
