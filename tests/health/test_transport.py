@@ -1,0 +1,142 @@
+"""Transport: the commands built from Ansible connection variables, and one bounded round trip."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from fleet.health.transport import (
+    DEFAULT_SSH_OPTIONS,
+    POWERSHELL_OVER_SSH,
+    TransportError,
+    posix_remote_command,
+    powershell_payload,
+    psrp_kwargs,
+    run_process,
+    ssh_argv,
+)
+
+
+def opts(argv: list[str]) -> list[str]:
+    return [argv[i + 1] for i, a in enumerate(argv) if a == "-o"]
+
+
+def test_ssh_argv_from_ansible_vars() -> None:
+    hv = {"ansible_host": "10.0.0.5", "ansible_port": 2222, "ansible_user": "msp",
+          "ansible_ssh_private_key_file": "~/.ssh/msp",
+          "ansible_ssh_common_args": "-o ProxyJump=bastion -o 'UserKnownHostsFile=/k h'",
+          "ansible_ssh_extra_args": "-o Compression=yes"}
+    argv = ssh_argv(hv, "ws01", "/bin/sh -s", 15)
+    assert argv[0] == "ssh" and argv[-3:] == ["--", "10.0.0.5", "/bin/sh -s"]
+    o = opts(argv)
+    assert o[0] == "BatchMode=yes"
+    assert "Port=2222" in o and "User=msp" in o
+    assert any(x.startswith("IdentityFile=/") and x.endswith("/.ssh/msp") for x in o)
+    assert "ProxyJump=bastion" in o and "UserKnownHostsFile=/k h" in o and "Compression=yes" in o
+    assert "ConnectTimeout=15" in o and DEFAULT_SSH_OPTIONS[0] in o
+    # ssh keeps the first value of an option: the inventory's own settings come before fleet's defaults
+    assert o.index("ProxyJump=bastion") < o.index(DEFAULT_SSH_OPTIONS[0]) < o.index("ConnectTimeout=15")
+
+
+def test_ssh_argv_defaults_and_overrides() -> None:
+    argv = ssh_argv({}, "ws02", "sh -s", 0.2, options=())
+    assert argv[-2] == "ws02" and "ConnectTimeout=1" in opts(argv)
+    assert not any(o.startswith("KexAlgorithms") for o in opts(argv))
+    argv = ssh_argv({"ansible_ssh_executable": "/opt/ssh", "ansible_host_key_checking": False}, "h", "x", 5)
+    assert argv[0] == "/opt/ssh" and "StrictHostKeyChecking=no" in opts(argv)
+    with pytest.raises(TransportError, match="cannot be parsed"):
+        ssh_argv({"ansible_ssh_common_args": "-o 'unterminated"}, "h", "x", 5)
+
+
+def test_remote_commands() -> None:
+    assert posix_remote_command({}) == "/bin/sh -s"
+    assert posix_remote_command({"ansible_shell_executable": "/opt/my sh"}) == "'/opt/my sh' -s"
+    assert "ReadToEnd" in POWERSHELL_OVER_SSH and "-NonInteractive" in POWERSHELL_OVER_SSH
+
+
+def test_powershell_payload_is_a_literal_here_string() -> None:
+    p = powershell_payload("Write-Output $FleetExpect", '{"a":"$(Remove-Item C:\\\\)"}')
+    assert p.startswith("$FleetExpect = @'\n{") and "\n'@\n" in p
+    with pytest.raises(TransportError):
+        powershell_payload("x", "{\n'@\n}")
+
+
+@pytest.mark.parametrize(("hv", "expected"), [
+    ({"ansible_connection": "psrp", "ansible_host": "10.1.1.1", "ansible_user": "msp", "ansible_password": "pw"},
+     {"server": "10.1.1.1", "port": 5986, "ssl": True, "auth": "negotiate", "cert_validation": True,
+      "username": "msp", "password": "pw"}),
+    ({"ansible_connection": "psrp", "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm"},
+     {"port": 5985, "ssl": False, "auth": "ntlm"}),
+    ({"ansible_connection": "psrp", "ansible_port": 5985}, {"port": 5985, "ssl": False}),
+    ({"ansible_connection": "psrp", "ansible_psrp_cert_validation": "ignore"}, {"cert_validation": False}),
+    ({"ansible_connection": "psrp", "ansible_psrp_ca_cert": "/etc/ca.pem"}, {"cert_validation": "/etc/ca.pem"}),
+    ({"ansible_connection": "winrm", "ansible_winrm_scheme": "http", "ansible_winrm_transport": ["kerberos"]},
+     {"port": 5985, "ssl": False, "auth": "kerberos"}),
+    ({"ansible_connection": "winrm", "ansible_winrm_server_cert_validation": "ignore",
+      "ansible_winrm_transport": "credssp", "ansible_winrm_path": "/wsman-alt"},
+     {"port": 5986, "ssl": True, "auth": "credssp", "cert_validation": False, "path": "/wsman-alt"}),
+])
+def test_psrp_kwargs(hv: dict, expected: dict) -> None:
+    kw = psrp_kwargs(hv, "srv01", 60)
+    for k, v in expected.items():
+        assert kw[k] == v, k
+    assert kw["server"] == hv.get("ansible_host", "srv01")
+    assert kw["operation_timeout"] == 60 and kw["connection_timeout"] <= 30
+
+
+@pytest.mark.parametrize(("hv", "fragment"), [
+    ({"ansible_connection": "psrp", "ansible_psrp_auth": "digest"}, "not supported"),
+    ({"ansible_connection": "psrp", "ansible_password": "<vault>"}, "inline !vault"),
+])
+def test_psrp_kwargs_refuses(hv: dict, fragment: str) -> None:
+    with pytest.raises(TransportError, match=fragment):
+        psrp_kwargs(hv, "h", 30)
+
+
+PY = sys.executable
+
+
+def test_run_process_round_trip_reads_stdin_and_returns_stdout() -> None:
+    r = run_process("h", [PY, "-c", "import sys; sys.stdout.write(sys.stdin.read().upper())"], b"hello", 10, 1000)
+    assert (r.stdout, r.exit_code, r.error, r.unreachable) == (b"HELLO", 0, "", False)
+    assert r.received_at >= r.sent_at
+
+
+def test_run_process_large_stdin_and_stdout_do_not_deadlock() -> None:
+    data = b"x" * 3_000_000
+    r = run_process("h", [PY, "-c", "import sys; d=sys.stdin.buffer.read(); sys.stdout.buffer.write(d)"], data, 30,
+                    4_000_000)
+    assert r.stdout == data and not r.error
+
+
+def test_run_process_caps_output_and_kills() -> None:
+    t0 = time.monotonic()
+    r = run_process("h", [PY, "-c", "import sys\nwhile True: sys.stdout.write('x' * 65536)"], b"", 30, 100_000)
+    assert "limit" in r.error and r.stdout == b"" and not r.unreachable
+    assert time.monotonic() - t0 < 10
+
+
+def test_run_process_times_out_and_kills_the_group() -> None:
+    t0 = time.monotonic()
+    r = run_process("h", ["sh", "-c", "sleep 30 & sleep 30"], b"", 1, 1000)
+    assert r.error.startswith("timed out") and r.unreachable
+    assert time.monotonic() - t0 < 8
+
+
+def test_run_process_ssh_error_is_unreachable_other_exit_is_not() -> None:
+    r = run_process("h", ["sh", "-c", "echo 'ssh: connect to host x port 22: Connection refused' >&2; exit 255"], b"",
+                    5, 1000)
+    assert r.unreachable and "Connection refused" in r.error
+    r = run_process("h", ["sh", "-c", "echo boom >&2; exit 3"], b"", 5, 1000)
+    assert not r.unreachable and "exited with 3: boom" in r.error
+    r = run_process("h", ["/nonexistent/ssh"], b"", 5, 1000)
+    assert r.unreachable and "cannot run" in r.error
+
+
+def test_real_ssh_to_a_closed_port_is_unreachable() -> None:
+    argv = ssh_argv({"ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_ssh_common_args":
+                     "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"}, "h", "true", 5)
+    r = run_process("h", argv, b"", 20, 1000)
+    assert r.unreachable and r.exit_code == 255 and "refused" in r.error.lower()
