@@ -71,8 +71,8 @@ $facts.host.time = ([datetime]::UtcNow - ([datetime]'1970-01-01T00:00:00Z').ToUn
 try {
     foreach ($d in Get-CimInstance -ClassName Win32_LogicalDisk -Filter 'DriveType=3') {
         if ($d.Size) {
-            Add-Row 'disks' @{ mount = [string]$d.DeviceID; total_mb = [int64]($d.Size / 1MB);
-                               free_mb = [int64]($d.FreeSpace / 1MB) }
+            Add-Row 'disks' @{ mount = [string]$d.DeviceID; total_mb = [int64]($d.Size / 1048576);
+                               free_mb = [int64]($d.FreeSpace / 1048576) }
         }
     }
 } catch { Add-Err 'disks' $_.Exception.Message }
