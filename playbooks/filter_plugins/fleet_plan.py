@@ -1,0 +1,215 @@
+"""Filters that bridge Ansible to fleet's plan (``fleet.plan``): the roles never re-derive it in YAML.
+
+    fleet_plan: "{{ hostvars[inventory_hostname] | fleet_host_plan }}"
+
+``fleet_host_plan`` reads the host's ``fleet_*`` vars, its ``practice_<id>``/``client_<id>`` groups,
+the vault-decrypted ``fleet_token``/``fleet_product_key`` (only their fingerprints reach the plan)
+and the workspace's fleet.yml: ``fleet_config_file`` if set, else ``fleet.yml`` in
+``fleet_workspace``, else in ``inventory_dir`` or one of its parents. A plan that cannot be made
+comes back with ``error`` set (and no exception), so the role can fail that one host with the
+message while every other host goes on.
+
+The other filters turn what a task saw on the machine into changes (wanted + seen -> changes),
+again by calling fleet.plan. Found by ansible.cfg's ``filter_plugins`` (the repo root's and each
+workspace's) and next to the playbooks.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+try:
+    import fleet  # noqa: F401
+except ImportError:  # a source checkout used as an Ansible project (AWX/AAP): import from ../../src
+    _SRC = Path(__file__).resolve().parents[2] / "src"
+    if (_SRC / "fleet").is_dir():
+        sys.path.insert(0, str(_SRC))
+
+from fleet import plan as fleet_plan_mod
+from fleet.catalog import default_catalog
+from fleet.config import FleetConfig, load_config
+from fleet.errors import FleetError, Location
+from fleet.inventory import CLIENT_PREFIX, PRACTICE_PREFIX, Host, Practice
+from fleet.secretstore import SECRET_VARS
+
+CONFIG_NAME = "fleet.yml"
+_CONFIGS: dict[tuple[str, int], FleetConfig] = {}
+
+
+def _plain(value: Any) -> Any:
+    """Ansible's lazy/tagged containers and strings -> plain Python values."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def _config_path(hv: Mapping[str, Any], config_file: str | None) -> Path:
+    explicit = config_file or hv.get("fleet_config_file")
+    if explicit:
+        return Path(str(explicit)).expanduser()
+    if hv.get("fleet_workspace"):
+        return Path(str(hv["fleet_workspace"])).expanduser() / CONFIG_NAME
+    inv_dir = hv.get("inventory_dir")
+    if inv_dir:
+        start = Path(str(inv_dir)).resolve()
+        for d in (start, *list(start.parents)[:3]):
+            if (d / CONFIG_NAME).is_file():
+                return d / CONFIG_NAME
+    raise FleetError(f"no {CONFIG_NAME} for this host (looked in {inv_dir or 'no inventory_dir'} and its parents)",
+                     hint="set fleet_config_file (path to fleet.yml) or fleet_workspace, or run from a workspace")
+
+
+def _config(path: Path) -> FleetConfig:
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime_ns)
+    except OSError:
+        raise FleetError(f"{CONFIG_NAME} not found", where=Location(str(path))) from None
+    if key not in _CONFIGS:
+        _CONFIGS[key] = load_config(path)
+    return _CONFIGS[key]
+
+
+def _group_id(groups: list[str], prefix: str, host: str) -> str:
+    found = [g[len(prefix):] for g in groups if g.startswith(prefix)]
+    if len(found) != 1:
+        what = "practice" if prefix == PRACTICE_PREFIX else "client"
+        raise FleetError(f"{host} is in {len(found)} {prefix}<id> groups; fleet needs exactly one {what}",
+                         hint="see docs/workspace-format.md: client_<id> -> practice_<id> -> hosts")
+    return found[0]
+
+
+def fleet_host_plan(hostvars: Mapping[str, Any], config_file: str | None = None) -> dict[str, Any]:
+    """The host's plan (``fleet.plan.HostPlan`` as a dict), computed from its variables."""
+    name = str(hostvars.get("inventory_hostname", "?"))
+    try:
+        groups = [str(g) for g in hostvars.get("group_names", [])]
+        practice_id = _group_id(groups, PRACTICE_PREFIX, name)
+        client_id = _group_id(groups, CLIENT_PREFIX, name)
+        fleet_vars = {k: _plain(hostvars[k]) for k in hostvars if str(k).startswith("fleet_")}
+        secrets = {k: str(hostvars[k]) for k in SECRET_VARS if k in hostvars and hostvars[k] not in (None, "")}
+        where = Location(str(hostvars.get("inventory_file") or hostvars.get("inventory_dir") or "inventory"))
+        host = Host(name, practice_id, client_id, fleet_vars, where)
+        practice = Practice(practice_id, client_id, fleet_vars, (host,), where)
+        cfg = _config(_config_path(hostvars, config_file))
+        plan = fleet_plan_mod.plan_host(host, practice, secrets, default_catalog(), cfg)
+        return plan.to_dict()
+    except FleetError as exc:
+        dummy = Host(name, "", "", {}, Location("inventory"))
+        return fleet_plan_mod.error_plan(dummy, None, exc).to_dict()
+
+
+def _results(registered: Any) -> list[Mapping[str, Any]]:
+    if isinstance(registered, Mapping):
+        return list(registered.get("results") or [])
+    return list(registered or [])
+
+
+def _asdict(obj: Any) -> Any:
+    return json.loads(json.dumps(dataclasses.asdict(obj)))
+
+
+def _by_browser(registered: Any) -> dict[str, Any]:
+    return {str(r["item"]["browser"]): fleet_plan_mod.reg_stat_values(r) for r in _results(registered)}
+
+
+def fleet_windows_changes(ext: Mapping[str, Any], forcelist_stats: Any, ours_stats: Any = None) -> dict[str, Any]:
+    """Registry writes that are needed, from win_reg_stat loop results (item = a browser plan): the
+    browsers' forcelist keys, and our own keys (managed-policy key of the browsers applied, extension key
+    of the browsers removed). The token's value is compared by fingerprint, never returned."""
+    forcelist = {b: v or {} for b, v in _by_browser(forcelist_stats).items()}
+    return _asdict(fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats)))
+
+
+def _found(find_result: Any) -> tuple[list[fleet_plan_mod.SeenFile], list[str]]:
+    if not isinstance(find_result, Mapping):
+        return [], []
+    files = [fleet_plan_mod.SeenFile(str(f["path"]), str(f.get("checksum") or ""), str(f.get("mode") or ""),
+                                     int(f.get("uid", -1))) for f in find_result.get("files") or []]
+    missing = [str(p) for p in (find_result.get("skipped_paths") or {})]
+    return files, missing
+
+
+def fleet_linux_foreign(ext: Mapping[str, Any], find_result: Any) -> list[str]:
+    """Other policy files (not ours) that set the forcelist: the ones to read."""
+    files, _ = _found(find_result)
+    return fleet_plan_mod.foreign_policy_files(_plain(ext), files)
+
+
+def fleet_linux_changes(ext: Mapping[str, Any], find_result: Any, slurped: Any = None) -> dict[str, Any]:
+    """Our policy files (secret-free) from find's result and the slurp loop results of the other files."""
+    files, missing = _found(find_result)
+    foreign = []
+    for r in _results(slurped):
+        if r.get("content") is None:
+            continue
+        text = base64.b64decode(str(r["content"])).decode("utf-8", errors="replace")
+        foreign.append({"path": str(r.get("source") or r["item"]), "content": text})
+    return _asdict(fleet_plan_mod.linux_changes(_plain(ext), files, missing, foreign))
+
+
+def fleet_linux_files(changes: Mapping[str, Any], ext: Mapping[str, Any], token: str,
+                      mode: str = "0644") -> list[dict[str, str]]:
+    """[{path, content}] of our files that are missing or differ, the token filled in. Only in no_log tasks."""
+    ch = fleet_plan_mod.linux_changes_from_dict(_plain(changes))
+    return fleet_plan_mod.linux_files_to_write(ch, _plain(ext), str(token or ""), str(mode))
+
+
+def fleet_synchronizer_changes(plan: Mapping[str, Any], seen: Any = None, marker: Any = None) -> dict[str, Any]:
+    """Install/upgrade/start/remove decisions. Linux: ``seen`` is the result of ``fleet-synchronizer status``
+    (JSON on stdout). Windows: ``seen`` is win_service_info's result and ``marker`` win_reg_stat's of
+    fleet's marker key."""
+    plan = _plain(plan)
+    if plan.get("platform") == "windows":
+        state = fleet_plan_mod.windows_seen(_plain(seen or {}), _plain(marker or {}))
+    else:
+        status = None
+        if isinstance(seen, Mapping) and seen.get("rc") == 0 and seen.get("stdout"):
+            try:
+                status = json.loads(str(seen["stdout"]))
+            except ValueError:
+                status = None
+        state = fleet_plan_mod.linux_seen(status)
+    return _asdict(fleet_plan_mod.synchronizer_changes(plan, state))
+
+
+def fleet_msi_arguments(plan: Mapping[str, Any], product_key: str) -> str:
+    """msiexec arguments with the product key. Use only inside a no_log task."""
+    return fleet_plan_mod.msi_arguments(_plain(plan), str(product_key or ""))
+
+
+class FilterModule:
+    """fleet's plan filters."""
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "fleet_host_plan": fleet_host_plan,
+            "fleet_windows_changes": fleet_windows_changes,
+            "fleet_linux_foreign": fleet_linux_foreign,
+            "fleet_linux_changes": fleet_linux_changes,
+            "fleet_linux_files": fleet_linux_files,
+            "fleet_synchronizer_changes": fleet_synchronizer_changes,
+            "fleet_msi_arguments": fleet_msi_arguments,
+        }
+
+
+if os.environ.get("FLEET_PRELOAD_CONFIG"):  # fleet deploy: parse fleet.yml once, before Ansible forks workers
+    try:
+        _config(Path(os.environ["FLEET_PRELOAD_CONFIG"]))
+        default_catalog()
+    except FleetError:
+        pass

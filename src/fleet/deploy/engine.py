@@ -1,0 +1,350 @@
+"""A deploy, start to end: select hosts, check readiness, plan, run batches, record everything.
+
+``prepare()`` does everything that can fail on bad input *before* anything touches a machine
+(selection, ``Workspace.validate``, the vault, every host's plan) and returns a ``Deployment``.
+``Deployment.run()`` then drives the playbook in batches (canary first, then serial batches or
+the rest) and records the run, each host's result and the changed/failed tasks in the store as
+they arrive, so an interrupted run keeps what it gathered and is marked ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shutil
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fleet.deploy.events import TaskResult, parse_event
+from fleet.deploy.results import (
+    RETRY_STATUSES,
+    HostOutcome,
+    Tally,
+    run_status,
+    summary,
+)
+from fleet.deploy.runner import BatchSpec, PlaybookRun, default_forks
+from fleet.errors import FleetError, SelectionError
+from fleet.inventory import Host, Practice
+from fleet.plan import ABSENT, PRESENT, HostPlan, plan_host
+from fleet.redact import Redactor
+from fleet.store import Store
+from fleet.validate import Finding, Report
+from fleet.workspace import Workspace
+
+RUN_KIND = "deploy"
+KEEP_RUN_DIRS = 20  # private data dirs kept under state/runs (older ones are deleted)
+
+
+class DeployBlocked(FleetError):
+    """Readiness findings or plan errors stop the deploy before anything runs."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = (), plan_errors: Sequence[HostPlan] = (),
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.findings = list(findings)
+        self.plan_errors = list(plan_errors)
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    check: bool = False
+    diff: bool = False
+    forks: int | None = None
+    serial: str | None = None  # "N" hosts or "N%" per batch
+    canary: int | None = None
+    remove: bool = False
+    verbosity: int = 0
+    keep_events: bool = True
+
+
+@dataclass
+class Observer:
+    """Callbacks for a front end (progress display). All optional, all called on the main thread."""
+
+    batch_started: Callable[[str, Sequence[str]], None] = lambda name, hosts: None
+    task_result: Callable[[TaskResult], None] = lambda ev: None
+    host_finished: Callable[[HostOutcome], None] = lambda o: None
+    idle: Callable[[], None] = lambda: None
+
+
+@dataclass
+class DeployResult:
+    run_id: str
+    status: str
+    outcomes: list[HostOutcome]
+    check: bool
+    interrupted: bool = False
+    canary_failed: bool = False
+    seconds: float = 0.0
+    run_dir: Path | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "status": self.status, "check": self.check,
+                "interrupted": self.interrupted, "canary_failed": self.canary_failed,
+                "seconds": round(self.seconds, 2), "summary": summary(self.outcomes),
+                "hosts": [o.as_json() for o in self.outcomes]}
+
+
+# -- selection ---------------------------------------------------------------------------------------
+
+
+def select_hosts(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (),
+                 limit: Sequence[str] = ()) -> tuple[list[Practice], list[Host]]:
+    """Practices named by --practice/--client (all when none) and their hosts, narrowed by --limit
+    (host names or shell patterns, comma-separated). An empty selection is an error."""
+    chosen = ws.inventory.select(practices, clients)
+    if not chosen:
+        raise SelectionError("the selection is empty: no practices to deploy",
+                             hint="`fleet inventory show` lists the practices")
+    hosts = [h for p in chosen for h in p.hosts]
+    patterns = [p.strip() for item in limit for p in item.split(",") if p.strip()]
+    if patterns:
+        unmatched = [pat for pat in patterns if not any(fnmatch.fnmatchcase(h.name, pat) for h in hosts)]
+        if unmatched:
+            raise SelectionError(f"--limit {', '.join(unmatched)} matches no host of the selected practices",
+                                 hint="use host names (or shell patterns such as 'bs-*') from `fleet inventory show`")
+        hosts = [h for h in hosts if any(fnmatch.fnmatchcase(h.name, pat) for pat in patterns)]
+    if not hosts:
+        raise SelectionError("the selection is empty: the selected practices have no hosts",
+                             hint="add hosts to the practices in the inventory")
+    return chosen, hosts
+
+
+def hosts_to_retry(store: Store, hosts: Iterable[Host], depth: int = 50) -> list[Host]:
+    """Hosts whose latest real (not --check) deploy result is failed, unreachable or unknown."""
+    latest: dict[str, str] = {}
+    for run in store.runs(RUN_KIND, limit=depth):
+        if run.options.get("check") or run.status == "running":
+            continue
+        for r in store.host_results(run.id):
+            latest.setdefault(r.host, r.status)
+    return [h for h in hosts if latest.get(h.name) in RETRY_STATUSES]
+
+
+# -- preflight ---------------------------------------------------------------------------------------
+
+
+def _blocking(report: Report, practice_ids: set[str]) -> list[Finding]:
+    out = [f for f in report.general if f.level.value == "error"
+           and (f.practice_id is None or f.practice_id in practice_ids)]
+    for p in report.practices:
+        out += [f for f in p.errors if p.practice_id in practice_ids]
+    return out
+
+
+@dataclass
+class Deployment:
+    ws: Workspace
+    practices: list[Practice]
+    hosts: list[Host]
+    plans: dict[str, HostPlan]
+    redactor: Redactor
+    options: DeployOptions
+    selection: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        report = self.ws.validate(self.practices)
+        return [f for f in report.all_findings() if f.level.value == "warning"]
+
+    # -- running ----------------------------------------------------------------------------------
+    def batches(self) -> list[tuple[str, list[str]]]:
+        """[(name, hosts)]: the canary first, then serial batches of the rest (or the rest at once)."""
+        names = [h.name for h in self.hosts]
+        out: list[tuple[str, list[str]]] = []
+        rest = names
+        if self.options.canary:
+            touching = [n for n in names if self.plans[n].touches]
+            canary = touching[: self.options.canary] or names[: self.options.canary]
+            out.append(("canary", canary))
+            rest = [n for n in names if n not in canary]
+        if rest:
+            size = _batch_size(self.options.serial, len(rest)) if self.options.serial else len(rest)
+            chunks = [rest[i:i + size] for i in range(0, len(rest), size)]
+            for i, chunk in enumerate(chunks, 1):
+                out.append((f"batch {i}/{len(chunks)}" if len(chunks) > 1 else "all", chunk))
+        return out
+
+    def run(self, observer: Observer | None = None, store: Store | None = None) -> DeployResult:
+        obs = observer or Observer()
+        own_store = store is None
+        store = store or Store(self.ws.store_url())
+        t0 = time.monotonic()
+        opts = self.options
+        run = store.start_run(RUN_KIND, selection=self.selection, options={
+            "check": opts.check, "diff": opts.diff, "forks": opts.forks, "serial": opts.serial,
+            "canary": opts.canary, "state": ABSENT if opts.remove else PRESENT, "hosts": len(self.hosts)})
+        run_dir = self.ws.state_dir / "runs" / run.id
+        run_dir.mkdir(parents=True, exist_ok=True)
+        outcomes = {h.name: HostOutcome(h.name, h.practice_id, h.client_id, self.plans[h.name].describe())
+                    for h in self.hosts}
+        recorded: set[str] = set()
+
+        def record(hosts: Iterable[HostOutcome], tally: Tally | None) -> None:
+            todo = [o for o in hosts if o.host not in recorded]
+            if not todo:
+                return
+            store.record_host_results(run.id, [self._redacted(o.record()) for o in todo])
+            recorded.update(o.host for o in todo)
+            if tally is not None:
+                audit = [a for o in todo for a in tally.take_audit(o.host)]
+                store.record_audit_events(run.id, [self._redacted_audit(a) for a in audit])
+
+        interrupted = canary_failed = False
+        try:
+            for name, batch in self.batches():
+                if canary_failed:
+                    for n in batch:
+                        outcomes[n].not_run_reason = "not run: the canary failed"
+                    continue
+                obs.batch_started(name, batch)
+                interrupted = self._run_batch(run_dir, name, batch, outcomes, obs, record)
+                if interrupted:
+                    break
+                if name == "canary" and any(outcomes[n].status not in ("ok", "changed") for n in batch):
+                    canary_failed = True
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            for o in outcomes.values():
+                if o.host not in recorded and not o.finished and not o.message:
+                    o.message = "not run: the deploy was interrupted" if interrupted else "no result from Ansible"
+            record(outcomes.values(), None)  # everything not yet recorded (unknown / not run)
+            status = run_status(outcomes.values(), interrupted)
+            if canary_failed and not interrupted:
+                status = "failed"
+            result = DeployResult(run.id, status, list(outcomes.values()), opts.check, interrupted,
+                                  canary_failed, time.monotonic() - t0, run_dir)
+            store.finish_run(run.id, status, {**summary(outcomes.values()), "canary_failed": canary_failed,
+                                              "seconds": round(result.seconds, 2)})
+            _prune_run_dirs(self.ws.state_dir / "runs", keep=KEEP_RUN_DIRS)
+            if own_store:
+                store.close()
+        return result
+
+    def _run_batch(self, run_dir: Path, name: str, batch: list[str], outcomes: dict[str, HostOutcome],
+                   obs: Observer, record: Callable[[Iterable[HostOutcome], Tally | None], None]) -> bool:
+        opts = self.options
+        extravars: dict[str, Any] = {"fleet_config_file": str(self.ws.config_path)}
+        if opts.remove:
+            extravars["fleet_state"] = ABSENT
+        spec = BatchSpec(ident=name.replace(" ", "-").replace("/", "-of-"), hosts=batch,
+                         forks=opts.forks or default_forks(len(batch)), check=opts.check, diff=opts.diff,
+                         extravars=extravars, verbosity=opts.verbosity)
+        cfg = self.ws.root / "ansible.cfg"
+        prun = PlaybookRun(run_dir, self.ws.inventory_dir, cfg, self.ws.password(), spec, opts.keep_events)
+        tally = Tally({n: outcomes[n] for n in batch})
+        interrupted = False
+        prun.start()
+        try:
+            while not prun.finished():
+                try:
+                    raw = prun.next_event()
+                    if raw is None:
+                        obs.idle()
+                        continue
+                    ev = parse_event(raw, self.redactor)
+                    if ev is None:
+                        continue
+                    finished = tally.apply(ev)
+                    if isinstance(ev, TaskResult):
+                        obs.task_result(ev)
+                    for o in finished:
+                        record([o], tally)
+                        obs.host_finished(o)
+                except KeyboardInterrupt:
+                    if interrupted:  # a second Ctrl-C: stop waiting for Ansible to wind down
+                        break
+                    interrupted = True
+                    prun.cancel.set()  # runner stops ansible-playbook; keep taking the events it sent
+        finally:
+            prun.wait(timeout=None if not prun.cancel.is_set() else 30)
+            done = [outcomes[n] for n in batch if outcomes[n].finished]
+            record(done, tally)
+            rest = [outcomes[n] for n in batch if not outcomes[n].finished]
+            if rest:
+                why = "run interrupted before this host finished" if interrupted else "no result from Ansible"
+                for o in rest:
+                    o.message = o.message or why
+                record(rest, tally)
+        return interrupted
+
+    def _redacted(self, r):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        return replace(r, message=self.redactor.text(r.message), facts=self.redactor.obj(r.facts))
+
+    def _redacted_audit(self, a):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        return replace(a, task=self.redactor.text(a.task), detail=self.redactor.text(a.detail))
+
+
+def _batch_size(serial: str, n: int) -> int:
+    s = serial.strip()
+    try:
+        if s.endswith("%"):
+            return max(1, int(n * float(s[:-1]) / 100))
+        return max(1, int(s))
+    except ValueError:
+        raise SelectionError(f"--serial {serial!r} is not a number of hosts or a percentage",
+                             hint="e.g. --serial 10 or --serial 25%") from None
+
+
+def _prune_run_dirs(runs_dir: Path, keep: int) -> None:
+    if not runs_dir.is_dir():
+        return
+    dirs = sorted((d for d in runs_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+    for d in dirs[keep:]:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (), limit: Sequence[str] = (),
+            retry_failed: bool = False, options: DeployOptions | None = None) -> Deployment:
+    """Everything before Ansible: selection, readiness, vault, plans. Raises on bad input."""
+    options = options or DeployOptions()
+    if options.canary is not None and options.canary < 1:
+        raise SelectionError("--canary needs at least 1 host")
+    if options.serial:
+        _batch_size(options.serial, 1)
+    chosen, hosts = select_hosts(ws, practices, clients, limit)
+    if retry_failed:
+        store = Store(ws.store_url())
+        try:
+            hosts = hosts_to_retry(store, hosts)
+        finally:
+            store.close()
+    password = ws.password()  # a missing/wrong password stops here, before anything runs
+    pids = {h.practice_id for h in hosts}
+    chosen = [p for p in chosen if p.id in pids]
+    if not hosts:
+        return Deployment(ws, [], [], {}, Redactor(), options, {"retry_failed": retry_failed})
+    report = ws.validate(chosen)
+    blocking = _blocking(report, pids)
+    if blocking:
+        raise DeployBlocked(f"{len({f.practice_id for f in blocking})} practice(s) are not ready; nothing was run",
+                            findings=blocking, hint="fix the findings below, or deselect those practices")
+    secrets: dict[str, dict[str, str]] = {p.id: ws.secrets.read(p.id, password) for p in chosen}
+    redactor = Redactor([s for d in secrets.values() for s in d.values()] + [password.value.decode(errors="ignore")])
+    state = ABSENT if options.remove else None
+    plans: dict[str, HostPlan] = {}
+    errors = []
+    by_id = {p.id: p for p in chosen}
+    for h in hosts:
+        practice = by_id[h.practice_id]
+        # The host's own vars (practice vars + host overrides), as Ansible resolves them.
+        view = Practice(practice.id, practice.client_id, h.vars, practice.hosts, practice.where)
+        try:
+            plans[h.name] = plan_host(h, view, secrets[practice.id], ws.catalog, ws.config, state)
+        except FleetError as exc:
+            from fleet.plan import error_plan
+
+            errors.append(error_plan(h, practice, exc))
+    if errors:
+        raise DeployBlocked(f"fleet cannot plan {len(errors)} host(s); nothing was run", plan_errors=errors)
+    selection = {"practices": list(practices), "clients": list(clients), "limit": list(limit),
+                 "retry_failed": retry_failed, "hosts": [h.name for h in hosts]}
+    return Deployment(ws, chosen, hosts, plans, redactor, options, selection)

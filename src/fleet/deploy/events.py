@@ -1,0 +1,115 @@
+"""ansible-runner events -> small typed records, at the edge; nothing downstream reads raw dicts.
+
+Only what fleet needs survives: host, task, module, changed/failed/unreachable/skipped, the loop
+item labels of changed items, and a short message. Every string passes the ``Redactor`` first
+(the second line of defence behind ``no_log``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fleet.redact import Redactor
+
+# The deploy playbook's last task on each host: its event says "this host is done".
+DONE_TASK = "Mark this host done"
+NO_LOG_NOTE = "details hidden (no_log)"
+
+OK, FAILED, UNREACHABLE, SKIPPED = "ok", "failed", "unreachable", "skipped"
+_TASK_EVENTS = {
+    "runner_on_ok": OK,
+    "runner_on_failed": FAILED,
+    "runner_on_unreachable": UNREACHABLE,
+    "runner_on_skipped": SKIPPED,
+}
+_ITEM_EVENTS = {"runner_item_on_ok": OK, "runner_item_on_failed": FAILED, "runner_item_on_skipped": SKIPPED}
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task's outcome on one host (a task-level event)."""
+
+    host: str
+    task: str
+    action: str
+    outcome: str  # ok | failed | unreachable | skipped
+    changed: bool
+    ignored: bool  # a failure with ignore_errors
+    message: str
+    no_log: bool
+    task_uuid: str
+
+    @property
+    def done(self) -> bool:
+        return self.task == DONE_TASK and self.outcome == OK
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    host: str
+    task_uuid: str
+    label: str
+    changed: bool
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    """playbook_on_stats: Ansible's own per-host counters at the end of a play run."""
+
+    per_host: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+
+def _message(res: Mapping[str, Any]) -> str:
+    for key in ("msg", "reason", "stderr", "module_stderr"):
+        value = res.get(key)
+        if value:
+            text = value if isinstance(value, str) else str(value)
+            return " ".join(text.split())[:1000]
+    return ""
+
+
+def _label(res: Mapping[str, Any]) -> str:
+    label = res.get("_ansible_item_label", res.get("item", ""))
+    if isinstance(label, Mapping):
+        label = label.get("path") or label.get("name") or label.get("browser") or ""
+    return str(label)[:200]
+
+
+def parse_event(event: Mapping[str, Any], redactor: Redactor) -> TaskResult | ItemResult | Stats | None:
+    """The fleet view of one runner event, or None for events fleet does not use."""
+    kind = event.get("event", "")
+    data = event.get("event_data") or {}
+    if kind in _TASK_EVENTS:
+        res = data.get("res") or {}
+        no_log = bool(res.get("_ansible_no_log")) or "censored" in res
+        outcome = _TASK_EVENTS[kind]
+        return TaskResult(
+            host=str(data.get("host", "")),
+            task=redactor.text(str(data.get("task", ""))),
+            action=str(data.get("task_action", "")),
+            outcome=outcome,
+            changed=bool(res.get("changed")) and outcome in (OK, FAILED),
+            ignored=bool(data.get("ignore_errors")) and outcome == FAILED,
+            message="" if outcome in (OK, SKIPPED) and not no_log else redactor.text(_message(res)),
+            no_log=no_log,
+            task_uuid=str(data.get("task_uuid", "")),
+        )
+    if kind in _ITEM_EVENTS:
+        res = data.get("res") or {}
+        return ItemResult(
+            host=str(data.get("host", "")),
+            task_uuid=str(data.get("task_uuid", "")),
+            label=redactor.text(_label(res)),
+            changed=bool(res.get("changed")),
+            outcome=_ITEM_EVENTS[kind],
+        )
+    if kind == "playbook_on_stats":
+        per_host: dict[str, dict[str, int]] = {}
+        for counter in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored", "processed"):
+            for host, n in (data.get(counter) or {}).items():
+                per_host.setdefault(str(host), {})[counter] = int(n) if counter != "processed" else 1
+        return Stats(per_host)
+    return None

@@ -1,0 +1,194 @@
+"""Run the deploy playbook through ansible-runner: one private data dir per run, events on a queue.
+
+What reaches disk and what does not:
+
+* The vault password is answered to ansible-playbook's ``--ask-vault-pass`` prompt through
+  runner's ``passwords`` (pexpect); it is never in argv, an env var or a file runner writes.
+* runner copies this process's environment into ``artifacts/<ident>/command``: variables that
+  may hold secrets (``*PASSWORD*``, ``*TOKEN*``, ``*SECRET*``, store/database URLs...) are blanked
+  for the child (file paths such as ``*_PASSWORD_FILE`` are kept).
+* Secrets only ever travel inside ``no_log`` tasks, so events, ``stdout`` and ``job_events`` carry
+  "censored" results; the ``Redactor`` scrubs whatever fleet keeps as a second line of defence.
+* Ansible's local temp dir (``ANSIBLE_LOCAL_TEMP``, where e.g. the copy module stages content)
+  is inside the run dir and removed when the batch ends.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fleet.errors import FleetError
+from fleet.resources import data_dir
+from fleet.vault import VaultPassword
+
+PLAYBOOK = "deploy.yml"
+VAULT_PROMPT = r"Vault password[^:\n]*:\s*$"
+_SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|STORE_URL|PG_URL|DATABASE_URL")
+_KEEP_ENV = re.compile(r"(_FILE|_PATH|_DIR)$|^SSH_AUTH_SOCK$")
+FORKS_CAP = 64  # forks beyond this rarely help, and each costs ~100 MB
+
+
+def default_forks(n_hosts: int) -> int:
+    """Forks for this machine: ~0.25 CPU and ~100 MB per fork, at least 5, at most FORKS_CAP."""
+    cpus = os.cpu_count() or 2
+    try:
+        with open("/proc/meminfo") as f:
+            avail_mb = next(int(line.split()[1]) // 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        avail_mb = 2048
+    cap = max(5, min(cpus * 4, avail_mb // 100, FORKS_CAP))
+    return max(1, min(n_hosts, cap))
+
+
+def ansible_playbook() -> str:
+    """The ansible-playbook of this installation (next to the running Python), else the one on PATH."""
+    mine = Path(sys.executable).parent / "ansible-playbook"
+    if mine.is_file() and os.access(mine, os.X_OK):
+        return str(mine)
+    found = shutil.which("ansible-playbook")
+    if found is None:
+        raise FleetError("ansible-playbook not found", hint="install fleet with its dependencies (pip install fleet)")
+    return found
+
+
+def scrubbed_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """Overrides that blank every secret-looking variable for the ansible-playbook child."""
+    return {k: "" for k in environ if _SECRET_ENV.search(k.upper()) and not _KEEP_ENV.search(k.upper())}
+
+
+@dataclass
+class BatchSpec:
+    """One ansible-playbook run of the deploy (a canary, a serial batch, or everything)."""
+
+    ident: str
+    hosts: Sequence[str]
+    forks: int
+    check: bool = False
+    diff: bool = False
+    extravars: Mapping[str, Any] = field(default_factory=dict)
+    verbosity: int = 0
+
+
+@dataclass
+class BatchResult:
+    status: str  # runner status: successful | failed | canceled | timeout | error
+    rc: int | None
+    artifact_dir: Path
+
+
+class PlaybookRun:
+    """One batch: ``start()``, then ``events()`` yields runner events until the run ends."""
+
+    def __init__(self, run_dir: Path, inventory: Path, config_file: Path | None, password: VaultPassword,
+                 spec: BatchSpec, keep_events: bool = True) -> None:
+        self.run_dir = run_dir
+        self.inventory = inventory
+        self.config_file = config_file
+        self.password = password
+        self.spec = spec
+        self.keep_events = keep_events
+        self.queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.cancel = threading.Event()
+        self.status = "pending"
+        self._thread: threading.Thread | None = None
+        self._runner: Any = None
+
+    @property
+    def local_tmp(self) -> Path:
+        return self.run_dir / "tmp" / self.spec.ident
+
+    def env(self) -> dict[str, str]:
+        playbooks = data_dir("playbooks")
+        env = scrubbed_env(os.environ)
+        bin_dir = str(Path(ansible_playbook()).parent)  # runner finds ansible-playbook on the child's PATH
+        path = os.environ.get("PATH", "")
+        env |= {
+            "PATH": path if bin_dir in path.split(os.pathsep) else os.pathsep.join(filter(None, [bin_dir, path])),
+            "ANSIBLE_ROLES_PATH": str(data_dir("roles")),
+            "ANSIBLE_FILTER_PLUGINS": str(playbooks / "filter_plugins"),
+            "ANSIBLE_LOCAL_TEMP": str(self.local_tmp),
+            "ANSIBLE_PIPELINING": "True",
+            "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
+            "ANSIBLE_HOST_KEY_CHECKING": "True",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_DEPRECATION_WARNINGS": "False",
+            "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
+            "FLEET_PRELOAD_CONFIG": str(self.spec.extravars.get("fleet_config_file", "")),
+        }
+        if self.config_file is not None and self.config_file.is_file():
+            env["ANSIBLE_CONFIG"] = str(self.config_file)
+        return env
+
+    def start(self) -> None:
+        import ansible_runner
+
+        self.local_tmp.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.run_dir, 0o700)
+        cmdline = ["--ask-vault-pass"]
+        if self.spec.check:
+            cmdline.append("--check")
+        if self.spec.diff:
+            cmdline.append("--diff")
+        self._thread, self._runner = ansible_runner.run_async(
+            private_data_dir=str(self.run_dir),
+            project_dir=str(data_dir("playbooks")),
+            playbook=PLAYBOOK,
+            inventory=str(self.inventory),
+            limit=",".join(self.spec.hosts),
+            forks=self.spec.forks,
+            verbosity=self.spec.verbosity or None,
+            ident=self.spec.ident,
+            extravars=dict(self.spec.extravars),
+            cmdline=" ".join(cmdline),
+            passwords={VAULT_PROMPT: self.password.value.decode()},
+            envvars=self.env(),
+            settings={"suppress_ansible_output": True, "pexpect_timeout": 2},
+            quiet=True,
+            event_handler=self._on_event,
+            status_handler=self._on_status,
+            cancel_callback=self.cancel.is_set,
+            finished_callback=lambda runner: None,
+        )
+
+    # runner's thread: keep these cheap (a queue push)
+    def _on_event(self, event: dict[str, Any]) -> bool:
+        self.queue.put(event)
+        return self.keep_events
+
+    def _on_status(self, data: dict[str, Any], runner_config: Any = None) -> None:
+        self.status = str(data.get("status", ""))  # never keep data["env"]: it is the child's environment
+
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def next_event(self, timeout: float = 0.1) -> dict[str, Any] | None:
+        """The next event, or None when none came within ``timeout``."""
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def finished(self) -> bool:
+        """The run has ended and every event has been taken."""
+        return not self.alive() and self.queue.empty()
+
+    def wait(self, timeout: float | None = None) -> BatchResult:
+        assert self._thread is not None and self._runner is not None
+        self._thread.join(timeout)
+        self.cleanup()
+        return BatchResult(self._runner.status, self._runner.rc,
+                           self.run_dir / "artifacts" / self.spec.ident)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.local_tmp, ignore_errors=True)
+        # runner's env/ holds extravars and settings (no secrets); nothing else to scrub

@@ -1,0 +1,372 @@
+"""A fleet workspace for a running lab: fleet.yml, ansible.cfg, inventory, vaults with fake secrets.
+
+``fleet lab up`` starts the hosts (``fleet.lab.Lab`` under ``DIR/state/lab``) and calls
+``write_lab_workspace``, so ``fleet -w DIR deploy`` (or plain ``ansible-playbook`` from DIR)
+works at once::
+
+    DIR/
+      fleet.yml        valid fake extension IDs; synchronizer.linux_url -> the stand-in package below
+      ansible.cfg      inventory, roles, filters, vault_password_file = .vault-pass
+      .vault-pass      the lab's vault password (0600); default "fleet-lab", or $FLEET_LAB_VAULT_PASSWORD
+      inventory/       one file per client (fleet.lab.write_inventory) + group_vars/practice_<id>/vault.yml
+      state/lab/       the lab engine's directory (hosts, keys, lab.json)
+      state/lab/packages/fleet-synchronizer-<version>.tar.gz
+
+The Linux stand-in of the Synchronizer (lab servers are Linux) is a small tar.gz built here,
+byte-for-byte reproducible so its SHA-256 stays the same across ``lab up``: ``install.sh`` reads
+the product key on stdin and keeps it in a 0600 file; ``bin/fleet-synchronizer`` is a daemon with a
+pidfile (start | stop | status | version | run). On a host it lives in /opt/fleet-lab/synchronizer:
+
+    current -> releases/<version>     the installed release (bin/fleet-synchronizer, VERSION)
+    etc/product.key                   the product key, mode 0600, no trailing newline
+    enabled                           "start at boot" marker (written by the role)
+    run/synchronizer.pid, log/synchronizer.log, downloads/
+
+``fleet-synchronizer status`` prints one JSON object: installed, version, running, pid, enabled,
+key_fingerprint (first 16 hex chars of the key's SHA-256, as fleet.secretstore.fingerprint).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import secrets as pysecrets
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from fleet import vault
+from fleet.catalog import InstallMethod, default_catalog
+from fleet.example import fake_extension_id
+from fleet.lab.errors import LabError
+from fleet.lab.inventory import write_inventory
+from fleet.lab.state import LabState
+from fleet.plan import LINUX_SYNC_ROOT
+from fleet.secretstore import SecretKind, SecretStore
+
+DEFAULT_VAULT_PASSWORD = "fleet-lab"
+VAULT_PASSWORD_ENV = "FLEET_LAB_VAULT_PASSWORD"
+LAB_DIR_ENV = "FLEET_LAB_DIR"
+SYNC_VERSION = "4.2.0"
+VAULT_PASS_FILE = ".vault-pass"
+DEFAULT_PRACTICES = 3
+DEFAULT_WORKSTATIONS = 2
+_EPOCH = 1_700_000_000  # fixed mtime inside the package: same bytes, same SHA-256, every build
+
+
+def default_lab_dir() -> Path:
+    """$FLEET_LAB_DIR, else $XDG_DATA_HOME/fleet/lab, else ~/.local/share/fleet/lab."""
+    if os.environ.get(LAB_DIR_ENV):
+        return Path(os.environ[LAB_DIR_ENV]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "fleet" / "lab"
+
+
+def engine_dir(workspace: Path) -> Path:
+    """Where the lab engine (hosts, keys, lab.json) of the lab workspace lives."""
+    return workspace / "state" / "lab"
+
+
+def lab_vault_password() -> str:
+    return os.environ.get(VAULT_PASSWORD_ENV) or DEFAULT_VAULT_PASSWORD
+
+
+# -- the Synchronizer stand-in ----------------------------------------------------------------------
+
+INSTALL_SH = r"""#!/bin/sh
+# fleet lab: install this release of the Synchronizer stand-in.
+# The product key comes on stdin (never in argv) and is kept in a 0600 file.
+set -eu
+ROOT=${FLEET_SYNC_ROOT:-/opt/fleet-lab/synchronizer}
+HERE=$(cd "$(dirname "$0")" && pwd)
+VERSION=$(cat "$HERE/VERSION")
+umask 077
+KEY=
+IFS= read -r KEY || true
+if [ -z "$KEY" ]; then
+  echo "install.sh: no product key on stdin" >&2
+  exit 2
+fi
+mkdir -p "$ROOT/etc" "$ROOT/releases" "$ROOT/run" "$ROOT/log"
+chmod 755 "$ROOT" "$ROOT/releases"
+if [ -x "$ROOT/current/bin/fleet-synchronizer" ]; then
+  "$ROOT/current/bin/fleet-synchronizer" stop >/dev/null || true
+fi
+rm -rf "$ROOT/releases/$VERSION.new"
+mkdir -p "$ROOT/releases/$VERSION.new/bin"
+cp "$HERE/VERSION" "$ROOT/releases/$VERSION.new/VERSION"
+cp "$HERE/bin/fleet-synchronizer" "$ROOT/releases/$VERSION.new/bin/fleet-synchronizer"
+chmod -R go+rX "$ROOT/releases/$VERSION.new"
+chmod 755 "$ROOT/releases/$VERSION.new/bin/fleet-synchronizer"
+rm -rf "$ROOT/releases/$VERSION"
+mv "$ROOT/releases/$VERSION.new" "$ROOT/releases/$VERSION"
+printf '%s' "$KEY" > "$ROOT/etc/product.key.tmp"
+chmod 600 "$ROOT/etc/product.key.tmp"
+mv "$ROOT/etc/product.key.tmp" "$ROOT/etc/product.key"
+ln -sfn "releases/$VERSION" "$ROOT/current.tmp"
+mv -T "$ROOT/current.tmp" "$ROOT/current"
+for old in "$ROOT"/releases/*; do
+  [ "$old" = "$ROOT/releases/$VERSION" ] || rm -rf "$old"
+done
+echo "installed $VERSION"
+"""
+
+SERVICE_SH = r"""#!/bin/sh
+# fleet lab: a stand-in of the practice Synchronizer service. Usage: start|stop|status|version|run
+ROOT=${FLEET_SYNC_ROOT:-/opt/fleet-lab/synchronizer}
+SELF=$(readlink -f "$0")
+HERE=$(dirname "$(dirname "$SELF")")
+PIDFILE=$ROOT/run/synchronizer.pid
+LOG=$ROOT/log/synchronizer.log
+KEYFILE=$ROOT/etc/product.key
+VERSION=$(cat "$HERE/VERSION")
+
+running_pid() {
+  [ -f "$PIDFILE" ] || return 1
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'fleet-synchronizer run' || return 1
+  echo "$pid"
+}
+
+case "${1:-}" in
+  run)
+    [ -r "$KEYFILE" ] || { echo "no product key at $KEYFILE" >&2; exit 1; }
+    echo $$ >"$PIDFILE"
+    echo "$(date -u +%FT%TZ) synchronizer $VERSION started (pid $$)"
+    trap 'kill "$SLEEPER" 2>/dev/null; rm -f "$PIDFILE"; echo "$(date -u +%FT%TZ) stopped"; exit 0' TERM INT HUP
+    while :; do
+      sleep 3600 &
+      SLEEPER=$!
+      wait "$SLEEPER"
+    done
+    ;;
+  start)
+    if running_pid >/dev/null; then echo "running"; exit 0; fi
+    [ -r "$KEYFILE" ] || { echo "no product key at $KEYFILE" >&2; exit 1; }
+    mkdir -p "$ROOT/run" "$ROOT/log"
+    rm -f "$PIDFILE"
+    setsid "$SELF" run </dev/null >>"$LOG" 2>&1 &
+    i=0
+    while [ $i -lt 50 ]; do
+      running_pid >/dev/null && { echo "started"; exit 0; }
+      sleep 0.1
+      i=$((i + 1))
+    done
+    echo "did not start; see $LOG" >&2
+    exit 1
+    ;;
+  stop)
+    pid=$(running_pid) || { rm -f "$PIDFILE"; echo "not running"; exit 0; }
+    kill "$pid"
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    rm -f "$PIDFILE"
+    echo "stopped"
+    ;;
+  status)
+    pid=$(running_pid) && running=true || { running=false; pid=null; }
+    [ -f "$ROOT/enabled" ] && enabled=true || enabled=false
+    fp=""
+    [ -r "$KEYFILE" ] && fp=$(sha256sum "$KEYFILE" | cut -c1-16)
+    printf '{"installed": true, "service": "fleet-synchronizer", "version": "%s", "running": %s, "pid": %s, ' \
+      "$VERSION" "$running" "$pid"
+    printf '"enabled": %s, "key_fingerprint": "%s"}\n' "$enabled" "$fp"
+    ;;
+  version)
+    echo "$VERSION"
+    ;;
+  *)
+    echo "usage: fleet-synchronizer start|stop|status|version|run" >&2
+    exit 2
+    ;;
+esac
+"""
+
+
+def package_name(version: str) -> str:
+    return f"fleet-synchronizer-{version}.tar.gz"
+
+
+def build_synchronizer_package(out_dir: Path, version: str = SYNC_VERSION) -> tuple[Path, str]:
+    """Build the stand-in package into ``out_dir``; return (path, sha256). Reproducible."""
+    top = f"fleet-synchronizer-{version}"
+    files = [
+        (f"{top}/VERSION", version.encode() + b"\n", 0o644),
+        (f"{top}/install.sh", INSTALL_SH.encode(), 0o755),
+        (f"{top}/bin/fleet-synchronizer", SERVICE_SH.encode(), 0o755),
+    ]
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for d in (top, f"{top}/bin"):
+            ti = tarfile.TarInfo(d)
+            ti.type, ti.mode, ti.mtime = tarfile.DIRTYPE, 0o755, _EPOCH
+            tar.addfile(ti)
+        for name, data, mode in files:
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mode, ti.mtime = len(data), mode, _EPOCH
+            tar.addfile(ti, io.BytesIO(data))
+    gz = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=gz, mtime=_EPOCH) as f:
+        f.write(raw.getvalue())
+    data = gz.getvalue()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / package_name(version)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path, hashlib.sha256(data).hexdigest()
+
+
+# -- the workspace ----------------------------------------------------------------------------------
+
+# Managed-storage settings the fake extension variants carry besides the token (policy field -> var).
+_EXTRA_FIELDS: dict[str, dict[str, str]] = {
+    "v2": {"practice_url": "fleet_pms_url"},
+    "v3": {"practice_url": "fleet_pms_url", "org_alias": "fleet_pms_org_alias"},
+    "v4": {"practice_url": "fleet_pms_url"},
+    "v5": {"online_booking": "fleet_online_booking", "default_appointment_type": "fleet_default_appointment_type"},
+    "v7": {"online_booking": "fleet_online_booking", "default_appointment_type": "fleet_default_appointment_type"},
+}
+
+
+def lab_config(package_url: str, package_sha256: str) -> dict[str, Any]:
+    """fleet.yml content of a lab (obviously fake, but valid)."""
+    variants: dict[str, Any] = {}
+    for i in range(1, 8):
+        v: dict[str, Any] = {"chrome": fake_extension_id(f"fleet-lab-v{i}"), "token_field": "token"}
+        if i == 3:  # one variant with its own Edge Add-ons build: a different ID in Edge
+            v["edge"] = fake_extension_id("fleet-lab-v3-edge")
+        if f"v{i}" in _EXTRA_FIELDS:
+            v["extra_fields"] = _EXTRA_FIELDS[f"v{i}"]
+        variants[f"v{i}"] = v
+    return {
+        "msp": {"name": "fleet lab (simulated practices, fake data)"},
+        "extensions": {"update_url": "https://clients2.google.com/service/update2/crx", "variants": variants},
+        "synchronizer": {
+            "version": SYNC_VERSION,
+            # Windows servers would get this MSI; the lab has none (fake URL, checksum of a fake file).
+            "url": f"https://downloads.example.invalid/synchronizer/Synchronizer-{SYNC_VERSION}.msi",
+            "sha256": hashlib.sha256(f"fleet lab fake msi {SYNC_VERSION}".encode()).hexdigest(),
+            "silent_args": "/qn /norestart",
+            "product_key_property": "PRODUCTKEY",
+            "service_name": "Synchronizer",
+            # Linux servers (the lab's) get the stand-in package `fleet lab up` builds.
+            "linux_url": package_url,
+            "linux_sha256": package_sha256,
+        },
+        "sync_endpoint": "https://sync.lab.invalid",
+        "store": {"url": "sqlite:///state/fleet.db"},
+        "alerts": [],
+    }
+
+
+# How `fleet health` finds the lab's Synchronizer stand-in (see the module docstring).
+LAB_HEALTH = f"""
+# How `fleet health` finds the lab's Synchronizer stand-in (a plain daemon, no service manager).
+health:
+  posix:
+    service_state_file: /var/lib/fleet-lab/services.json
+    synchronizer:
+      install_dir: {LINUX_SYNC_ROOT}/current
+      version_file: {LINUX_SYNC_ROOT}/current/VERSION
+      pidfile: {LINUX_SYNC_ROOT}/run/synchronizer.pid
+      process_match: fleet-synchronizer run
+      autostart_file: {LINUX_SYNC_ROOT}/enabled
+"""
+
+LAB_ANSIBLE_CFG_EXTRA = "vault_password_file = {vault_pass}\n"
+
+
+def _write(path: Path, text: str, mode: int = 0o644) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def write_lab_workspace(
+    workspace: Path, state: LabState, password: str | None = None, version: str = SYNC_VERSION
+) -> list[Path]:
+    """Write (or refresh) the workspace of a running lab; return the files written.
+
+    fleet.yml and ansible.cfg are written only when missing (you may edit them); the inventory is
+    rewritten every time (ports can change); each practice gets a fake secret once.
+    """
+    from fleet.resources import data_dir
+    from fleet.workspace import ANSIBLE_CFG, CONFIG_NAME, GITIGNORE, render_config
+
+    workspace = workspace.resolve()
+    password = password or lab_vault_password()
+    written: list[Path] = []
+    (workspace / "state").mkdir(parents=True, exist_ok=True)
+    pkg, sha = build_synchronizer_package(engine_dir(workspace) / "packages", version)
+    written.append(pkg)
+    cfg_path = workspace / CONFIG_NAME
+    if not cfg_path.exists():
+        _write(
+            cfg_path,
+            "# fleet lab workspace: simulated practices on this machine; every secret is fake.\n"
+            + render_config(lab_config(pkg.as_uri(), sha))
+            + LAB_HEALTH,
+        )
+        written.append(cfg_path)
+    ansible_cfg = workspace / "ansible.cfg"
+    if not ansible_cfg.exists():
+        text = ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"))
+        text = text.replace(
+            "[ssh_connection]", LAB_ANSIBLE_CFG_EXTRA.format(vault_pass=VAULT_PASS_FILE) + "\n[ssh_connection]"
+        )
+        _write(ansible_cfg, text)
+        written.append(ansible_cfg)
+    vault.write_private(workspace / VAULT_PASS_FILE, password.encode() + b"\n")
+    written.append(workspace / VAULT_PASS_FILE)
+    if not (workspace / ".gitignore").exists():
+        _write(workspace / ".gitignore", GITIGNORE)
+    written += write_inventory(state.connected_topology(), workspace / "inventory")
+    written += _write_secrets(workspace, state, vault.VaultPassword(password.encode(), "lab"))
+    return written
+
+
+def _write_secrets(workspace: Path, state: LabState, password: vault.VaultPassword) -> list[Path]:
+    store = SecretStore(workspace / "inventory")
+    written = []
+    catalog = default_catalog()
+    for practice in state.topology.practices:
+        method = catalog.get(practice.pms).resolve(practice.vars)[0]
+        if method is InstallMethod.CHROME_EXTENSION:
+            kind = SecretKind.TOKEN
+        elif method is InstallMethod.SELF_INSTALL:
+            kind = SecretKind.PRODUCT_KEY
+        else:
+            continue  # engineer installs: fleet holds no key for them
+        if store.exists(practice.id):
+            try:
+                if kind.var in store.read(practice.id, password):
+                    continue
+            except Exception as exc:  # a vault from another password: say so, never overwrite silently
+                raise LabError(
+                    f"cannot read the lab vault of {practice.id}: {exc}",
+                    hint=f"use the password it was written with (${VAULT_PASSWORD_ENV}) or "
+                    "`fleet lab down --purge` and start again",
+                ) from None
+        label = "TOKEN" if kind is SecretKind.TOKEN else "KEY"
+        fake = f"LAB-{label}-{practice.id.upper()}-{pysecrets.token_hex(8)}"
+        store.set(practice.id, kind, fake, password)
+        written.append(store.path(practice.id))
+    return written
+
+
+def lab_secrets(workspace: Path, password: str | None = None) -> dict[str, dict[str, str]]:
+    """Every practice's fake secrets (for tests that look for leaks)."""
+    store = SecretStore(workspace / "inventory")
+    pw = vault.VaultPassword((password or lab_vault_password()).encode(), "lab")
+    out = {}
+    gv = workspace / "inventory" / "group_vars"
+    for d in sorted(gv.glob("practice_*")) if gv.is_dir() else []:
+        pid = d.name[len("practice_") :]
+        if store.exists(pid):
+            out[pid] = store.read(pid, pw)
+    return out

@@ -1,0 +1,754 @@
+"""The deploy plan: per host, what must be there, computed once in Python from the policy model.
+
+``plan_host()`` turns a host of the inventory (+ its practice's secret, the catalog and fleet.yml)
+into a ``HostPlan``: for a workstation, per browser the forcelist entry and managed values
+(Windows registry values, Linux policy JSON, or "macOS needs an MDM profile"); for a server, the
+Synchronizer action (install / skip with the reason / remove) with its package URL, SHA-256,
+version, installer arguments and service name. A plan holds no secret: only fingerprints. The
+roles fill the secret in from the vault var inside ``no_log`` tasks.
+
+The second half are the decisions that need something seen on the machine, pyinfra style
+(wanted + seen -> changes), all pure functions:
+
+* ``pick_forcelist_slot`` / ``windows_changes``: which numbered ``ExtensionInstallForcelist``
+  value is ours (Chrome stops reading the list at the first missing number, so we take the value
+  already holding our ID, else the lowest free number; other software's values are never touched);
+* ``linux_changes``: our policy JSON per folder, carrying other files' forcelist entries too
+  (Chrome does not merge one list policy across files of a folder: the last file by name wins);
+* ``synchronizer_changes``: install / upgrade / start / remove the Synchronizer.
+
+The Ansible filter plugin (``playbooks/filter_plugins/fleet_plan.py``) only adapts Ansible's
+variables and module results to these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fleet.catalog import Catalog, InstallMethod
+from fleet.config import FleetConfig, SynchronizerPackage
+from fleet.errors import FleetError
+from fleet.inventory import Host, Practice
+from fleet.policy import (
+    FORCELIST,
+    LINUX_POLICY_DIRS,
+    REG_DWORD,
+    REGISTRY_ROOT,
+    ExtensionPolicy,
+    practice_policy,
+)
+from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
+
+PRESENT, ABSENT = "present", "absent"
+STATES = (PRESENT, ABSENT)
+
+# Extension actions
+APPLY, REMOVE, MDM_REQUIRED, NONE = "apply", "remove", "mdm_required", "none"
+# Synchronizer actions
+INSTALL, SKIP = "install", "skip"
+
+HKLM = "HKLM:\\"
+ENGINEER_REASON = "schedule with the vendor's engineer"
+LINUX_SYNC_SERVICE = "fleet-synchronizer"
+# Where fleet records what it installed on a Windows server (version, product-key fingerprint).
+WINDOWS_MARKER_KEY = HKLM + r"SOFTWARE\fleet\Synchronizer"
+WINDOWS_DOWNLOAD_DIR = r"C:\ProgramData\fleet\downloads"
+LINUX_SYNC_ROOT = "/opt/fleet-lab/synchronizer"
+
+
+class PlanError(FleetError):
+    """A host's plan cannot be computed (missing secret or installer data, unknown state...)."""
+
+
+def linux_file_name(practice_id: str) -> str:
+    """Our policy file's name in each managed-policy folder."""
+    return f"fleet-{practice_id}.json"
+
+
+# -- the plan ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegValue:
+    """One registry value as win_regedit takes it. Secret values carry no data (``data`` None)."""
+
+    key: str  # HKLM:\SOFTWARE\...
+    name: str
+    type: str  # string | dword (win_regedit's names)
+    data: str | int | None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class BrowserPlan:
+    """Our extension in one browser: where its policy lives on each platform."""
+
+    browser: str
+    extension_id: str
+    forcelist_entry: str
+    forcelist_key: str  # HKLM:\...\ExtensionInstallForcelist
+    extension_key: str  # HKLM:\...\3rdparty\extensions\<id>   (all ours)
+    managed_key: str  # extension_key\policy
+    managed_values: tuple[RegValue, ...]
+    linux_dirs: tuple[str, ...]
+    linux_document: Mapping[str, Any]  # our policy JSON, the token value left out (None)
+    macos_forcelist_domain: str
+    macos_extension_domain: str
+
+
+@dataclass(frozen=True)
+class ExtensionPlan:
+    action: str  # apply | remove | mdm_required | none
+    reason: str = ""
+    browsers: tuple[BrowserPlan, ...] = ()  # to apply
+    remove_browsers: tuple[BrowserPlan, ...] = ()  # ours to remove (state absent, or browser no longer managed)
+    linux_file_name: str = ""
+    linux_dirs: tuple[str, ...] = ()  # the managed-policy folders our files go to
+    token_field: str = ""
+    token_fingerprint: str = ""
+    variant: str = ""
+
+
+@dataclass(frozen=True)
+class SynchronizerPlan:
+    action: str  # install | skip | remove | none
+    reason: str = ""
+    platform: str = ""
+    version: str = ""
+    url: str = ""
+    sha256: str = ""
+    package_file: str = ""  # file name the download is saved as
+    silent_args: str = ""
+    product_key_property: str = ""
+    service_name: str = ""
+    product_id: str = ""
+    product_key_fingerprint: str = ""
+    download_dir: str = ""  # where the package is saved on the server
+    install_root: str = ""  # Linux stand-in: its install folder
+    marker_key: str = ""  # Windows: fleet's record of the installed version and key fingerprint
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    host: str
+    practice_id: str
+    client_id: str
+    role: str
+    platform: str
+    state: str
+    install_method: str
+    extension: ExtensionPlan
+    synchronizer: SynchronizerPlan
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form, what the roles consume (``fleet_plan``)."""
+        return _plain(asdict(self))
+
+    @property
+    def touches(self) -> bool:
+        """True if applying the plan may change the machine (something to connect for)."""
+        return self.extension.action in (APPLY, REMOVE) or self.synchronizer.action in (INSTALL, REMOVE)
+
+    def describe(self) -> str:
+        """One line for a human: what a deploy will do on this host."""
+        if self.error:
+            return f"error: {self.error}"
+        parts = []
+        ext, sync = self.extension, self.synchronizer
+        if ext.action == APPLY:
+            parts.append(f"extension policy ({', '.join(b.browser for b in ext.browsers)}) via "
+                         + ("registry" if self.platform == "windows" else "policy JSON"))
+        elif ext.action == REMOVE:
+            parts.append(f"remove extension policy ({', '.join(b.browser for b in ext.remove_browsers)})")
+        elif ext.action == MDM_REQUIRED:
+            parts.append(ext.reason)
+        if sync.action == INSTALL:
+            parts.append(f"Synchronizer {sync.version} (install/upgrade if needed)")
+        elif sync.action == REMOVE:
+            parts.append("uninstall the Synchronizer")
+        elif sync.action == SKIP:
+            parts.append(f"Synchronizer skipped: {sync.reason}")
+        return "; ".join(parts) or f"nothing to deploy ({ext.reason or sync.reason or 'no role here'})"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _reg_type(t: str) -> str:
+    return "dword" if t == REG_DWORD else "string"
+
+
+def _browser_plan(ext: ExtensionPolicy, secret_field: str | None) -> BrowserPlan:
+    values = tuple(
+        RegValue(HKLM + v.key, v.name, _reg_type(v.type), None if v.secret else v.data, v.secret)
+        for v in ext.managed_values()
+    )
+    doc = ext.linux_json()
+    if secret_field is not None:
+        doc["3rdparty"]["extensions"][ext.extension_id][secret_field] = None
+    return BrowserPlan(
+        browser=ext.browser,
+        extension_id=ext.extension_id,
+        forcelist_entry=ext.forcelist_entry,
+        forcelist_key=HKLM + ext.forcelist_key,
+        extension_key=HKLM + ext.managed_key.rsplit("\\", 1)[0],
+        managed_key=HKLM + ext.managed_key,
+        managed_values=values,
+        linux_dirs=LINUX_POLICY_DIRS[ext.browser],
+        linux_document=doc,
+        macos_forcelist_domain=ext.macos_forcelist_domain,
+        macos_extension_domain=ext.macos_extension_domain,
+    )
+
+
+def _removal_plans(browsers: Iterable[str], variant_ids: Mapping[str, str], update_url: str) -> tuple[BrowserPlan, ...]:
+    """Browser plans that only name our IDs and keys (for removal: no token, no managed values)."""
+    out = []
+    for b in browsers:
+        ext = ExtensionPolicy(b, variant_ids[b], update_url, {}, "")
+        out.append(_browser_plan(ext, None))
+    return tuple(out)
+
+
+def host_state(vars_: Mapping[str, Any]) -> str:
+    state = str(vars_.get("fleet_state") or PRESENT)
+    if state not in STATES:
+        raise PlanError(f"fleet_state is {state!r}; must be present or absent",
+                        hint="fleet_state: absent offboards a host or practice (removes what fleet installed)")
+    return state
+
+
+def plan_host(
+    host: Host,
+    practice: Practice,
+    secrets: Mapping[str, str],
+    catalog: Catalog,
+    config: FleetConfig,
+    state: str | None = None,
+) -> HostPlan:
+    """What must be on ``host``. ``secrets`` holds the practice's vault vars (fleet_token /
+    fleet_product_key); only their fingerprints reach the plan. ``state`` overrides ``fleet_state``.
+
+    Raises PlanError (or another FleetError) when the plan cannot be made.
+    """
+    state = state or host_state(host.vars)
+    if state not in STATES:
+        raise PlanError(f"unknown state {state!r}; must be present or absent")
+    system = catalog.get(practice.pms)
+    method, reason = system.resolve(practice.vars)
+    base = {"host": host.name, "practice_id": practice.id, "client_id": practice.client_id, "role": host.role,
+            "platform": host.platform, "state": state, "install_method": method.value}
+    if method is InstallMethod.UNSUPPORTED:
+        raise PlanError(f"{practice.id}: cannot be synced: {reason}",
+                        hint="fleet refuses unsupported practices; see `fleet inventory validate`")
+    ext = ExtensionPlan(NONE, "")
+    sync = SynchronizerPlan(NONE, "")
+    if host.role == "workstation":
+        ext = _extension_plan(host, practice, method, secrets, catalog, config, state)
+        sync = SynchronizerPlan(NONE, "workstation")
+    elif host.role == "server":
+        ext = ExtensionPlan(NONE, "server")
+        sync = _synchronizer_plan(host, practice, method, reason, secrets, config, state)
+    else:
+        raise PlanError(f"{host.name}: fleet_role is {host.role or 'missing'!r}; must be workstation or server")
+    return HostPlan(**base, extension=ext, synchronizer=sync)
+
+
+def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secrets: Mapping[str, str],
+                    catalog: Catalog, config: FleetConfig, state: str) -> ExtensionPlan:
+    if method is not InstallMethod.CHROME_EXTENSION:
+        return ExtensionPlan(NONE, "on-premises practice: nothing to install on workstations")
+    if host.platform == "macos":
+        return ExtensionPlan(MDM_REQUIRED, "macOS needs an MDM configuration profile: "
+                             f"fleet export mobileconfig --practice {practice.id}")
+    if host.platform not in ("windows", "linux"):
+        raise PlanError(f"{host.name}: fleet_platform is {host.platform or 'missing'!r}; "
+                        "must be windows, linux or macos")
+    variant = config.variant(catalog.get(practice.pms).extension_variant or "")
+    managed_browsers = [b for b in practice.browsers if b in REGISTRY_ROOT]
+    unknown = [b for b in practice.browsers if b not in REGISTRY_ROOT]
+    if unknown:
+        raise PlanError(f"{practice.id}: unknown browser {unknown[0]!r} in fleet_browsers",
+                        hint="use chrome and/or edge")
+    ids = {b: variant.id_for(b) for b in REGISTRY_ROOT}
+    common = {"linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
+              "variant": variant.name}
+    if state == ABSENT:
+        return ExtensionPlan(REMOVE, "fleet_state is absent",
+                             remove_browsers=_removal_plans(REGISTRY_ROOT, ids, variant.update_url), **common)
+    token = secrets.get(TOKEN_VAR, "")
+    policy = practice_policy(practice, token, catalog, config)
+    browsers = tuple(_browser_plan(e, e.token_field) for e in policy.extensions)
+    # Browsers fleet does not manage here (any more): remove our entries there. Each browser has its
+    # own registry root and policy folders, so this never touches a managed browser's entries.
+    stale = [b for b in REGISTRY_ROOT if b not in managed_browsers]
+    return ExtensionPlan(APPLY, "", browsers=browsers,
+                         remove_browsers=_removal_plans(stale, ids, variant.update_url),
+                         linux_dirs=tuple(d for b in browsers for d in b.linux_dirs),
+                         token_fingerprint=policy.token_fingerprint, **common)
+
+
+def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, reason: str,
+                       secrets: Mapping[str, str], config: FleetConfig, state: str) -> SynchronizerPlan:
+    if method is InstallMethod.CHROME_EXTENSION:
+        return SynchronizerPlan(NONE, "cloud practice: the Synchronizer is not installed on servers")
+    if method is InstallMethod.ENGINEER_INSTALL:
+        why = ENGINEER_REASON + (f" ({reason})" if reason else "")
+        return SynchronizerPlan(SKIP, why, platform=host.platform)
+    # self_install
+    if host.platform == "macos":
+        raise PlanError(f"{host.name}: the Synchronizer runs on Windows servers (Linux: the lab stand-in), not macOS")
+    if host.platform not in ("windows", "linux"):
+        raise PlanError(f"{host.name}: fleet_platform is {host.platform or 'missing'!r}; must be windows or linux")
+    pkg = config.synchronizer
+    where = str(config.path) if config.path else "fleet.yml"
+    if pkg is None:
+        raise PlanError(f"{practice.id}: no Synchronizer installer configured in {where}",
+                        hint="add synchronizer: {version, url, sha256} to fleet.yml")
+    url, sha = _package_source(pkg, host.platform, where)
+    common = {"platform": host.platform, "version": pkg.version, "url": url, "sha256": sha,
+              "package_file": _package_file(url, pkg.version, host.platform),
+              "silent_args": pkg.silent_args, "product_key_property": pkg.product_key_property,
+              "service_name": pkg.service_name if host.platform == "windows" else LINUX_SYNC_SERVICE,
+              "product_id": pkg.product_id}
+    if host.platform == "windows":
+        common |= {"download_dir": WINDOWS_DOWNLOAD_DIR, "marker_key": WINDOWS_MARKER_KEY}
+    else:
+        common |= {"download_dir": f"{LINUX_SYNC_ROOT}/downloads", "install_root": LINUX_SYNC_ROOT}
+    if state == ABSENT:
+        return SynchronizerPlan(REMOVE, "fleet_state is absent", **common)
+    key = secrets.get(PRODUCT_KEY_VAR, "")
+    if not key:
+        raise PlanError(f"{practice.id} has no Synchronizer product key in its vault",
+                        hint=f"fleet secrets set {practice.id} --product-key")
+    if any(c in key for c in "\0\r\n\""):
+        raise PlanError(f"{practice.id}: the product key contains a quote, NUL or line break",
+                        hint=f"store it again: fleet secrets set {practice.id} --product-key")
+    return SynchronizerPlan(INSTALL, "", product_key_fingerprint=fingerprint(key), **common)
+
+
+def _package_source(pkg: SynchronizerPackage, platform: str, where: str) -> tuple[str, str]:
+    if platform == "linux":
+        if not pkg.linux_url:
+            raise PlanError("synchronizer.linux_url is not set: Linux servers get the lab stand-in package",
+                            hint=f"set synchronizer.linux_url and linux_sha256 in {where} (`fleet lab up` does)")
+        url, sha = pkg.linux_url, pkg.linux_sha256
+        label = "synchronizer.linux_sha256"
+    else:
+        url, sha = pkg.url, pkg.sha256
+        label = "synchronizer.sha256"
+    if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
+        raise PlanError(f"the Synchronizer installer has no valid SHA-256 checksum ({label})",
+                        hint=f"set {label} in {where}: fleet never installs an unverified download")
+    return url, sha
+
+
+def _package_file(url: str, version: str, platform: str) -> str:
+    name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    if platform == "windows":
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else "msi"
+        return f"Synchronizer-{version}.{ext if ext in ('msi', 'exe') else 'msi'}"
+    return f"fleet-synchronizer-{version}.tar.gz"
+
+
+def plan_hosts(hosts: Iterable[tuple[Host, Practice, Mapping[str, str]]], catalog: Catalog, config: FleetConfig,
+               state: str | None = None) -> list[HostPlan]:
+    """Plans for many hosts; a host whose plan fails gets ``error`` set instead of raising."""
+    out = []
+    for host, practice, secrets in hosts:
+        try:
+            out.append(plan_host(host, practice, secrets, catalog, config, state))
+        except FleetError as exc:
+            out.append(error_plan(host, practice, exc))
+    return out
+
+
+def error_plan(host: Host, practice: Practice | None, exc: FleetError) -> HostPlan:
+    msg = exc.message + (f" (fix: {exc.hint})" if exc.hint else "")
+    return HostPlan(host.name, practice.id if practice else "", practice.client_id if practice else "",
+                    host.role, host.platform, PRESENT, "", ExtensionPlan(NONE), SynchronizerPlan(NONE), error=msg)
+
+
+# -- Windows: forcelist slots -----------------------------------------------------------------------
+
+
+def _entry_id(data: Any) -> str:
+    return str(data).split(";", 1)[0].strip().lower()
+
+
+def _numbered(existing: Mapping[str, Any]) -> dict[int, str]:
+    """The numbered values Chrome reads ("1", "2", ... exactly; "01" or "x" are not list items)."""
+    return {int(k): str(v) for k, v in existing.items() if re.fullmatch(r"[1-9][0-9]*", str(k))}
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    slot: str  # value name to write our entry to
+    current: str | None  # what that value holds now (None: free)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current is not None
+
+
+def pick_forcelist_slot(existing: Mapping[str, Any], extension_id: str) -> SlotChoice:
+    """Our slot in an ExtensionInstallForcelist key holding ``existing`` values {name: data}.
+
+    The value already holding our extension ID (the lowest, if several), else the lowest free
+    number: Chrome reads "1", "2", ... and stops at the first missing number, so filling the lowest
+    gap keeps the list contiguous. Values of other software are never chosen.
+    """
+    ours = extension_id.lower()
+    nums = _numbered(existing)
+    mine = sorted(n for n, data in nums.items() if _entry_id(data) == ours)
+    if mine:
+        return SlotChoice(str(mine[0]), nums[mine[0]])
+    n = 1
+    while n in nums:
+        n += 1
+    return SlotChoice(str(n), None)
+
+
+@dataclass(frozen=True)
+class SlotRemoval:
+    names: tuple[str, ...]  # our values to delete
+    hidden: tuple[str, ...]  # other software's values Chrome will stop reading after the deletion (a gap)
+
+
+def forcelist_removal(existing: Mapping[str, Any], extension_id: str) -> SlotRemoval:
+    """Which values to delete to remove our extension: only those holding our ID.
+
+    Deleting a value in the middle leaves a gap; entries above it are then invisible to Chrome.
+    They are not ours to renumber, so they are reported (``hidden``) instead.
+    """
+    ours = extension_id.lower()
+    nums = _numbered(existing)
+    names = tuple(str(n) for n in sorted(nums) if _entry_id(nums[n]) == ours)
+    remaining = {n for n in nums if str(n) not in names}
+    n = 1
+    while n in remaining:
+        n += 1
+    hidden = tuple(str(k) for k in sorted(remaining) if k > n)
+    return SlotRemoval(names, hidden)
+
+
+@dataclass(frozen=True)
+class WindowsChanges:
+    """Only the registry writes that are needed (a write whose value is already there is left out)."""
+
+    forcelist_set: list[dict[str, Any]] = field(default_factory=list)  # {key, name, data, browser}
+    forcelist_delete: list[dict[str, Any]] = field(default_factory=list)  # {key, name, browser}
+    managed_set: list[dict[str, Any]] = field(default_factory=list)  # {key, name, type, data} (not secret)
+    secret_set: list[dict[str, Any]] = field(default_factory=list)  # {key, name, type}: data from the vault
+    managed_delete: list[dict[str, Any]] = field(default_factory=list)  # {key, name} stale values in our key
+    keys_delete: list[str] = field(default_factory=list)  # our 3rdparty\extensions\<id> keys (that exist)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.forcelist_set or self.forcelist_delete or self.managed_set or self.secret_set
+                    or self.managed_delete or self.keys_delete)
+
+
+def _same_reg(seen: Any, want: Any, typ: str) -> bool:
+    if seen is None:
+        return False
+    if typ == "dword":
+        try:
+            return int(seen) == int(want)
+        except (TypeError, ValueError):
+            return False
+    return isinstance(seen, str) and seen == str(want)
+
+
+def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping[str, Any]],
+                    ours_seen: Mapping[str, Mapping[str, Any] | None]) -> WindowsChanges:
+    """Registry writes for one host, from the plan's ``extension`` (dict form) and what is there.
+
+    ``forcelist_seen``: {browser: {value name: data}} of each browser's forcelist key.
+    ``ours_seen``: {browser: {value name: data}} of our managed-policy key for the browsers we apply,
+    and of our extension key for the browsers we remove; None when the key does not exist. The
+    token's seen value is only compared by fingerprint and never copied into the result.
+    """
+    ch = WindowsChanges()
+    token_fp = str(ext.get("token_fingerprint") or "")
+    for b in ext.get("browsers", ()):
+        existing = forcelist_seen.get(b["browser"], {})
+        choice = pick_forcelist_slot(existing, b["extension_id"])
+        if choice.current != b["forcelist_entry"]:
+            ch.forcelist_set.append({"key": b["forcelist_key"], "name": choice.slot, "data": b["forcelist_entry"],
+                                     "browser": b["browser"]})
+        seen = ours_seen.get(b["browser"]) or {}
+        wanted = set()
+        for v in b["managed_values"]:
+            wanted.add(v["name"])
+            item = {"key": v["key"], "name": v["name"], "type": v["type"]}
+            current = seen.get(v["name"])
+            if v["secret"]:
+                if not (isinstance(current, str) and token_fp and fingerprint(current) == token_fp):
+                    ch.secret_set.append(item)
+            elif not _same_reg(current, v["data"], v["type"]):
+                ch.managed_set.append({**item, "data": v["data"]})
+        for name in sorted(set(seen) - wanted):
+            if name:  # the key's (Default) value is not a policy
+                ch.managed_delete.append({"key": b["managed_key"], "name": name})
+    for b in ext.get("remove_browsers", ()):
+        removal = forcelist_removal(forcelist_seen.get(b["browser"], {}), b["extension_id"])
+        for name in removal.names:
+            ch.forcelist_delete.append({"key": b["forcelist_key"], "name": name, "browser": b["browser"]})
+        if removal.names and removal.hidden:
+            ch.warnings.append(
+                f"{b['browser']}: removing our forcelist value {', '.join(removal.names)} leaves a gap; Chrome will "
+                f"not read the other software's values {', '.join(removal.hidden)} above it until they are renumbered")
+        if ours_seen.get(b["browser"]) is not None:
+            ch.keys_delete.append(b["extension_key"])
+    return ch
+
+
+def reg_stat_values(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """{name: value} from an ansible.windows.win_reg_stat result; None when the key is missing."""
+    if not result or not result.get("exists"):
+        return None
+    props = result.get("properties") or {}
+    return {str(name): (p.get("value") if isinstance(p, Mapping) else p) for name, p in props.items()}
+
+
+# -- Linux: policy JSON files -----------------------------------------------------------------------
+
+_COMMENT_RE = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.S)
+_TRAILING_COMMA_RE = re.compile(r'("(?:\\.|[^"\\])*")|,(\s*[}\]])')
+
+
+def parse_policy_json(text: str) -> Any:
+    """Parse a policy file as Chrome does: JSON plus // and /* */ comments and trailing commas."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    stripped = _COMMENT_RE.sub(lambda m: m.group(1) or "", text)
+    stripped = _TRAILING_COMMA_RE.sub(lambda m: m.group(1) or m.group(2), stripped)
+    return json.loads(stripped)
+
+
+@dataclass(frozen=True)
+class SeenFile:
+    """A policy file as ansible.builtin.find reports it (checksum: SHA-1, as find computes it)."""
+
+    path: str
+    checksum: str = ""
+    mode: str = ""
+    uid: int = -1
+
+
+@dataclass(frozen=True)
+class LinuxFile:
+    path: str
+    document: Mapping[str, Any]  # the secret is filled in only by ``render_linux_file``
+    shadowed_by: str = ""  # another file whose forcelist Chrome uses instead of ours
+    seen: SeenFile | None = None  # our file as it is now (None: missing)
+
+
+@dataclass(frozen=True)
+class LinuxChanges:
+    dirs: list[str] = field(default_factory=list)  # policy folders to create
+    files: list[LinuxFile] = field(default_factory=list)  # our files (written only where they differ)
+    delete: list[str] = field(default_factory=list)  # our files where fleet no longer manages the browser
+    shadowed: list[str] = field(default_factory=list)  # one message per file of ours Chrome will not use
+    warnings: list[str] = field(default_factory=list)
+
+
+def _dirname(path: str) -> str:
+    return path.rsplit("/", 1)[0]
+
+
+def _basename(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def foreign_policy_files(ext: Mapping[str, Any], found: Sequence[SeenFile]) -> list[str]:
+    """Other files (not ours) in our policy folders that set the forcelist: to be read."""
+    name = ext["linux_file_name"]
+    dirs = set(ext.get("linux_dirs", ()))
+    return sorted(f.path for f in found if _basename(f.path) != name and _dirname(f.path) in dirs)
+
+
+def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile], missing_dirs: Iterable[str] = (),
+                  foreign: Sequence[Mapping[str, str]] = ()) -> LinuxChanges:
+    """Our policy files for one host, from the plan's ``extension``, the JSON files ``find`` saw in the
+    policy folders (``found``; ``missing_dirs`` it could not enter) and the text of the other files that
+    set ExtensionInstallForcelist (``foreign``: [{path, content}]).
+
+    Chrome reads every file of a folder but takes a policy from one file only: the last by name
+    (``ConfigDirPolicyLoader``). So our file carries the other files' forcelist entries as well as
+    ours (their files are never edited); when a file named after ours also sets the list, Chrome
+    uses that one and ours is shadowed: reported, as only its owner can fix it.
+    """
+    ch = LinuxChanges()
+    name = ext["linux_file_name"]
+    missing = set(missing_dirs)
+    seen_ours = {f.path: f for f in found if _basename(f.path) == name}
+    others: dict[str, list[tuple[str, list[str]]]] = {}
+    for f in sorted(foreign, key=lambda f: f["path"]):
+        path = f["path"]
+        if _basename(path) == name:
+            continue
+        try:
+            doc = parse_policy_json(f.get("content", ""))
+        except ValueError:
+            ch.warnings.append(f"{path} is not valid JSON: Chrome ignores it, and so does fleet")
+            continue
+        if not isinstance(doc, dict) or FORCELIST not in doc:
+            continue
+        entries = doc[FORCELIST]
+        entries = [str(e) for e in entries] if isinstance(entries, list) else []
+        others.setdefault(_dirname(path), []).append((_basename(path), entries))
+    for b in ext.get("browsers", ()):
+        ours = b["extension_id"].lower()
+        for d in b["linux_dirs"]:
+            theirs = others.get(d, [])
+            merged: list[str] = []
+            for _fname, entries in theirs:
+                merged += [e for e in entries if _entry_id(e) != ours and e not in merged]
+            merged.append(b["forcelist_entry"])
+            doc = json.loads(json.dumps(b["linux_document"]))
+            doc[FORCELIST] = merged
+            later = [fname for fname, _ in theirs if fname > name]
+            if d in missing and d not in ch.dirs:
+                ch.dirs.append(d)
+            path = f"{d}/{name}"
+            ch.files.append(LinuxFile(path, doc, f"{d}/{later[-1]}" if later else "", seen_ours.get(path)))
+            if later:
+                ch.shadowed.append(
+                    f"{d}/{later[-1]} also sets {FORCELIST} and sorts after {name}: Chrome takes the list from "
+                    f"that file only, so our extension is not force-installed by {d}/{name}. Its owner must add "
+                    f"{b['forcelist_entry']!r} to it or rename it to sort before ours (fleet never edits it)")
+    wanted = {f.path for f in ch.files}
+    for b in ext.get("remove_browsers", ()):
+        for d in b["linux_dirs"]:
+            path = f"{d}/{name}"
+            if path not in wanted and path not in ch.delete:
+                ch.delete.append(path)
+    return ch
+
+
+def linux_changes_from_dict(d: Mapping[str, Any]) -> LinuxChanges:
+    """Back from the dict form Ansible carried between tasks."""
+    files = [LinuxFile(str(f["path"]), f["document"], str(f.get("shadowed_by") or ""),
+                       SeenFile(**f["seen"]) if f.get("seen") else None) for f in d.get("files", [])]
+    return LinuxChanges(list(d.get("dirs", [])), files, list(d.get("delete", [])), list(d.get("shadowed", [])),
+                        list(d.get("warnings", [])))
+
+
+def render_linux_file(f: LinuxFile, ext: Mapping[str, Any], token: str) -> str:
+    """The file's text with the token filled in (only ever inside a no_log task)."""
+    doc = json.loads(json.dumps(f.document))
+    for settings in doc.get("3rdparty", {}).get("extensions", {}).values():
+        if ext["token_field"] in settings:
+            if not token:
+                raise PlanError("no extension token to write into the policy file",
+                                hint="the practice's vault must hold fleet_token")
+            settings[ext["token_field"]] = token
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def linux_files_to_write(ch: LinuxChanges, ext: Mapping[str, Any], token: str, mode: str = "0644"
+                         ) -> list[dict[str, str]]:
+    """[{path, content}] of our files that are missing or differ (content, mode, owner root).
+    The content holds the token: use only inside a no_log task."""
+    out = []
+    for f in ch.files:
+        content = render_linux_file(f, ext, token)
+        s = f.seen
+        same = (s is not None and s.checksum == hashlib.sha1(content.encode()).hexdigest()
+                and s.mode.lstrip("0") == mode.lstrip("0") and s.uid == 0)
+        if not same:
+            out.append({"path": f.path, "content": content})
+    return out
+
+
+# -- Synchronizer -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SynchronizerSeen:
+    installed: bool = False
+    version: str = ""
+    key_fingerprint: str = ""
+    running: bool = False
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
+class SynchronizerChanges:
+    install: bool = False  # download + (re)install with the product key
+    why: str = ""
+    ensure_running: bool = False  # the service must run (it is started where it does not)
+    start: bool = False  # it is not running now (or will be reinstalled)
+    enable: bool = False  # it does not start at boot now
+    remove: bool = False
+
+
+def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> SynchronizerChanges:
+    """Install when missing, when the version differs (upgrade or downgrade) or the product key
+    changed; keep it running and starting at boot; remove it for ``state: absent``."""
+    action = plan.get("action")
+    if action == REMOVE:
+        return SynchronizerChanges(remove=seen.installed, why="fleet_state is absent")
+    if action != INSTALL:
+        return SynchronizerChanges(why=str(plan.get("reason", "")))
+    if not seen.installed:
+        why = "not installed"
+    elif seen.version != plan["version"]:
+        why = f"version {seen.version or 'unknown'} installed, {plan['version']} wanted"
+    elif seen.key_fingerprint != plan["product_key_fingerprint"]:
+        why = "the product key changed"
+    else:
+        why = "up to date" if seen.running and seen.enabled else "installed, " + (
+            "not running" if not seen.running else "not started at boot")
+        return SynchronizerChanges(ensure_running=True, start=not seen.running, enable=not seen.enabled, why=why)
+    return SynchronizerChanges(install=True, ensure_running=True, start=True, enable=not seen.enabled, why=why)
+
+
+def msi_arguments(plan: Mapping[str, Any], product_key: str) -> str:
+    """msiexec arguments: the silent switches plus PROPERTY="key" (only inside a no_log task)."""
+    if not product_key or any(c in product_key for c in '\0\r\n"'):
+        raise PlanError("the product key is missing or contains a quote or line break")
+    return f'{plan["silent_args"]} {plan["product_key_property"]}="{product_key}"'.strip()
+
+
+def linux_seen(status: Mapping[str, Any] | None) -> SynchronizerSeen:
+    """From the stand-in's ``fleet-synchronizer status`` JSON (None/empty when not installed)."""
+    if not status:
+        return SynchronizerSeen()
+    return SynchronizerSeen(
+        installed=bool(status.get("installed")),
+        version=str(status.get("version") or ""),
+        key_fingerprint=str(status.get("key_fingerprint") or ""),
+        running=bool(status.get("running")),
+        enabled=bool(status.get("enabled")),
+    )
+
+
+def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, Any] | None) -> SynchronizerSeen:
+    """From win_service_info (the service) and win_reg_stat of fleet's marker key."""
+    services = (service_info or {}).get("services") or []
+    svc = services[0] if services else None
+    values = reg_stat_values(marker)
+    return SynchronizerSeen(
+        installed=svc is not None,
+        version=str(values.get("Version") or ""),
+        key_fingerprint=str(values.get("KeyFingerprint") or ""),
+        running=bool(svc and svc.get("state") == "started"),
+        enabled=bool(svc and svc.get("start_mode") in ("auto", "delayed")),
+    )
