@@ -93,9 +93,25 @@ class Workspace:
         return url
 
     # -- vault ------------------------------------------------------------------------------------
+    def ansible_cfg_password_file(self) -> Path | None:
+        """``vault_password_file`` of the workspace's ansible.cfg (relative to it), as Ansible reads it."""
+        import configparser
+
+        cfg = configparser.ConfigParser(interpolation=None)
+        try:
+            cfg.read(self.root / "ansible.cfg")
+            value = cfg.get("defaults", "vault_password_file", fallback="").strip()
+        except configparser.Error:
+            return None
+        return (self.root / Path(value).expanduser()) if value else None
+
     def password(self, required: bool = True) -> vault.VaultPassword | None:
         if self._password is None:
-            self._password = vault.resolve_password(self._password_file, self._prompt)
+            self._password = vault.resolve_password(self._password_file, None)
+        if self._password is None:  # after --vault-password-file and the env vars: ansible.cfg, then a prompt
+            cfg_file = self.ansible_cfg_password_file()
+            self._password = vault.resolve_password(cfg_file, self._prompt) if cfg_file else \
+                vault.resolve_password(None, self._prompt)
         if self._password is None and required:
             raise VaultError(
                 "no vault password",

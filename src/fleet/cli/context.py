@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from fleet.workspace import Workspace
+from fleet.errors import ConfigError
+from fleet.workspace import CONFIG_NAME, WORKSPACE_ENV, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,9 +31,27 @@ class AppContext:
     @property
     def ws(self) -> Workspace:
         if self._ws is None:
-            self._ws = Workspace.find(self.workspace_arg, password_file=self.vault_password_file,
-                                      prompt=_prompt if sys.stdin.isatty() else None)
+            kw: dict[str, Any] = {"password_file": self.vault_password_file,
+                                  "prompt": _prompt if sys.stdin.isatty() else None}
+            try:
+                self._ws = Workspace.find(self.workspace_arg, **kw)
+            except ConfigError:
+                # No workspace here: fall back to the lab's (`fleet lab up`), if there is one.
+                lab = _lab_workspace() if self.workspace_arg is None else None
+                if lab is None:
+                    raise
+                click.secho(f"fleet: no workspace here; using the lab workspace {lab}", err=True, fg="cyan")
+                self._ws = Workspace(lab, **kw)
         return self._ws
+
+
+def _lab_workspace() -> Path | None:
+    if os.environ.get(WORKSPACE_ENV):
+        return None
+    from fleet.lab.workspace import default_lab_dir
+
+    d = default_lab_dir()
+    return d if (d / CONFIG_NAME).is_file() else None
 
 
 pass_app = click.make_pass_decorator(AppContext)
