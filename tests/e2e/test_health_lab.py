@@ -188,38 +188,8 @@ class LabWorkspace:
         raise KeyError(host)
 
     def deploy(self) -> None:
-        if os.environ.get("FLEET_TEST_HEALTH_DEPLOY") == "policy-model":
-            return self._write_from_policy_model()
         r = self.fleet("deploy", "--yes", timeout=900)
         assert r.returncode == 0, f"fleet deploy failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
-
-    def _write_from_policy_model(self) -> None:
-        """Until `fleet deploy` runs: the policy files from the policy model, and the stand-in installed."""
-        from fleet.lab.workspace import engine_dir, lab_vault_password, package_name
-        from fleet.policy import LINUX_POLICY_DIRS, practice_policy
-        from fleet.vault import VaultPassword
-        from fleet.workspace import Workspace
-
-        ws = Workspace(self.root)
-        pw = VaultPassword(lab_vault_password().encode(), "lab")
-        for h in self.hosts():
-            if not self.lab.state().record(h.name).pid:
-                continue
-            practice = ws.inventory.practices[h.practice_id]
-            secrets = ws.secrets.read(practice.id, pw)
-            if h.role == "workstation" and "fleet_token" in secrets:
-                policy = practice_policy(practice, secrets["fleet_token"], ws.catalog, ws.config)
-                for ext in policy.extensions:
-                    for d in LINUX_POLICY_DIRS[ext.browser]:
-                        self.exec(h.name, "sh", "-c", f"mkdir -p {d} && cat > {d}/fleet-{practice.id}.json",
-                                  stdin=json.dumps(ext.linux_json()))
-            if h.role == "server" and "fleet_product_key" in secrets:
-                pkg = engine_dir(self.root) / "packages" / package_name(ws.config.synchronizer.version)
-                self.exec(h.name, "sh", "-c",
-                          f"set -e; d=$(mktemp -d); tar -xzf {pkg} -C $d; sh $d/*/install.sh >/dev/null; "
-                          f"echo fleet-synchronizer > {SYNC_ROOT}/enabled; "
-                          f"{SYNC_ROOT}/current/bin/fleet-synchronizer start",
-                          stdin=secrets["fleet_product_key"] + "\n")
 
     def dump_store(self) -> str:
         store = self.store()
