@@ -27,6 +27,7 @@ from fleet.health.report import (
 )
 
 STATE_LABEL = {"OK": "OK", "WARNING": "Warning", "CRITICAL": "Critical", "UNKNOWN": "Unknown"}
+CHANGE_ORDER = {"failing": 0, "worse": 1, "resolved": 2, "better": 3}
 MAX_CHANGES = 200  # rows in the "what changed" table; CSV/JSON carry them all
 CHANGE_LABEL = {"failing": "Newly failing", "resolved": "Resolved", "worse": "Got worse", "better": "Improved"}
 
@@ -76,9 +77,12 @@ def render_html(report: FleetReport) -> str:
     unreachable = sorted(((c, p, h) for c in report.clients for p in c.practices for h in p.hosts if not h.reachable),
                          key=lambda cph: (cph[2].last_seen.timestamp() if cph[2].last_seen else 0, cph[2].name))
     names = {p.id: p.name for p in practices}
+    changes = sorted(report.changes, key=lambda c: (CHANGE_ORDER.get(c.kind, 9), c.client_id, c.practice_id, c.host,
+                                                    c.check_id))
     client_names = {c.id: c.name for c in report.clients}
     return env.get_template("report.html.j2").render(
         r=report,
+        changes=changes,
         attention=attention,
         unreachable=unreachable,
         practice_names=names,
@@ -120,7 +124,7 @@ def state_bar(counts: dict[str, int] | object, width: int = 240, height: int = 1
                   f'role="img" aria-label="check states" preserveAspectRatio="none">{"".join(parts)}</svg>')
 
 
-def trend_svg(points: Sequence[TrendPoint], width: int = 760, height: int = 230) -> Markup:
+def trend_svg(points: Sequence[TrendPoint], width: int = 1080, height: int = 240) -> Markup:
     """Workstation coverage over past sweeps as an inline SVG line chart (0-100 %)."""
     pts = [p for p in points if p.coverage.ratio is not None]
     if not pts:
@@ -147,6 +151,9 @@ def trend_svg(points: Sequence[TrendPoint], width: int = 760, height: int = 230)
         out.append(f'<polygon class="area" points="{area}"/>')
         out.append(f'<polyline class="line" points="{line}"/>')
     step = max(1, (len(pts) + 7) // 8)  # at most ~8 date labels
+    span = pts[-1].at - pts[0].at
+    fmt = ("%H:%M:%S" if span.total_seconds() < 3600 else "%H:%M") if pts[0].at.date() == pts[-1].at.date() else (
+        "%b %d %H:%M" if len({p.at.date() for p in pts}) < len(pts) else "%b %d")
     for i, (p, (x, y)) in enumerate(zip(pts, coords, strict=True)):
         failing = p.counts.get("WARNING", 0) + p.counts.get("CRITICAL", 0)
         tip = (f"{p.at:%Y-%m-%d %H:%M} UTC: {percent(p.coverage)} "
@@ -154,9 +161,10 @@ def trend_svg(points: Sequence[TrendPoint], width: int = 760, height: int = 230)
         last = i == len(pts) - 1
         out.append(f'<circle class="dot{" last" if last else ""}" cx="{x:.1f}" cy="{y:.1f}" r="{4.5 if last else 3}">'
                    f"<title>{escape(tip)}</title></circle>")
-        if i % step == 0 or last:
-            out.append(f'<text class="axis" x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">'
-                       f"{p.at:%b %d}</text>")
+        if last or (i % step == 0 and len(pts) - 1 - i >= step / 2):  # no label crowding the last one
+            anchor = "end" if last and len(pts) > 1 else ("start" if i == 0 and len(pts) > 1 else "middle")
+            out.append(f'<text class="axis" x="{x:.1f}" y="{height - bottom + 18}" text-anchor="{anchor}">'
+                       f"{p.at.strftime(fmt)}</text>")
     lx, ly = coords[-1]
     out.append(f'<text class="value" x="{min(lx, width - right - 4):.1f}" y="{max(ly - 10, top + 10):.1f}" '
                f'text-anchor="end">{percent(pts[-1].coverage)}</text>')
