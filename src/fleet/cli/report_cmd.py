@@ -1,7 +1,11 @@
-"""`fleet report`: write a health report from the store; `alert`: send a sweep's alerts again.
+"""`fleet report`: write a health report from the store; `alert`: send a sweep's alerts.
 
-``alert`` is a plain Click command meant to hang under ``fleet health`` (``health.add_command(alert)``)
-so an MSP can redeliver the alerts of a sweep after a webhook outage.
+For the sweep command (fleet/cli/health_cmd.py), two ways in:
+
+- ``health.add_command(alert)``: ``fleet health alert [--run ID]`` sends what is due for a sweep
+  (the nightly job runs it last; ``fleet schedule install`` detects it);
+- ``run_alerts(app, store, run_id)`` right after a sweep (``fleet health --alert``): prints the
+  outcome to stderr and returns it; ``outcome.ok`` is False when a target could not be reached.
 """
 
 from __future__ import annotations
@@ -115,20 +119,29 @@ def alert(app: AppContext, run_id: str | None) -> None:
     Example:
       fleet health alert --run 3f2a9c
     """
-    from fleet.health.alerts import send_alerts
     from fleet.health.report import resolve_run
+
+    store = open_store(app)
+    try:
+        outcome = run_alerts(app, store, resolve_run(store, run_id).id)
+    finally:
+        store.close()
+    if outcome is not None and not outcome.ok:
+        sys.exit(1)
+
+
+def run_alerts(app: AppContext, store, run_id: str):  # type: ignore[no-untyped-def]
+    """Send sweep ``run_id``'s due alerts to fleet.yml's targets; the outcome (None: no targets).
+
+    Prints the summary (and each unreachable target, by name) to stderr. Never raises for a
+    delivery problem: the sweep's results are already stored and stay as they are."""
+    from fleet.health.alerts import send_alerts
 
     targets = app.ws.config.alerts
     if not targets:
         note("alerts: no alert targets in fleet.yml (alerts:)", fg="yellow")
-        return
-    store = open_store(app)
-    try:
-        run = resolve_run(store, run_id)
-        outcome = send_alerts(store, run.id, targets, redactor=workspace_redactor(app), msp_name=_msp_name(app),
-                              directory=directory_of(app))
-    finally:
-        store.close()
+        return None
+    outcome = send_alerts(store, run_id, targets, redactor=workspace_redactor(app), msp_name=_msp_name(app),
+                          directory=directory_of(app))
     note(outcome.summary(), fg=None if outcome.ok else "red")
-    if not outcome.ok:
-        sys.exit(1)
+    return outcome
