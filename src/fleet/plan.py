@@ -123,6 +123,7 @@ class SynchronizerPlan:
     url: str = ""
     sha256: str = ""
     package_file: str = ""  # file name the download is saved as
+    package_path: str = ""  # download_dir + package_file, in the server's path syntax
     silent_args: str = ""
     product_key_property: str = ""
     service_name: str = ""
@@ -323,9 +324,11 @@ def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, re
               "service_name": pkg.service_name if host.platform == "windows" else LINUX_SYNC_SERVICE,
               "product_id": pkg.product_id}
     if host.platform == "windows":
-        common |= {"download_dir": WINDOWS_DOWNLOAD_DIR, "marker_key": WINDOWS_MARKER_KEY}
+        common |= {"download_dir": WINDOWS_DOWNLOAD_DIR, "marker_key": WINDOWS_MARKER_KEY,
+                   "package_path": f"{WINDOWS_DOWNLOAD_DIR}\\{common['package_file']}"}
     else:
-        common |= {"download_dir": f"{LINUX_SYNC_ROOT}/downloads", "install_root": LINUX_SYNC_ROOT}
+        common |= {"download_dir": f"{LINUX_SYNC_ROOT}/downloads", "install_root": LINUX_SYNC_ROOT,
+                   "package_path": f"{LINUX_SYNC_ROOT}/downloads/{common['package_file']}"}
     if state == ABSENT:
         return SynchronizerPlan(REMOVE, "fleet_state is absent", **common)
     key = secrets.get(PRODUCT_KEY_VAR, "")
@@ -744,7 +747,7 @@ def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, An
     """From win_service_info (the service) and win_reg_stat of fleet's marker key."""
     services = (service_info or {}).get("services") or []
     svc = services[0] if services else None
-    values = reg_stat_values(marker)
+    values = reg_stat_values(marker) or {}
     return SynchronizerSeen(
         installed=svc is not None,
         version=str(values.get("Version") or ""),

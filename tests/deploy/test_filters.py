@@ -1,0 +1,183 @@
+"""The filter plugin (the bridge from Ansible variables and module results to fleet.plan), and the
+contract between the plan and the roles: every field a task reads exists in the plan."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+from helpers_deploy import host_and_practice
+
+from fleet import plan as P
+from fleet.catalog import default_catalog
+from fleet.config import load_config
+from fleet.example import example_config
+from fleet.workspace import render_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "TOKEN-filter-test-0001"
+KEY = "KEY-filter-test-0001"
+
+
+def _load_filters():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("fleet_plan_filters", ROOT / "playbooks/filter_plugins/fleet_plan.py")
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+F = _load_filters()
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    from helpers_deploy import LINUX_PKG_SHA
+
+    cfg = example_config()
+    cfg["synchronizer"]["linux_url"] = "file:///srv/x.tar.gz"
+    cfg["synchronizer"]["linux_sha256"] = LINUX_PKG_SHA
+    (tmp_path / "fleet.yml").write_text(render_config(cfg))
+    (tmp_path / "inventory").mkdir()
+    return tmp_path
+
+
+def hostvars(ws: Path, system_vars: dict, role: str, platform: str, **extra: object) -> dict:
+    return {"inventory_hostname": "h1", "group_names": ["client_acme", "practice_acme_main"],
+            "inventory_dir": str(ws / "inventory"), "inventory_file": str(ws / "inventory" / "acme.yml"),
+            "ansible_host": "10.0.0.1", **system_vars, "fleet_role": role, "fleet_platform": platform,
+            "fleet_token": TOKEN, "fleet_product_key": KEY, **extra}
+
+
+@pytest.mark.parametrize(("system", "role", "platform"), [
+    ("dentrix_ascend", "workstation", "windows"), ("athenahealth", "workstation", "linux"),
+    ("dentrix", "server", "linux"), ("dolphin", "server", "windows"), ("athenahealth", "workstation", "macos"),
+])
+def test_the_filter_computes_the_same_plan_as_python(ws: Path, system: str, role: str, platform: str) -> None:
+    from helpers_deploy import PRACTICE_VARS
+
+    got = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS[system], role, platform))
+    host, practice = host_and_practice(system, role, platform)
+
+    want = P.plan_host(host, practice, {"fleet_token": TOKEN, "fleet_product_key": KEY}, default_catalog(),
+                       load_config(ws / "fleet.yml")).to_dict()
+    assert got == want
+    assert TOKEN not in json.dumps(got) and KEY not in json.dumps(got)
+
+
+def test_plan_errors_come_back_as_data_for_one_host_to_fail(ws: Path) -> None:
+    from helpers_deploy import PRACTICE_VARS
+
+    hv = hostvars(ws, PRACTICE_VARS["dentrix"], "server", "windows", fleet_product_key="")
+    got = F.fleet_host_plan(hv)
+    assert "product key" in got["error"] and "fleet secrets set acme_main --product-key" in got["error"]
+    got = F.fleet_host_plan({**hv, "group_names": ["client_acme"]})
+    assert "practice_<id>" in got["error"]
+    got = F.fleet_host_plan({**hv, "inventory_dir": "/nonexistent/inventory"})
+    assert "fleet.yml" in got["error"]
+    got = F.fleet_host_plan({**hv, "inventory_dir": "/nonexistent", "fleet_config_file": str(ws / "fleet.yml"),
+                             "fleet_product_key": KEY})
+    assert got["error"] == "" and got["synchronizer"]["action"] == "install"
+
+
+def _reg_stat(browser: str, values: dict | None) -> dict:
+    if values is None:
+        return {"item": {"browser": browser}, "exists": False, "changed": False}
+    return {"item": {"browser": browser}, "exists": True, "sub_keys": [],
+            "properties": {k: {"raw_value": v, "type": "REG_SZ", "value": v} for k, v in values.items()}}
+
+
+def test_windows_changes_from_win_reg_stat_results(ws: Path) -> None:
+    from helpers_deploy import PRACTICE_VARS
+
+    ext = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS["athenahealth"], "workstation", "windows"))["extension"]
+    b = ext["browsers"][0]
+    other = "b" * 32 + ";https://clients2.google.com/service/update2/crx"
+    forcelist = {"results": [_reg_stat("chrome", {"1": other, "3": other}), _reg_stat("edge", None)]}
+    ours = {"results": [_reg_stat("chrome", {"token": "OLD-TOKEN-x1"}), _reg_stat("edge", None)]}
+    ch = F.fleet_windows_changes(ext, forcelist, ours)
+    assert ch["forcelist_set"] == [{"key": b["forcelist_key"], "name": "2", "data": b["forcelist_entry"],
+                                    "browser": "chrome"}]
+    assert [s["name"] for s in ch["secret_set"]] == ["token"] and ch["keys_delete"] == []
+    assert "OLD-TOKEN-x1" not in json.dumps(ch)
+    ours = {"results": [_reg_stat("chrome", {"token": TOKEN}), _reg_stat("edge", None)]}
+    forcelist = {"results": [_reg_stat("chrome", {"1": other, "2": b["forcelist_entry"]}), _reg_stat("edge", None)]}
+    ch = F.fleet_windows_changes(ext, forcelist, ours)
+    assert not any(ch[k] for k in ("forcelist_set", "managed_set", "secret_set", "managed_delete", "keys_delete"))
+
+
+def test_linux_changes_from_find_and_slurp_results(ws: Path) -> None:
+    from helpers_deploy import PRACTICE_VARS
+
+    ext = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS["athenahealth"], "workstation", "linux"))["extension"]
+    chrome_dir, chromium_dir = ext["linux_dirs"]
+    theirs = json.dumps({"ExtensionInstallForcelist": ["c" * 32]})
+    find = {"files": [{"path": f"{chrome_dir}/acme.json", "checksum": "x", "mode": "0644", "uid": 0}],
+            "skipped_paths": {chromium_dir: "not a directory"}}
+    assert F.fleet_linux_foreign(ext, find) == [f"{chrome_dir}/acme.json"]
+    slurped = {"results": [{"item": f"{chrome_dir}/acme.json", "source": f"{chrome_dir}/acme.json",
+                            "content": base64.b64encode(theirs.encode()).decode()}]}
+    ch = F.fleet_linux_changes(ext, find, slurped)
+    assert ch["dirs"] == [chromium_dir]
+    files = F.fleet_linux_files(ch, ext, TOKEN)
+    assert [f["path"] for f in files] == [f"{chrome_dir}/fleet-acme_main.json", f"{chromium_dir}/fleet-acme_main.json"]
+    doc = json.loads(files[0]["content"])
+    assert doc["ExtensionInstallForcelist"][0] == "c" * 32 and TOKEN in files[0]["content"]
+    assert TOKEN not in json.dumps(ch)
+
+
+def test_synchronizer_changes_from_module_results(ws: Path) -> None:
+    from helpers_deploy import PRACTICE_VARS
+
+    from fleet.secretstore import fingerprint
+
+    sync = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS["dentrix"], "server", "linux"))["synchronizer"]
+    missing = {"rc": 127, "stdout": "", "stderr": "not found"}
+    assert F.fleet_synchronizer_changes(sync, missing)["install"]
+    status = {"installed": True, "version": "4.2.0", "running": True, "enabled": True,
+              "key_fingerprint": fingerprint(KEY)}
+    ch = F.fleet_synchronizer_changes(sync, {"rc": 0, "stdout": json.dumps(status)})
+    assert not (ch["install"] or ch["start"] or ch["enable"])
+    win = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS["dentrix"], "server", "windows"))["synchronizer"]
+    svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "started", "start_mode": "auto"}]}
+    marker = {"exists": True, "properties": {"Version": {"value": "4.2.0"},
+                                             "KeyFingerprint": {"value": fingerprint(KEY)}}}
+    assert F.fleet_synchronizer_changes(win, svc, marker)["why"] == "up to date"
+    assert F.fleet_synchronizer_changes(win, {"exists": False, "services": []}, {"exists": False})["install"]
+    args = F.fleet_msi_arguments(win, KEY)
+    assert args.endswith(f'PRODUCTKEY="{KEY}"')
+
+
+# -- the contract: what the roles read exists in the plan ----------------------------------------------------
+
+ROLE_FILES = [*sorted((ROOT / "roles").glob("*/tasks/*.yml")), ROOT / "playbooks" / "deploy.yml"]
+FIELDS = {
+    "chrome_extension_policy_plan": {f.name for f in dataclasses.fields(P.ExtensionPlan)},
+    "synchronizer_plan": {f.name for f in dataclasses.fields(P.SynchronizerPlan)},
+    "fleet_plan": {f.name for f in dataclasses.fields(P.HostPlan)},
+    "fleet_plan.extension": {f.name for f in dataclasses.fields(P.ExtensionPlan)},
+    "fleet_plan.synchronizer": {f.name for f in dataclasses.fields(P.SynchronizerPlan)},
+    "__chrome_extension_policy_changes": ({f.name for f in dataclasses.fields(P.WindowsChanges)}
+                                          | {f.name for f in dataclasses.fields(P.LinuxChanges)}),
+    "__synchronizer_changes": {f.name for f in dataclasses.fields(P.SynchronizerChanges)},
+    "__chrome_extension_policy_host_plan": {f.name for f in dataclasses.fields(P.HostPlan)},
+    "__synchronizer_host_plan": {f.name for f in dataclasses.fields(P.HostPlan)},
+}
+ITEM_FIELDS = ({f.name for f in dataclasses.fields(P.BrowserPlan)}
+               | {"key", "name", "data", "type", "browser", "path", "content"})
+
+
+@pytest.mark.parametrize("path", ROLE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_plan_field_a_task_reads_exists(path: Path) -> None:
+    text = path.read_text()
+    for var, fields in sorted(FIELDS.items(), key=lambda kv: -len(kv[0])):
+        for m in re.finditer(rf"(?<![\w.]){re.escape(var)}\.(\w+)", text):
+            if f"{var}.{m.group(1)}" in FIELDS:
+                continue
+            assert m.group(1) in fields, f"{path.name}: {var}.{m.group(1)} is not a field of the plan"
+    for m in re.finditer(r"(?<![\w.])item\.(\w+)", text):
+        assert m.group(1) in ITEM_FIELDS, f"{path.name}: item.{m.group(1)} is not a plan/change field"
