@@ -209,6 +209,15 @@ def test_a_sweep_without_stored_rollups_reports_the_same(store: Store) -> None:
     assert [(p.coverage.covered, p.coverage.total) for p in rep.trend] == [(9, 9), (8, 9), (7, 9), (7, 9)]
 
 
+def test_an_interrupted_sweep_says_so(store: Store) -> None:
+    run = store.start_run("health")
+    store.record_check_results(run.id, [CheckResult(host="ws1", practice_id="p", client_id="c", check_id="disk_free",
+                                                    state="OK")])
+    store.finish_run(run.id, "interrupted")
+    html = render(load_report(store), "html")
+    assert "stopped before it finished" in html and "missing, not healthy" in html
+
+
 def test_an_older_run_by_id_prefix_compares_with_its_own_predecessor(story: Story) -> None:
     rep = load_report(story.store, story.run_ids[1][:8], directory=directory())
     assert rep.run.id == story.run_ids[1] and rep.previous_run.id == story.run_ids[0]  # type: ignore[union-attr]
