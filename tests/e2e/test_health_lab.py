@@ -41,18 +41,9 @@ pytestmark = [
 FLEET = str(Path(sys.executable).parent / "fleet")
 ROOT = Path(__file__).resolve().parents[2]
 SYNC_ROOT = "/opt/fleet-lab/synchronizer"
-HEALTH_SETTINGS = {
-    "posix": {
-        "service_state_file": "/var/lib/fleet-lab/services.json",
-        "synchronizer": {
-            "install_dir": f"{SYNC_ROOT}/current",
-            "version_file": f"{SYNC_ROOT}/current/VERSION",
-            "pidfile": f"{SYNC_ROOT}/run/synchronizer.pid",
-            "process_match": "fleet-synchronizer run",
-            "autostart_file": f"{SYNC_ROOT}/enabled",
-        },
-    },
-}
+# Where the lab's servers keep the state of their practice-system services (seeded by fleet.lab);
+# the Synchronizer stand-in is found where deploy's plan puts it, with no setting.
+HEALTH_SETTINGS = {"posix": {"service_state_file": "/var/lib/fleet-lab/services.json"}}
 
 # Runs inside a lab host with its own /etc/opt/chrome... and ~/.config: Chrome's part of the job.
 BROWSER_SIM = r"""

@@ -21,12 +21,24 @@ from typing import Any
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import WEB_STORE_UPDATE_URL, FleetConfig
 from fleet.errors import FleetError
-from fleet.health.settings import HealthSettings
+from fleet.health.settings import HealthSettings, PosixSynchronizer
 from fleet.inventory import Host, Practice
 from fleet.policy import LINUX_POLICY_DIRS, MACOS_DOMAIN, REGISTRY_ROOT, practice_policy
 from fleet.secretstore import fingerprint
 
 WIRE_VERSION = 1
+
+
+def standin_synchronizer() -> PosixSynchronizer:
+    """Where deploy installs the Linux stand-in of the Synchronizer (``fleet.plan.LINUX_SYNC_ROOT``),
+    in the stand-in's layout: current/ release, run/ pidfile, "enabled" marker. Used on Linux
+    servers unless fleet.yml's health.posix.synchronizer says otherwise."""
+    from fleet.plan import LINUX_SYNC_ROOT, LINUX_SYNC_SERVICE
+
+    root = LINUX_SYNC_ROOT
+    return PosixSynchronizer(install_dir=f"{root}/current", version_file=f"{root}/current/VERSION",
+                             pidfile=f"{root}/run/synchronizer.pid",
+                             process_match=f"{LINUX_SYNC_SERVICE} run", autostart_file=f"{root}/enabled")
 DEFAULT_SYNCHRONIZER = "Synchronizer"
 # Placeholder so the policy model can run without the vault password; its fingerprint is never used.
 _NO_TOKEN = "fleet-health-token-not-available"
@@ -216,7 +228,10 @@ def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
     if server_checks:
         entry: dict[str, Any] = {"name": sync_name, "kind": "synchronizer"}
         if platform != "windows":
-            entry.update(settings.posix_synchronizer.wire())
+            posix = settings.posix_synchronizer
+            if not posix.wire() and platform == "linux":
+                posix = standin_synchronizer()
+            entry.update(posix.wire())
         services.append(entry)
         for g in pe.pms_services:
             services += [{"name": n, "kind": "pms"} for n in g.any_of]
