@@ -209,6 +209,25 @@ def test_a_sweep_without_stored_rollups_reports_the_same(store: Store) -> None:
     assert [(p.coverage.covered, p.coverage.total) for p in rep.trend] == [(9, 9), (8, 9), (7, 9), (7, 9)]
 
 
+def test_a_partial_sweep_in_between_does_not_make_old_failures_new(story: Story) -> None:
+    """A sweep of one client only (fleet health --client zephyr), then the full nightly sweep: the
+    other clients' checks compare with the last sweep that looked at them."""
+    s = story.store
+    run = s.start_run("health", selection={"clients": ["zephyr"]})
+    s.record_check_results(run.id, [CheckResult(host="zep-ws01", practice_id="zephyr_central", client_id="zephyr",
+                                                check_id="disk_free", state="WARNING")])
+    s.finish_run(run.id, "ok")
+    last = s.run(story.run_ids[-1])
+    with s.engine.begin() as conn:  # the partial sweep ran in the afternoon before the last night
+        conn.execute(t.runs.update().where(t.runs.c.id == run.id).values(
+            started_at=last.started_at - timedelta(hours=10), finished_at=last.started_at - timedelta(hours=9)))
+    rep = load_report(s, directory=directory())
+    assert rep.previous_run.id == run.id  # type: ignore[union-attr]
+    changes = {(c.kind, c.host, c.check_id) for c in rep.changes}
+    assert changes == {("resolved", "bs-dt-ws02", "extension_token"), ("failing", "oak-ws01", "extension_forcelist"),
+                       ("worse", "oak-ws02", "browser_version")}  # zep-ws01 disk was already WARNING at noon
+
+
 def test_an_interrupted_sweep_says_so(store: Store) -> None:
     run = store.start_run("health")
     store.record_check_results(run.id, [CheckResult(host="ws1", practice_id="p", client_id="c", check_id="disk_free",

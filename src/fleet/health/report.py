@@ -298,6 +298,27 @@ def _states(store: Store, run_id: str, client: str | None) -> dict[tuple[str, st
         return {(h, c): s for h, c, s in conn.execute(q)}
 
 
+def previous_states(store: Store, run: RunRecord, keys: set[tuple[str, str]], client: str | None = None,
+                    max_runs: int = 7) -> dict[tuple[str, str], str]:
+    """Each (host, check)'s state in the latest earlier sweep that checked it. Usually that is the
+    sweep just before; after a partial sweep (--practice/--client) the ones before it fill in, so a
+    check a partial sweep did not look at is not "newly failing" the next night. Looks back at most
+    ``max_runs`` sweeps (a week of nights): a check unseen that long counts as new."""
+    q = (sa.select(t.runs.c.id).where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at < run.started_at,
+                                      t.runs.c.finished_at.is_not(None))
+         .order_by(t.runs.c.started_at.desc()).limit(max_runs))
+    with store.engine.connect() as conn:
+        earlier = [r[0] for r in conn.execute(q)]
+    found: dict[tuple[str, str], str] = {}
+    for rid in earlier:
+        for key, state in _states(store, rid, client).items():
+            if key in keys and key not in found:
+                found[key] = state
+        if len(found) == len(keys):
+            break
+    return found
+
+
 def load_report(store: Store, run_id: str | None = None, *, client: str | None = None,
                 directory: Directory | None = None, history: int = DEFAULT_HISTORY,
                 msp_name: str = "", now: datetime | None = None,
@@ -319,7 +340,7 @@ def load_report(store: Store, run_id: str | None = None, *, client: str | None =
                 f"sweep {run.id[:12]} has no results for client {client!r}",
                 hint=("clients in that sweep: " + ", ".join(known[:10])) if known else "run `fleet health` first")
     prev = previous_run(store, run)
-    prev_states = _states(store, prev.id, client) if prev else {}
+    prev_states = previous_states(store, run, {(c.host, c.check_id) for c in checks}, client)
     host_names = sorted({h.host for h in hosts} | {c.host for c in checks})
     last_seen = store.last_seen(host_names) if host_names else {}
     if redact is not None:
