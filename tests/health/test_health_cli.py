@@ -117,3 +117,51 @@ def test_show_and_prune(ws: Path) -> None:
 def test_fleet_help_lists_health_and_does_not_break(ws: Path, wsb: Any) -> None:
     r = subprocess.run([str(wsb.fleet_bin), "--help"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "health" in r.stdout
+
+
+def test_sigterm_mid_sweep_marks_the_run_interrupted_and_stops_at_once(wsb: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                        tmp_path: Path) -> None:
+    import contextlib
+    import os
+    import signal
+    import threading
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections, never says a word: ssh waits for a banner
+    port = silent.getsockname()[1]
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listener closes at the end of the test
+            while True:
+                held.append(silent.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    host = {**linux(), "ansible_port": port}
+    root = wsb.write({"acme": {"acme_x": wsb.practice("eaglesoft", {"x-srv01": {**host, "fleet_role": "server"},
+                                                                    "x-ws01": host}, fleet_pms_version="21.20")}})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLEET_")}
+    proc = subprocess.Popen([str(wsb.fleet_bin), "-w", str(root), "health", "--timeout", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    store = Store(f"sqlite:///{root}/state/fleet.db")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(held) < 2:
+            time.sleep(0.05)
+        assert len(held) == 2, "the sweep did not connect"
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - t0 < 10
+        assert proc.returncode == 130, err
+        run_rec = store.last_run("health", finished_only=False)
+        assert run_rec and run_rec.status == "interrupted" and run_rec.summary["interrupted"] is True
+        assert run_rec.summary["hosts_planned"] == 2
+        assert b"Traceback" not in err and b"marked interrupted" in err
+    finally:
+        store.close()
+        silent.close()
+        for s in held:
+            s.close()

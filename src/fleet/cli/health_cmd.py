@@ -107,7 +107,13 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
 
     selection = {"practices": list(practices), "clients": list(clients), "limit": limit or ""}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
-    result = Sweep(ws, store, settings, on_host=on_host).run(hosts, options)
+    try:
+        result = Sweep(ws, store, settings, on_host=on_host).run(hosts, options)
+    except KeyboardInterrupt:
+        # Click would turn this into "Aborted!" and exit 1; a sweep says what it kept and exits 130.
+        note(f"interrupted: the {len(host_docs)} host(s) answered so far are stored; "
+             "the sweep is marked interrupted", fg="yellow")
+        ctx.exit(130)
 
     rows = [{"client": p.client_id, "practice": p.practice_id, "state": p.state.value,
              "coverage": p.coverage.label() if p.coverage_state is not None else "-",
