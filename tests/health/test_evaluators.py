@@ -114,11 +114,11 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], State, str]] = [
      edit(ws_facts(("chrome", "edge")), drop("managed_values", browser="edge", field="token")), State.CRITICAL,
      "edge: no managed"),
     # other settings
-    ("settings match", "extension_settings", {}, WS, State.OK, "1 setting"),
-    ("url differs", "extension_settings", {},
+    ("settings match", "managed_settings", {}, WS, State.OK, "1 setting"),
+    ("url differs", "managed_settings", {},
      edit(WS, setv("managed_values", "sha16", fingerprint("https://x.example"), field="practice_url")),
      State.WARNING, "practice_url differs"),
-    ("url missing", "extension_settings", {}, edit(WS, drop("managed_values", field="practice_url")),
+    ("url missing", "managed_settings", {}, edit(WS, drop("managed_values", field="practice_url")),
      State.WARNING, "practice_url missing"),
     # installed in profiles
     ("installed", "extension_installed", {}, WS, State.OK, "installed in chrome (1 of 1"),

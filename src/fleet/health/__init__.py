@@ -9,8 +9,12 @@ Collectors on the hosts gather raw facts (``collectors/``); everything is judged
 | ``facts`` | the collectors' JSON -> validated ``HostFacts`` (or ``FactsError`` with a reason) |
 | ``expect`` | per host, what it must carry (from the policy model, catalog, fleet.yml) |
 | ``evaluate`` | evaluators keyed by check kind: facts + expectations -> ``Outcome`` |
-| ``rollup`` | per practice / client / fleet: coverage and worst state |
-| ``transport`` | one round trip per host: OpenSSH (POSIX, Windows OpenSSH), PSRP/WinRM |
+| ``rollup`` | per practice / client / fleet: coverage and worst state (also rebuilt from a stored run) |
+| ``settings`` | fleet.yml's optional ``health:`` section (forks, timeout, output cap, POSIX service probes) |
+| ``storage`` | a host and its checks in one transaction, practice roll-ups, stale runs, ``prune_health`` |
+| ``show`` | reading a stored sweep back (``fleet health show``) |
+| ``transport`` | one round trip per host: OpenSSH (POSIX, Windows OpenSSH), PSRP/WinRM (pypsrp) |
+| ``collectors/`` | ``posix.sh`` (sh + awk, Linux/macOS) and ``windows.ps1``: raw facts as JSON, no secret out |
 | ``sweep`` | the sweep: collect in parallel, judge, stream into the store |
 | ``report*``, ``alerts``, ``schedule`` | reports, alerts and scheduling of sweeps |
 

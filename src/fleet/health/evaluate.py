@@ -239,8 +239,8 @@ def extension_token(check: CheckDef, ctx: HostContext) -> Outcome:
     return _ok(f"the practice's token in {_join(good)}", fp)
 
 
-@evaluator("extension_settings")
-def extension_settings(check: CheckDef, ctx: HostContext) -> Outcome:
+@evaluator("managed_settings")
+def managed_settings(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
     problems = []
