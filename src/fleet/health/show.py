@@ -7,39 +7,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fleet.errors import FleetError
-from fleet.health.model import HEALTH_KIND
+from fleet.health.report import resolve_run
 from fleet.store import RunRecord, Store
 from fleet.store import schema as t
-
-
-class NoSweepError(FleetError):
-    """There is no such health sweep in the store."""
-
-
-def find_run(store: Store, run_id: str | None) -> RunRecord:
-    """A health run by id or unique id prefix; the newest health run when ``run_id`` is None."""
-    if not run_id:
-        run = store.last_run(HEALTH_KIND, finished_only=False)
-        if run is None:
-            raise NoSweepError("no health sweep in the store yet", hint="run `fleet health` first")
-        return run
-    like = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    with store.engine.connect() as conn:
-        ids = [r[0] for r in conn.execute(sa.select(t.runs.c.id).where(
-            t.runs.c.kind == HEALTH_KIND, t.runs.c.id.like(like, escape="\\")).limit(2))]
-    if len(ids) != 1:
-        raise NoSweepError(f"{'no' if not ids else 'more than one'} health sweep with id {run_id!r}",
-                           hint="`fleet health show` without --run shows the latest sweep")
-    run = store.run(ids[0])
-    assert run is not None
-    return run
 
 
 def load_results(store: Store, run_id: str | None, *, practices: Sequence[str] = (), clients: Sequence[str] = (),
                  hosts: Sequence[str] = (), states: Sequence[str] | None = None,
                  ) -> tuple[RunRecord, list[dict[str, Any]]]:
-    run = find_run(store, run_id)
+    run = resolve_run(store, run_id)
     c, h = t.check_results.c, t.host_results.c
     q = (sa.select(c.client_id, c.practice_id, c.host, c.check_id, c.state, c.message, c.value, h.facts)
          .select_from(t.check_results.outerjoin(t.host_results, sa.and_(h.run_id == c.run_id, h.host == c.host)))
