@@ -165,3 +165,23 @@ def test_sigterm_mid_sweep_marks_the_run_interrupted_and_stops_at_once(wsb: Any,
         silent.close()
         for s in held:
             s.close()
+
+
+@pytest.mark.postgres
+def test_sweep_into_postgresql_by_url(ws: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from healthkit import make_store
+
+    gen = make_store("postgres", tmp_path)
+    store = next(gen)
+    try:
+        monkeypatch.setenv("FLEET_STORE_URL", store.url)
+        r = run(ws, "health", "--json", "--limit", "acme-ws01,acme-srv01")
+        assert r.exit_code == 3, r.output
+        run_id = json.loads(r.stdout)["run_id"]
+        assert {h.host for h in store.host_results(run_id)} == {"acme-ws01", "acme-srv01"}
+        assert store.run(run_id).summary["hosts"] == 2  # type: ignore[union-attr]
+        assert not (ws / "state" / "fleet.db").exists()
+        r = run(ws, "health", "show", "--json")
+        assert json.loads(r.stdout)["run"]["id"] == run_id
+    finally:
+        gen.close()
