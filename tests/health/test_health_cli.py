@@ -185,3 +185,19 @@ def test_sweep_into_postgresql_by_url(ws: Path, monkeypatch: pytest.MonkeyPatch,
         assert json.loads(r.stdout)["run"]["id"] == run_id
     finally:
         gen.close()
+
+
+def test_a_wrong_vault_password_makes_the_token_check_unknown_not_the_sweep_fail(
+        ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fleet.health.checks import default_checks
+    from fleet.health.settings import HealthSettings
+    from fleet.health.sweep import Sweep
+    from fleet.workspace import Workspace
+
+    monkeypatch.setenv("FLEET_VAULT_PASSWORD", "not-the-password")
+    w = Workspace(ws)
+    sweep = Sweep(w, Store(f"sqlite:///{ws}/state/x.db"), HealthSettings(), default_checks())
+    plans = {p.host.name: p for p in sweep.plan(list(w.inventory.hosts.values()))}
+    pe = plans["acme-ws01"].expect.practice
+    assert not pe.token_known and "password" in pe.problem.lower()
+    assert pe.extensions and plans["acme-srv01"].expect.synchronizer == "Synchronizer"

@@ -12,6 +12,7 @@ which the next sweep marks "interrupted" (``storage.close_stale_runs``).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import resource
@@ -25,7 +26,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from fleet.errors import SelectionError
+from fleet.errors import FleetError, SelectionError
 from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
@@ -241,19 +242,26 @@ class Sweep:
         self.on_host = on_host
         self.redactor = Redactor()
         self._secret_lock = threading.Lock()
-        self._vault: dict[str, dict[str, str] | None] = {}
+        self._vault: dict[str, dict[str, str] | FleetError] = {}
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
+        """The practice's vault vars ({} without a vault password); raises the vault's error."""
         with self._secret_lock:
             if practice_id not in self._vault:
-                pw = self.ws.password(required=False)
-                data = None
-                if pw is not None and self.ws.secrets.exists(practice_id):
-                    data = self.ws.secrets.read(practice_id, pw)
-                    self.redactor.add(v for k, v in data.items() if k in (TOKEN_VAR, PRODUCT_KEY_VAR))
-                self._vault[practice_id] = data
-            return self._vault[practice_id] or {}
+                try:
+                    pw = self.ws.password(required=False)
+                    data: dict[str, str] = {}
+                    if pw is not None and self.ws.secrets.exists(practice_id):
+                        data = self.ws.secrets.read(practice_id, pw)
+                        self.redactor.add(v for k, v in data.items() if k in (TOKEN_VAR, PRODUCT_KEY_VAR))
+                    self._vault[practice_id] = data
+                except FleetError as exc:
+                    self._vault[practice_id] = exc
+            found = self._vault[practice_id]
+        if isinstance(found, FleetError):
+            raise found
+        return found
 
     def plan(self, hosts: Sequence[Host]) -> list[HostPlan]:
         inv = self.ws.inventory
@@ -265,7 +273,8 @@ class Sweep:
                 p = inv.practices[h.practice_id]
                 pes[h.practice_id] = practice_expect(
                     p, self.ws.catalog, config, lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR))
-                self._practice_secrets(p.id)  # product keys too, for the redactor
+                with contextlib.suppress(FleetError):
+                    self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[h.practice_id], config, self.settings)
             plans.append(HostPlan(h, x, self.checks.applicable(h.role, x.platform, x.install_method)))
         return plans
