@@ -197,6 +197,9 @@ def test_latest_sweep_coverage_changes_and_last_seen(story: Story) -> None:
     assert [round(p.coverage.ratio or 0, 4) for p in rep.trend] == [1.0, round(8 / 9, 4), round(7 / 9, 4),
                                                                      round(7 / 9, 4)]
     assert rep.worst == "CRITICAL"
+    # practices per roll-up state in the last sweep: downtown OK; north (server WARNING) and zephyr
+    # (a disk WARNING, an UNKNOWN) WARNING; oak CRITICAL
+    assert dict(rep.trend[-1].practices) == {"OK": 1, "WARNING": 2, "CRITICAL": 1, "UNKNOWN": 0}
 
 
 def test_a_sweep_without_stored_rollups_reports_the_same(store: Store) -> None:

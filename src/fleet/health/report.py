@@ -193,7 +193,7 @@ class TrendPoint:
     run_id: str
     at: datetime
     coverage: Coverage
-    counts: Mapping[str, int] = field(default_factory=dict)
+    practices: Mapping[str, int] = field(default_factory=dict)  # practices per roll-up state
 
 
 @dataclass(frozen=True)
@@ -427,39 +427,40 @@ def practice_rollups(store: Store, run_id: str, client: str | None = None) -> di
 
 def load_trend(store: Store, run: RunRecord, *, client: str | None = None,
                history: int = DEFAULT_HISTORY) -> tuple[TrendPoint, ...]:
-    """Coverage and check counts for up to ``history`` sweeps ending with ``run`` (oldest first).
+    """Workstation coverage and practices per state for up to ``history`` sweeps ending with ``run``
+    (oldest first).
 
-    Two aggregate queries over all those sweeps (the stored roll-ups and the check states), so a
-    long history of a large fleet stays cheap; only a sweep without stored roll-ups is recomputed."""
+    One aggregate query over the stored roll-ups (a few hundred rows per sweep, whatever the number
+    of hosts), so a long history of a large fleet stays cheap; only a sweep that stopped before
+    storing its roll-up is recomputed from its rows."""
     q = (sa.select(t.runs.c.id, t.runs.c.started_at)
          .where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at <= run.started_at)
          .where(sa.or_(t.runs.c.finished_at.is_not(None), t.runs.c.id == run.id))
          .order_by(t.runs.c.started_at.desc()).limit(max(1, history)))
-    hp, cr = t.health_practices, t.check_results
+    hp = t.health_practices
     with store.engine.connect() as conn:
         runs = list(conn.execute(q))
-        ids = [r[0] for r in runs]
-        cq = (sa.select(hp.c.run_id, sa.func.sum(hp.c.workstations_covered), sa.func.sum(hp.c.workstations_total),
-                        sa.func.sum(hp.c.workstations_unknown)).where(hp.c.run_id.in_(ids)).group_by(hp.c.run_id))
-        sq = (sa.select(cr.c.run_id, cr.c.state, sa.func.count()).where(cr.c.run_id.in_(ids))
-              .group_by(cr.c.run_id, cr.c.state))
+        aq = (sa.select(hp.c.run_id, hp.c.state, sa.func.count(), sa.func.sum(hp.c.workstations_covered),
+                        sa.func.sum(hp.c.workstations_total), sa.func.sum(hp.c.workstations_unknown))
+              .where(hp.c.run_id.in_([r[0] for r in runs])).group_by(hp.c.run_id, hp.c.state))
         if client:
-            cq = cq.where(hp.c.client_id == client)
-            sq = sq.where(cr.c.client_id == client)
-        stored = {rid: Coverage(int(c or 0), int(n or 0), int(u or 0)) for rid, c, n, u in conn.execute(cq)}
-        counts: dict[str, dict[str, int]] = defaultdict(dict)
-        for rid, state, n in conn.execute(sq):
-            counts[rid][state] = int(n)
+            aq = aq.where(hp.c.client_id == client)
+        stored: dict[str, tuple[Coverage, dict[str, int]]] = {}
+        for rid, state, n, covered, total, unknown in conn.execute(aq):
+            cov, states = stored.get(rid, (Coverage(), {}))
+            states[state] = int(n)
+            stored[rid] = (cov + Coverage(int(covered or 0), int(total or 0), int(unknown or 0)), states)
     points: list[TrendPoint] = []
     for rid, started in reversed(runs):
-        if rid not in counts:
-            continue  # a sweep that did not touch this client (or recorded nothing)
-        cov = stored.get(rid)
-        if cov is None:
-            cov = _sum_coverage(r.coverage for r in practice_rollups(store, rid, client).values())
+        if rid not in stored:
+            rolls = practice_rollups(store, rid, client)  # a sweep without stored roll-ups
+            if not rolls:
+                continue  # it did not touch this client (or recorded nothing)
+            states = Counter(r.state for r in rolls.values())
+            stored[rid] = (_sum_coverage(r.coverage for r in rolls.values()), dict(states))
+        cov, states = stored[rid]
         at = started if started.tzinfo else started.replace(tzinfo=UTC)
-        points.append(TrendPoint(run_id=rid, at=at, coverage=cov,
-                                 counts={s: counts[rid].get(s, 0) for s in STATES}))
+        points.append(TrendPoint(run_id=rid, at=at, coverage=cov, practices={s: states.get(s, 0) for s in STATES}))
     return tuple(points)
 
 
@@ -514,6 +515,6 @@ def report_dict(report: FleetReport) -> dict[str, Any]:
         "changes": [{"kind": ch.kind, "client": ch.client_id, "practice": ch.practice_id, "host": ch.host,
                      "check": ch.check_id, "state": ch.state, "previous_state": ch.previous,
                      "message": ch.message} for ch in report.changes],
-        "trend": [{"run_id": p.run_id, "at": ts(p.at), "coverage": cov(p.coverage), "checks": dict(p.counts)}
+        "trend": [{"run_id": p.run_id, "at": ts(p.at), "coverage": cov(p.coverage), "practices": dict(p.practices)}
                   for p in report.trend],
     }

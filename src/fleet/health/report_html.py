@@ -155,9 +155,10 @@ def trend_svg(points: Sequence[TrendPoint], width: int = 1080, height: int = 240
     fmt = ("%H:%M:%S" if span.total_seconds() < 3600 else "%H:%M") if pts[0].at.date() == pts[-1].at.date() else (
         "%b %d %H:%M" if len({p.at.date() for p in pts}) < len(pts) else "%b %d")
     for i, (p, (x, y)) in enumerate(zip(pts, coords, strict=True)):
-        failing = p.counts.get("WARNING", 0) + p.counts.get("CRITICAL", 0)
+        failing = p.practices.get("WARNING", 0) + p.practices.get("CRITICAL", 0)
         tip = (f"{p.at:%Y-%m-%d %H:%M} UTC: {percent(p.coverage)} "
-               f"({p.coverage.covered} of {p.coverage.total} workstations), {failing} failing checks")
+               f"({p.coverage.covered} of {p.coverage.total} workstations), "
+               f"{failing} practice{'s' if failing != 1 else ''} with problems")
         last = i == len(pts) - 1
         out.append(f'<circle class="dot{" last" if last else ""}" cx="{x:.1f}" cy="{y:.1f}" r="{4.5 if last else 3}">'
                    f"<title>{escape(tip)}</title></circle>")
