@@ -33,6 +33,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("fleet.cli.report_cmd", "report"),
     "schedule": ("fleet.cli.schedule_cmd", "schedule"),
     "paths": ("fleet.cli.workspace_cmd", "paths"),
+    "remote": ("fleet.cli.remote_cmd", "remote"),
 }
 
 
@@ -45,9 +46,11 @@ class FleetGroup(click.Group):
     """Lazy subcommands, and every FleetError turned into a clean message (never a traceback)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(n for n in LAZY_COMMANDS if _available(n))
+        return sorted({*self.commands, *(n for n in LAZY_COMMANDS if _available(n))})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
         if cmd_name not in LAZY_COMMANDS or not _available(cmd_name):
             return None
         module, attr = LAZY_COMMANDS[cmd_name]
@@ -89,11 +92,22 @@ def cli(ctx: click.Context, workspace: str | None, vault_password_file: str | No
 
 
 def main() -> None:
+    # standalone_mode=False so that Ctrl-C reaches us: Click's own handling would print
+    # "Aborted!" and exit 1, hiding that the run was interrupted (and what was kept).
     try:
-        cli.main(prog_name="fleet", standalone_mode=True)
+        rv = cli.main(prog_name="fleet", standalone_mode=False)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            _interrupted()
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("fleet: interrupted; results gathered so far are kept", err=True)
-        sys.exit(130)
+        _interrupted()
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except SystemExit:
         raise
     except Exception as exc:
@@ -102,6 +116,12 @@ def main() -> None:
         click.echo(f"fleet: internal error: {type(exc).__name__}: {exc}\n"
                    "  this is a bug; rerun with FLEET_DEBUG=1 for details and report it", err=True)
         sys.exit(70)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _interrupted() -> None:
+    click.echo("fleet: interrupted; results gathered so far are kept", err=True)
+    sys.exit(130)
 
 
 if __name__ == "__main__":
