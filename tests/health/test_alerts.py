@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 from fleet.config import AlertTarget
 from fleet.errors import ConfigError
-from fleet.health.alerts import AlertError, RetryPolicy, alert_state, send_alerts
+from fleet.health.alerts import AlertError, RetryPolicy, alert_state, http_post, send_alerts
 from fleet.store import CheckResult, HostResult, Store
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_wait=0.05, timeout=5)
@@ -268,6 +269,39 @@ def test_an_older_run_after_a_newer_one_changes_nothing(store: Store, receiver: 
     send_alerts(store, new, [tgt], retry=FAST)
     send_alerts(store, old, [tgt], retry=FAST)
     assert receiver.requests == []
+
+
+def test_two_senders_at_once_deliver_each_alert_once(store_url: str, receiver: Receiver) -> None:
+    """The nightly job and a manual `fleet health alert` at the same moment, each with its own
+    connection, against a slow receiver: every alert arrives exactly once."""
+    tgt = target(receiver)
+    s0 = Store(store_url)
+    rid = sweep(s0, {("ws1", "disk_free"): "WARNING", ("srv", "synchronizer_running"): "CRITICAL"})
+    s0.close()
+    slow_calls = []
+
+    def slow(url: str, body: bytes, timeout: float) -> int:
+        slow_calls.append(body)
+        time.sleep(0.3)  # both senders are inside send_alerts while the first one posts
+        return http_post(url, body, timeout)
+
+    outcomes: list[Any] = []
+
+    def sender() -> None:
+        s = Store(store_url)
+        try:
+            outcomes.append(send_alerts(s, rid, [tgt], transport=slow, retry=FAST))
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert len(outcomes) == 2 and all(o.ok for o in outcomes)
+    assert sorted(len(o.sent) for o in outcomes) == [0, 2]
+    assert len(receiver.requests) == 2 and len(slow_calls) == 2
 
 
 # -- delivery ---------------------------------------------------------------------------------

@@ -22,11 +22,13 @@ are never printed, only the target's name.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +45,7 @@ from fleet.store import schema as t
 
 SEVERITY = {"OK": 0, "UNKNOWN": 1, "WARNING": 2, "CRITICAL": 3}
 MIN_SEVERITIES = ("UNKNOWN", "WARNING", "CRITICAL")
+ALERT_LOCK_KEY = 7274152
 DIGEST_OVER = 25  # more events than this for one target in one sweep: one digest message instead
 DIGEST_LINES = 30
 STATE_EMOJI = {"CRITICAL": ":red_circle:", "WARNING": ":large_yellow_circle:", "UNKNOWN": ":white_circle:",
@@ -189,12 +192,33 @@ def _aware(v: datetime | None) -> datetime | None:
     return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
 
 
-def _lock(conn: sa.Connection, store: Store) -> None:
-    """Serialize alert processing across controllers (one nightly job, a manual rerun, ...)."""
+@contextmanager
+def alert_lock(store: Store) -> Iterator[None]:
+    """One alert sender at a time per store (the nightly job and a manual rerun, two controllers),
+    held from reading the state to marking what was delivered, so nothing is sent twice.
+
+    PostgreSQL: a session advisory lock. SQLite (one machine by nature): an flock on a file beside
+    the database, so the database itself is never locked while webhooks are being called."""
     if store.is_postgres:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7274152)"))
-    else:  # take SQLite's write lock now, not at the first write
-        conn.execute(t.alert_state.update().where(sa.false()).values(streak=0))
+        with store.engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": ALERT_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ALERT_LOCK_KEY})
+                conn.commit()
+        return
+    db = store.engine.url.database
+    if not db or db == ":memory:":
+        yield
+        return
+    with open(f"{db}.alerts.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _advance(store: Store, run: RunRecord, target: AlertTarget) -> tuple[list[dict[str, Any]], int, bool]:
@@ -203,7 +227,6 @@ def _advance(store: Store, run: RunRecord, target: AlertTarget) -> tuple[list[di
     cr = t.check_results
     run_at = run.started_at
     with store.engine.begin() as conn:
-        _lock(conn, store)
         rows = conn.execute(sa.select(cr.c.host, cr.c.practice_id, cr.c.client_id, cr.c.check_id, cr.c.state,
                                       cr.c.message, cr.c.value).where(cr.c.run_id == run.id)).all()
         state = {(r.host, r.check_id): r for r in conn.execute(
@@ -409,38 +432,50 @@ def send_alerts(store: Store, run_id: str, targets: Sequence[AlertTarget], *,
     sent: list[AlertEvent] = []
     failures: list[DeliveryFailure] = []
     pending_total, messages, already_all = 0, 0, bool(targets)
-    for target in targets:
-        due, pending, already = _advance(store, run, target)
-        pending_total += pending
-        already_all = already_all and already
-        events = [AlertEvent(kind=d["kind"], target=target.name, host=d["row"].host,
-                             practice_id=d["row"].practice_id, client_id=d["row"].client_id,
-                             check_id=d["row"].check_id, state=d["row"].last_state,
-                             message=d["row"].last_message, value=d["row"].last_value, run_id=run.id,
-                             streak=d["row"].streak, previous_alerted_state=d["row"].alerted_state
-                             if d["kind"] == "resolved" else "")
-                  for d in due]
-        events.sort(key=lambda e: (e.kind != "failing", -SEVERITY.get(e.state, 0), e.client_id, e.practice_id,
-                                   e.host, e.check_id))
-        if not events:
-            continue
-        batches = [events] if len(events) > digest_over else [[e] for e in events]
-        build = PAYLOADS[target.kind]
-        delivered: list[AlertEvent] = []
-        errors: list[str] = []
-        for batch in batches:
-            payload = redactor.obj(build(batch, ctx))
-            ok, _attempts, error = deliver(target.url, payload, transport, retry, sleep)
-            if ok:
-                delivered.extend(batch)
-                messages += 1
-            else:
-                errors.append(error)
-                if "not retried" not in error:
-                    break  # the receiver is down: leave the rest for the next call rather than wait per event
-        _mark(store, target.name, delivered)
-        sent.extend(delivered)
-        if errors:
-            failures.append(DeliveryFailure(target=target.name, error=errors[0], events=len(events) - len(delivered)))
+    with alert_lock(store):
+        for target in targets:
+            p, m, a = _process_target(store, run, target, redactor, ctx, transport, retry, sleep, digest_over,
+                                      sent, failures)
+            pending_total += p
+            messages += m
+            already_all = already_all and a
     return AlertOutcome(run_id=run.id, sent=tuple(sent), failures=tuple(failures), pending=pending_total,
                         messages=messages, already_processed=already_all)
+
+
+def _process_target(store: Store, run: RunRecord, target: AlertTarget, redactor: Redactor, ctx: PayloadContext,
+                    transport: Transport, retry: RetryPolicy, sleep: Callable[[float], None], digest_over: int,
+                    sent: list[AlertEvent], failures: list[DeliveryFailure]) -> tuple[int, int, bool]:
+    """One target: advance its state, deliver what is due, mark what was delivered."""
+    messages = 0
+    due, pending, already = _advance(store, run, target)
+    events = [AlertEvent(kind=d["kind"], target=target.name, host=d["row"].host,
+                         practice_id=d["row"].practice_id, client_id=d["row"].client_id,
+                         check_id=d["row"].check_id, state=d["row"].last_state,
+                         message=d["row"].last_message, value=d["row"].last_value, run_id=run.id,
+                         streak=d["row"].streak, previous_alerted_state=d["row"].alerted_state
+                         if d["kind"] == "resolved" else "")
+              for d in due]
+    events.sort(key=lambda e: (e.kind != "failing", -SEVERITY.get(e.state, 0), e.client_id, e.practice_id,
+                               e.host, e.check_id))
+    if not events:
+        return pending, messages, already
+    batches = [events] if len(events) > digest_over else [[e] for e in events]
+    build = PAYLOADS[target.kind]
+    delivered: list[AlertEvent] = []
+    errors: list[str] = []
+    for batch in batches:
+        payload = redactor.obj(build(batch, ctx))
+        ok, _attempts, error = deliver(target.url, payload, transport, retry, sleep)
+        if ok:
+            delivered.extend(batch)
+            messages += 1
+        else:
+            errors.append(error)
+            if "not retried" not in error:
+                break  # the receiver is down: leave the rest for the next call rather than wait per event
+    _mark(store, target.name, delivered)
+    sent.extend(delivered)
+    if errors:
+        failures.append(DeliveryFailure(target=target.name, error=errors[0], events=len(events) - len(delivered)))
+    return pending, messages, already
