@@ -1,0 +1,77 @@
+"""`fleet deploy` through an execution node: the deploy engine unchanged, its playbook runs at the site.
+
+Everything before and after Ansible stays on the controller (selection, readiness, the vault, the
+plans, canary and serial batches, the store and the audit trail). Only each batch's
+ansible-playbook run moves: ``RemotePlaybookRun`` takes the place of
+``fleet.deploy.runner.PlaybookRun`` (same constructor, same event stream), sending the deploy
+playbook, its roles and filter plugin, the workspace inventory (vault files still encrypted) and
+fleet.yml (without store or alert settings) to the node.
+
+    with deploy_via(node):
+        result = deployment.run(observer)
+
+``deploy_via`` swaps the engine's runner class for the duration: the deploy engine has no runner
+parameter yet (proposed: ``Deployment.run(..., runner=...)``), so this is the seam, and nothing
+else in the engine changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from fleet.remote.node import ExecutionNode
+from fleet.remote.stream import RemoteJob, RemoteRun
+from fleet.resources import data_dir
+from fleet.vault import VaultPassword
+
+DEPLOY_PLAYBOOK = "deploy.yml"
+
+
+def deploy_project() -> dict[str, Path]:
+    """What the node's project/ gets: the deploy playbook, the filter plugin beside it, the roles."""
+    playbooks = data_dir("playbooks")
+    return {DEPLOY_PLAYBOOK: playbooks / DEPLOY_PLAYBOOK, "filter_plugins": playbooks / "filter_plugins",
+            "roles": data_dir("roles")}
+
+
+class RemotePlaybookRun(RemoteRun):
+    """``PlaybookRun(run_dir, inventory, config_file, password, spec, keep_events)`` on a node."""
+
+    def __init__(self, node: ExecutionNode, run_dir: Path, inventory: Path, config_file: Path | None,
+                 password: VaultPassword, spec: Any, keep_events: bool = True) -> None:
+        extravars = dict(spec.extravars)
+        config = extravars.pop("fleet_config_file", None)  # a controller path; the node gets its own copy
+        job = RemoteJob(
+            ident=spec.ident, playbook=DEPLOY_PLAYBOOK, project=deploy_project(), inventory_dir=Path(inventory),
+            config_path=Path(config) if config else None, hosts=list(spec.hosts), forks=spec.forks,
+            check=spec.check, diff=spec.diff, extravars=extravars, vault_password=password.value,
+            verbosity=spec.verbosity)
+        super().__init__(node, job, run_dir, keep_events=keep_events)
+        self.spec = spec
+
+    @property
+    def local_tmp(self) -> Path:
+        return self.run_dir / "tmp" / self.spec.ident
+
+    def wait(self, timeout: float | None = None) -> Any:
+        from fleet.deploy.runner import BatchResult
+
+        r = super().wait(timeout)
+        return BatchResult(r.status, r.rc, r.artifact_dir)
+
+
+@contextlib.contextmanager
+def deploy_via(node: ExecutionNode) -> Iterator[None]:
+    """Within this block, every deploy batch runs on ``node``."""
+    from fleet.deploy import engine
+
+    original = engine.PlaybookRun
+    engine.PlaybookRun = partial(RemotePlaybookRun, node)  # type: ignore[misc,assignment]
+    try:
+        yield
+    finally:
+        engine.PlaybookRun = original  # type: ignore[misc]
