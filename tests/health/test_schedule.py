@@ -69,7 +69,9 @@ def check_steps(execs: list[str], ws: Path, pwfile: Path, mode: str) -> None:
     version = subprocess.run([fleet, "--version"], capture_output=True, text=True, check=True).stdout
     assert version.startswith("fleet, version ")
     with_pw = ["-w", str(ws), "--vault-password-file", str(pwfile)]
-    assert argvs[0][1:] == [*with_pw, "health", *(["--alert"] if mode == "option" else [])]
+    # With an alert step, the sweep itself must not alert (reports first, alerts last).
+    alert_flag = {"option": ["--alert"], "subcommand": ["--no-alert"]}.get(mode, [])
+    assert argvs[0][1:] == [*with_pw, "health", *alert_flag]
     assert argvs[1][1:] == ["-w", str(ws), "report", "--format", "html", "--out",
                             str(ws / "state" / "reports" / "fleet-report.html")]
     assert argvs[2][1:] == ["-w", str(ws), "report", "--format", "prometheus", "--out",
@@ -174,7 +176,8 @@ def test_cron_entry(ws: Path, pwfile: Path, tmp_path: Path) -> None:
     assert "%" not in command.replace("\\%", "")
     assert "--format html" in command and "--format prometheus" in command
     sweep, rest = command.split("; ", 1)
-    assert sweep.endswith(" health" + (" --alert" if alert_step() == "option" else ""))
+    flag = {"option": " --alert", "subcommand": " --no-alert"}.get(alert_step(), "")
+    assert sweep.endswith(" health" + flag)
     assert (" health alert" in rest) == (alert_step() == "subcommand")
     assert PASSWORD not in entry.read_text() and shlex.quote(str(pwfile)) in command
 

@@ -18,6 +18,7 @@ import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
+from fleet.cli.report_cmd import alert, run_alerts
 from fleet.errors import FleetError
 
 SWEEP_COLUMNS = ["client", "practice", "state", "coverage", "servers", "unreachable", "summary"]
@@ -54,11 +55,14 @@ def _terminate_as_interrupt() -> None:
               help="Hosts collected at once (default: health.forks in fleet.yml, else sized to this machine).")
 @click.option("--timeout", type=click.FloatRange(1, 3600), metavar="SECONDS",
               help="Seconds one host may take, connect included (default 60).")
+@click.option("--alert/--no-alert", "send", default=None,
+              help="Send alerts for newly failing / resolved checks after the sweep "
+                   "(default: when fleet.yml has alert targets).")
 @output_options
 @pass_app
 @click.pass_context
 def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...],
-           limit: str | None, forks: int | None, timeout: float | None, fmt: str) -> None:
+           limit: str | None, forks: int | None, timeout: float | None, send: bool | None, fmt: str) -> None:
     """Sweep the fleet's health: collect every host, judge, store, summarise per practice.
 
     One round trip per host (SSH, or PowerShell remoting for psrp/winrm hosts) gathers raw facts;
@@ -144,6 +148,9 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
         note(f"unreachable: {', '.join(unreachable[:10])}" + (" ..." if len(unreachable) > 10 else ""))
     if result.stale_closed:
         note(f"marked {len(result.stale_closed)} earlier sweep(s) that never finished as interrupted")
+    if send or (send is None and ws.config.alerts):
+        # Delivery problems are reported, never raised: the sweep is stored and its Nagios code stands.
+        run_alerts(app, store, result.run_id)
     sys.stdout.flush()
     ctx.exit(result.exit_code)
 
@@ -220,12 +227,5 @@ def prune(ctx: click.Context, app: AppContext, older_than: str, keep_last: int, 
     note(f"pruned {counts['runs']} health sweep(s) older than {older_than}")
 
 
-# -- reports and scheduling (fleet report / fleet schedule) ---------------------------------------
-
-
-def __getattr__(name: str) -> Any:
-    # `report` and `schedule` are defined below this line by their own change; until they are,
-    # the lazy CLI finds None and leaves them out instead of failing.
-    if name in ("report", "schedule"):
-        return None
-    raise AttributeError(name)
+# `fleet health alert [--run ID]`: send a stored sweep's due alerts (the nightly job runs it last).
+health.add_command(alert)

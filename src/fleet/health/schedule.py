@@ -113,7 +113,8 @@ class ScheduleSpec:
         """The job's steps as argv lists: sweep, HTML report, textfile, then alerts (when a step)."""
         base = [self.fleet, "-w", str(self.workspace)]
         with_pw = [*base, *(["--vault-password-file", str(self.password_file)] if self.password_file else [])]
-        sweep = [*with_pw, "health", *(["--alert"] if self.alert_step == "option" else [])]
+        alert_flag = {"option": ["--alert"], "subcommand": ["--no-alert"]}.get(self.alert_step, [])
+        sweep = [*with_pw, "health", *alert_flag]
         steps = [sweep,
                  [*base, "report", "--format", "html", "--out", str(self.report_path)],
                  [*base, "report", "--format", "prometheus", "--out", str(self.textfile_path)]]
