@@ -270,7 +270,8 @@ def fleet_env(ws_dir: Path) -> dict[str, str]:
 
 def measured(argv: list[str], out_dir: Path, tag: str, **kw: Any) -> tuple[Measurement, str, str]:
     out, err = out_dir / f"{tag}.out", out_dir / f"{tag}.err"
-    log(f"{tag}: {shlex.join(argv[:6])}{' ...' if len(argv) > 6 else ''} (load {loadavg()})")
+    shown = shlex.join(a if len(a) < 80 else a[:60] + "..." for a in argv[:8])
+    log(f"{tag}: {shown}{' ...' if len(argv) > 8 else ''} (load {loadavg()})")
     m = run_measured(argv, stdout_path=str(out), stderr_path=str(err), **kw)
     log(f"{tag}: rc={m.rc} wall={m.wall_s:.1f}s cpu={m.cpu_s:.1f}s pss={m.peak_pss_sum_mb:.0f}MB")
     return m, out.read_text(errors="replace"), err.read_text(errors="replace")
