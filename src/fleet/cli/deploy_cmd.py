@@ -138,15 +138,11 @@ def _print_blocked(exc, fmt: str) -> None:  # type: ignore[no-untyped-def]
         emit(rows, ["practice", "host", "problem", "where", "fix"], "json",
              json_doc={"status": "blocked", "message": exc.message, "problems": rows})
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="not ready: nothing was run", header_style="bold")
-    for c in ("practice", "host", "problem", "where", "fix"):
-        table.add_column(c)
-    for r in rows:
-        table.add_row(*[str(r[c]) for c in ("practice", "host", "problem", "where", "fix")])
-    Console(stderr=True, soft_wrap=False).print(table)
+    note("not ready, nothing was run:", fg="red")
+    for r in rows:  # one line per problem: readable, greppable, never wrapped mid-message
+        who = " ".join(x for x in (r["practice"], r["host"]) if x and x != "-") or "inventory"
+        where = f" ({r['where']})" if r["where"] else ""
+        note(f"  - {who}: {r['problem']}{where}" + (f"\n      fix: {r['fix']}" if r["fix"] else ""))
 
 
 def _preview(deployment, check: bool, remove: bool) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from fleet.store import AuditEvent, HostResult
 # Host statuses (as stored in host_results.status)
 PENDING, CHANGED, UNKNOWN, NOT_RUN = "pending", "changed", "unknown", "skipped"
 HOST_STATUSES = (OK, CHANGED, FAILED, UNREACHABLE, NOT_RUN, UNKNOWN)
-RETRY_STATUSES = (FAILED, UNREACHABLE, UNKNOWN)
+RETRY_STATUSES = (FAILED, UNREACHABLE, UNKNOWN, NOT_RUN)  # what --retry-failed takes up again
 
 
 @dataclass

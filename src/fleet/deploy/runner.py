@@ -3,7 +3,8 @@
 What reaches disk and what does not:
 
 * The vault password is answered to ansible-playbook's ``--ask-vault-pass`` prompt through
-  runner's ``passwords`` (pexpect); it is never in argv, an env var or a file runner writes.
+  runner's ``passwords`` (pexpect); it is never in argv or an env var, and ``suppress_env_files``
+  keeps runner from writing it to ``env/passwords`` (which it does by default).
 * runner copies this process's environment into ``artifacts/<ident>/command``: variables that
   may hold secrets (``*PASSWORD*``, ``*TOKEN*``, ``*SECRET*``, store/database URLs...) are blanked
   for the child (file paths such as ``*_PASSWORD_FILE`` are kept).
@@ -153,6 +154,9 @@ class PlaybookRun:
             passwords={VAULT_PROMPT: self.password.value.decode()},
             envvars=self.env(),
             settings={"suppress_ansible_output": True, "pexpect_timeout": 2},
+            # runner would otherwise dump passwords/envvars/extravars/settings into env/ (the vault
+            # password in clear in env/passwords): keep them in memory only.
+            suppress_env_files=True,
             quiet=True,
             event_handler=self._on_event,
             status_handler=self._on_status,
@@ -191,4 +195,4 @@ class PlaybookRun:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.local_tmp, ignore_errors=True)
-        # runner's env/ holds extravars and settings (no secrets); nothing else to scrub
+        # nothing else to scrub: env/ is not written (suppress_env_files)
