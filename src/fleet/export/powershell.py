@@ -29,7 +29,6 @@ from fleet.errors import FleetError
 
 #: The characters PowerShell treats as a single quote (tokenizer: IsSingleQuote).
 SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
-_LINE_BREAKS = frozenset("\r\n\u0085\u2028\u2029")
 
 
 class ScriptDataError(FleetError):
@@ -42,24 +41,31 @@ class PsCode(str):
     __slots__ = ()
 
 
+_NAME_BAD = re.compile("[\0\r\n\u0085\u2028\u2029]")
+_VALUE_BAD = re.compile("[\0\r\n]")
+_DOUBLE_QUOTES = str.maketrans({q: q + q for q in SINGLE_QUOTES})
+
+
 def _check(text: str, what: str, name: bool) -> None:
     if not isinstance(text, str):
         raise ScriptDataError(f"{what} must be text, not {type(text).__name__}")
-    if "\0" in text:
-        raise ScriptDataError(f"{what} contains a NUL character, which a script cannot carry")
-    if "\r" in text or "\n" in text or (name and any(c in _LINE_BREAKS for c in text)):
+    bad = (_NAME_BAD if name else _VALUE_BAD).search(text)
+    if bad:
+        if bad.group() == "\0":
+            raise ScriptDataError(f"{what} contains a NUL character, which a script cannot carry")
         raise ScriptDataError(f"{what} contains a line break, which fleet does not put in a script")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ScriptDataError(f"{what} is not valid Unicode (it contains a lone surrogate)") from None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ScriptDataError(f"{what} is not valid Unicode (it contains a lone surrogate)") from None
 
 
 def ps_string(text: str, what: str = "value", *, name: bool = False) -> PsCode:
     """``text`` as a PowerShell single-quoted string literal. ``what`` names it in errors
     (never the value itself: it may be a secret)."""
     _check(text, what, name)
-    return PsCode("'" + "".join(c + c if c in SINGLE_QUOTES else c for c in text) + "'")
+    return PsCode("'" + text.translate(_DOUBLE_QUOTES) + "'")
 
 
 def ps_name(text: str, what: str = "name") -> PsCode:

@@ -37,9 +37,16 @@ def pol_entries(values: list[RegistryValue]) -> list[PolEntry]:
     return out
 
 
+def _entries(ctx: PracticeContext) -> list[PolEntry]:
+    if "entries" not in ctx._cache:
+        ctx._cache["entries"] = pol_entries(ctx.registry_values())
+    return ctx._cache["entries"]
+
+
 def registry_pol(ctx: PracticeContext) -> bytes:
+    """The practice's Registry.pol bytes (computed once per practice: GPO backup and LGPO share it)."""
     if "pol" not in ctx._cache:
-        ctx._cache["pol"] = encode(pol_entries(ctx.registry_values()))
+        ctx._cache["pol"] = encode(_entries(ctx))
     return ctx._cache["pol"]
 
 
@@ -53,7 +60,7 @@ def render_lgpo(ctx: PracticeContext) -> list[Artifact]:
 
 def render_reg_file(ctx: PracticeContext) -> list[Artifact]:
     try:
-        text = render_reg(pol_entries(ctx.registry_values()), "REGEDIT5")
+        text = render_reg(_entries(ctx), "REGEDIT5")
         data = encode_reg_file(text, "REGEDIT5")
     except RegFileError as exc:
         secret = ctx.token
