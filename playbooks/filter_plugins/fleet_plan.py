@@ -6,8 +6,7 @@
 the vault-decrypted ``fleet_token``/``fleet_product_key`` (only their fingerprints reach the plan)
 and the workspace's fleet.yml: ``fleet_config_file`` if set, else ``fleet.yml`` in
 ``fleet_workspace``, else in ``inventory_dir`` or one of its parents. A plan that cannot be made
-comes back with ``error`` set (and no exception), so the role can fail that one host with the
-message while every other host goes on.
+fails that one host's task with fleet's message (and the fix); every other host goes on.
 
 The other filters turn what a task saw on the machine into changes (wanted + seen -> changes),
 again by calling fleet.plan. Found by ansible.cfg's ``filter_plugins`` (the repo root's and each
@@ -95,6 +94,16 @@ def _group_id(groups: list[str], prefix: str, host: str) -> str:
 
 def fleet_host_plan(hostvars: Mapping[str, Any], config_file: str | None = None) -> dict[str, Any]:
     """The host's plan (``fleet.plan.HostPlan`` as a dict), computed from its variables."""
+    plan = host_plan_or_error(hostvars, config_file)
+    if plan["error"]:
+        from ansible.errors import AnsibleFilterError
+
+        raise AnsibleFilterError(f"fleet cannot plan {plan['host']}: {plan['error']}")
+    return plan
+
+
+def host_plan_or_error(hostvars: Mapping[str, Any], config_file: str | None = None) -> dict[str, Any]:
+    """The plan, or a plan with ``error`` set (never an exception)."""
     name = str(hostvars.get("inventory_hostname", "?"))
     try:
         groups = [str(g) for g in hostvars.get("group_names", [])]
@@ -132,41 +141,43 @@ def fleet_windows_changes(ext: Mapping[str, Any], forcelist_stats: Any, ours_sta
     browsers' forcelist keys, and our own keys (managed-policy key of the browsers applied, extension key
     of the browsers removed). The token's value is compared by fingerprint, never returned."""
     forcelist = {b: v or {} for b, v in _by_browser(forcelist_stats).items()}
-    return _asdict(fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats)))
+    ch = fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats))
+    return {**_asdict(ch), "any": ch.any}
 
 
-def _found(find_result: Any) -> tuple[list[fleet_plan_mod.SeenFile], list[str]]:
+def _found(find_result: Any) -> list[fleet_plan_mod.SeenFile]:
     if not isinstance(find_result, Mapping):
-        return [], []
-    files = [fleet_plan_mod.SeenFile(str(f["path"]), str(f.get("checksum") or ""), str(f.get("mode") or ""),
-                                     int(f.get("uid", -1))) for f in find_result.get("files") or []]
-    missing = [str(p) for p in (find_result.get("skipped_paths") or {})]
-    return files, missing
+        return []
+    return [fleet_plan_mod.SeenFile(str(f["path"]), str(f.get("checksum") or ""), str(f.get("mode") or ""),
+                                    int(f.get("uid", -1))) for f in find_result.get("files") or []]
 
 
 def fleet_linux_foreign(ext: Mapping[str, Any], find_result: Any) -> list[str]:
-    """Other policy files (not ours) that set the forcelist: the ones to read."""
-    files, _ = _found(find_result)
-    return fleet_plan_mod.foreign_policy_files(_plain(ext), files)
+    """Other policy files (not ours) in our folders that set the forcelist: the ones to read."""
+    return fleet_plan_mod.foreign_policy_files(_plain(ext), _found(find_result))
 
 
-def fleet_linux_changes(ext: Mapping[str, Any], find_result: Any, slurped: Any = None) -> dict[str, Any]:
-    """Our policy files (secret-free) from find's result and the slurp loop results of the other files."""
-    files, missing = _found(find_result)
+def fleet_linux_changes(ext: Mapping[str, Any], find_result: Any, slurped: Any, token: str,
+                        mode: str = "0644") -> dict[str, Any]:
+    """What to do about our policy files, from find's result and the slurp results of the other files:
+    ``write`` (paths that are missing or differ), ``dirs``, ``delete``, ``shadowed``, ``warnings``,
+    ``any``. The token is only used to compare checksums; nothing returned holds it."""
     foreign = []
     for r in _results(slurped):
         if r.get("content") is None:
             continue
         text = base64.b64decode(str(r["content"])).decode("utf-8", errors="replace")
         foreign.append({"path": str(r.get("source") or r["item"]), "content": text})
-    return _asdict(fleet_plan_mod.linux_changes(_plain(ext), files, missing, foreign))
+    p_ext = _plain(ext)
+    ch = fleet_plan_mod.linux_changes(p_ext, _found(find_result), foreign)
+    return {**_asdict(ch), **fleet_plan_mod.linux_work(ch, p_ext, str(token or ""), str(mode))}
 
 
-def fleet_linux_files(changes: Mapping[str, Any], ext: Mapping[str, Any], token: str,
-                      mode: str = "0644") -> list[dict[str, str]]:
-    """[{path, content}] of our files that are missing or differ, the token filled in. Only in no_log tasks."""
+def fleet_linux_file(changes: Mapping[str, Any], ext: Mapping[str, Any], token: str, path: str) -> str:
+    """The content of our policy file at ``path``, the token filled in. Only in no_log tasks."""
     ch = fleet_plan_mod.linux_changes_from_dict(_plain(changes))
-    return fleet_plan_mod.linux_files_to_write(ch, _plain(ext), str(token or ""), str(mode))
+    f = next(f for f in ch.files if f.path == str(path))
+    return fleet_plan_mod.render_linux_file(f, _plain(ext), str(token or ""))
 
 
 def fleet_synchronizer_changes(plan: Mapping[str, Any], seen: Any = None, marker: Any = None) -> dict[str, Any]:
@@ -184,7 +195,8 @@ def fleet_synchronizer_changes(plan: Mapping[str, Any], seen: Any = None, marker
             except ValueError:
                 status = None
         state = fleet_plan_mod.linux_seen(status)
-    return _asdict(fleet_plan_mod.synchronizer_changes(plan, state))
+    ch = fleet_plan_mod.synchronizer_changes(plan, state)
+    return {**_asdict(ch), "steps": ch.steps}
 
 
 def fleet_msi_arguments(plan: Mapping[str, Any], product_key: str) -> str:
@@ -201,7 +213,7 @@ class FilterModule:
             "fleet_windows_changes": fleet_windows_changes,
             "fleet_linux_foreign": fleet_linux_foreign,
             "fleet_linux_changes": fleet_linux_changes,
-            "fleet_linux_files": fleet_linux_files,
+            "fleet_linux_file": fleet_linux_file,
             "fleet_synchronizer_changes": fleet_synchronizer_changes,
             "fleet_msi_arguments": fleet_msi_arguments,
         }

@@ -109,6 +109,8 @@ class ExtensionPlan:
     remove_browsers: tuple[BrowserPlan, ...] = ()  # ours to remove (state absent, or browser no longer managed)
     linux_file_name: str = ""
     linux_dirs: tuple[str, ...] = ()  # the managed-policy folders our files go to
+    linux_scan_paths: tuple[str, ...] = ()  # where one `find` sees every folder we write or clean up
+    linux_scan_depth: int = 0
     token_field: str = ""
     token_fingerprint: str = ""
     variant: str = ""
@@ -222,6 +224,20 @@ def _removal_plans(browsers: Iterable[str], variant_ids: Mapping[str, str], upda
     return tuple(out)
 
 
+def _scan_roots(dirs: Iterable[str]) -> tuple[tuple[str, ...], int]:
+    """The folders one recursive `find` must start from to see every policy folder (``/etc/opt``,
+    ``/etc/chromium``: they exist even where a browser's own folder does not), and how deep to go."""
+    roots: list[str] = []
+    depth = 1
+    for d in dirs:
+        parts = d.rstrip("/").split("/")
+        root = "/".join(parts[:3])
+        if root not in roots:
+            roots.append(root)
+        depth = max(depth, len(parts) - 3 + 1)
+    return tuple(roots), depth
+
+
 def host_state(vars_: Mapping[str, Any]) -> str:
     state = str(vars_.get("fleet_state") or PRESENT)
     if state not in STATES:
@@ -283,8 +299,9 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
         raise PlanError(f"{practice.id}: unknown browser {unknown[0]!r} in fleet_browsers",
                         hint="use chrome and/or edge")
     ids = {b: variant.id_for(b) for b in REGISTRY_ROOT}
+    scan_paths, scan_depth = _scan_roots([d for b in REGISTRY_ROOT for d in LINUX_POLICY_DIRS[b]])
     common = {"linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
-              "variant": variant.name}
+              "variant": variant.name, "linux_scan_paths": scan_paths, "linux_scan_depth": scan_depth}
     if state == ABSENT:
         return ExtensionPlan(REMOVE, "fleet_state is absent",
                              remove_browsers=_removal_plans(REGISTRY_ROOT, ids, variant.update_url), **common)
@@ -564,7 +581,6 @@ class LinuxFile:
 
 @dataclass(frozen=True)
 class LinuxChanges:
-    dirs: list[str] = field(default_factory=list)  # policy folders to create
     files: list[LinuxFile] = field(default_factory=list)  # our files (written only where they differ)
     delete: list[str] = field(default_factory=list)  # our files where fleet no longer manages the browser
     shadowed: list[str] = field(default_factory=list)  # one message per file of ours Chrome will not use
@@ -586,11 +602,11 @@ def foreign_policy_files(ext: Mapping[str, Any], found: Sequence[SeenFile]) -> l
     return sorted(f.path for f in found if _basename(f.path) != name and _dirname(f.path) in dirs)
 
 
-def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile], missing_dirs: Iterable[str] = (),
+def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile],
                   foreign: Sequence[Mapping[str, str]] = ()) -> LinuxChanges:
-    """Our policy files for one host, from the plan's ``extension``, the JSON files ``find`` saw in the
-    policy folders (``found``; ``missing_dirs`` it could not enter) and the text of the other files that
-    set ExtensionInstallForcelist (``foreign``: [{path, content}]).
+    """Our policy files for one host, from the plan's ``extension``, the JSON files that set the
+    forcelist as ``find`` saw them (``found``: ours and others', under ``linux_scan_paths``) and the text
+    of the other files in our folders (``foreign``: [{path, content}]).
 
     Chrome reads every file of a folder but takes a policy from one file only: the last by name
     (``ConfigDirPolicyLoader``). So our file carries the other files' forcelist entries as well as
@@ -599,7 +615,6 @@ def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile], missing_dir
     """
     ch = LinuxChanges()
     name = ext["linux_file_name"]
-    missing = set(missing_dirs)
     seen_ours = {f.path: f for f in found if _basename(f.path) == name}
     others: dict[str, list[tuple[str, list[str]]]] = {}
     for f in sorted(foreign, key=lambda f: f["path"]):
@@ -627,8 +642,6 @@ def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile], missing_dir
             doc = json.loads(json.dumps(b["linux_document"]))
             doc[FORCELIST] = merged
             later = [fname for fname, _ in theirs if fname > name]
-            if d in missing and d not in ch.dirs:
-                ch.dirs.append(d)
             path = f"{d}/{name}"
             ch.files.append(LinuxFile(path, doc, f"{d}/{later[-1]}" if later else "", seen_ours.get(path)))
             if later:
@@ -640,7 +653,7 @@ def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile], missing_dir
     for b in ext.get("remove_browsers", ()):
         for d in b["linux_dirs"]:
             path = f"{d}/{name}"
-            if path not in wanted and path not in ch.delete:
+            if path not in wanted and path in seen_ours and path not in ch.delete:
                 ch.delete.append(path)
     return ch
 
@@ -649,8 +662,7 @@ def linux_changes_from_dict(d: Mapping[str, Any]) -> LinuxChanges:
     """Back from the dict form Ansible carried between tasks."""
     files = [LinuxFile(str(f["path"]), f["document"], str(f.get("shadowed_by") or ""),
                        SeenFile(**f["seen"]) if f.get("seen") else None) for f in d.get("files", [])]
-    return LinuxChanges(list(d.get("dirs", [])), files, list(d.get("delete", [])), list(d.get("shadowed", [])),
-                        list(d.get("warnings", [])))
+    return LinuxChanges(files, list(d.get("delete", [])), list(d.get("shadowed", [])), list(d.get("warnings", [])))
 
 
 def render_linux_file(f: LinuxFile, ext: Mapping[str, Any], token: str) -> str:
@@ -680,6 +692,14 @@ def linux_files_to_write(ch: LinuxChanges, ext: Mapping[str, Any], token: str, m
     return out
 
 
+def linux_work(ch: LinuxChanges, ext: Mapping[str, Any], token: str, mode: str = "0644") -> dict[str, Any]:
+    """What the apply step has to do, without the secret: the files to write and their folders."""
+    write = [w["path"] for w in linux_files_to_write(ch, ext, token, mode)]
+    dirs = sorted({_dirname(p) for p in write if next(f for f in ch.files if f.path == p).seen is None})
+    return {"write": write, "dirs": dirs,
+            "any": bool(write or ch.delete or ch.shadowed or ch.warnings)}
+
+
 # -- Synchronizer -----------------------------------------------------------------------------------
 
 
@@ -700,6 +720,13 @@ class SynchronizerChanges:
     start: bool = False  # it is not running now (or will be reinstalled)
     enable: bool = False  # it does not start at boot now
     remove: bool = False
+
+    @property
+    def steps(self) -> list[str]:
+        """The role's task files to include, in order (none: nothing to do)."""
+        if self.remove:
+            return ["remove"]
+        return (["install"] if self.install else []) + (["service"] if self.start or self.enable else [])
 
 
 def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> SynchronizerChanges:

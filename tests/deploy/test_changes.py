@@ -17,6 +17,7 @@ from fleet.plan import (
     forcelist_removal,
     linux_changes,
     linux_files_to_write,
+    linux_work,
     msi_arguments,
     parse_policy_json,
     pick_forcelist_slot,
@@ -159,10 +160,14 @@ def _sha1(text: str) -> str:
 
 def test_first_deploy_creates_folders_and_writes_every_file() -> None:
     ext = _linux_ext()
-    ch = linux_changes(ext, [], missing_dirs=ext["linux_dirs"])
-    assert ch.dirs == list(ext["linux_dirs"])
+    ch = linux_changes(ext, [])
+    work = linux_work(ch, ext, TOKEN)
+    assert work["dirs"] == sorted(ext["linux_dirs"]) and work["any"]
     assert [f.path for f in ch.files] == [f"{d}/fleet-acme_main.json" for d in ext["linux_dirs"]]
-    assert ch.delete == ["/etc/opt/edge/policies/managed/fleet-acme_main.json"]
+    assert work["write"] == [f.path for f in ch.files]
+    assert ch.delete == []  # no Edge file of ours to clean up
+    edge_file = "/etc/opt/edge/policies/managed/fleet-acme_main.json"
+    assert linux_changes(ext, [SeenFile(edge_file, "x", "0644", 0)]).delete == [edge_file]
     out = linux_files_to_write(ch, ext, TOKEN)
     assert len(out) == 2
     doc = json.loads(out[0]["content"])
@@ -173,7 +178,7 @@ def test_first_deploy_creates_folders_and_writes_every_file() -> None:
 
 def test_files_already_right_are_not_written_again_and_wrong_mode_or_owner_is() -> None:
     ext = _linux_ext()
-    ch = linux_changes(ext, [], missing_dirs=())
+    ch = linux_changes(ext, [])
     texts = {f.path: render_linux_file(f, ext, TOKEN) for f in ch.files}
     (p1, t1), (p2, t2) = texts.items()
     found = [SeenFile(p1, _sha1(t1), "0644", 0), SeenFile(p2, _sha1(t2), "0600", 0)]
@@ -183,6 +188,7 @@ def test_files_already_right_are_not_written_again_and_wrong_mode_or_owner_is() 
     assert [w["path"] for w in linux_files_to_write(linux_changes(ext, found), ext, TOKEN)] == [p2]
     found = [SeenFile(p1, _sha1(t1), "0644", 0), SeenFile(p2, _sha1(t2), "0644", 0)]
     assert linux_files_to_write(linux_changes(ext, found), ext, "ANOTHER-TOKEN-1234") != []
+    assert linux_work(linux_changes(ext, found), ext, TOKEN) == {"write": [], "dirs": [], "any": False}
 
 
 def test_other_files_forcelist_entries_are_kept_in_ours_and_their_files_not_touched() -> None:
@@ -193,7 +199,7 @@ def test_other_files_forcelist_entries_are_kept_in_ours_and_their_files_not_touc
                 "content": json.dumps({"ExtensionInstallForcelist": [e(OTHER1), f"{b['extension_id']};https://x"]})},
                {"path": f"{d}/00-base.json",  # comments and trailing commas, as Chrome accepts them
                 "content": f'{{\n // base image\n "ExtensionInstallForcelist": ["{e(OTHER2)}",],\n}}'}]
-    ch = linux_changes(ext, [SeenFile(f["path"]) for f in foreign], (), foreign)
+    ch = linux_changes(ext, [SeenFile(f["path"]) for f in foreign], foreign)
     f = ch.files[0]
     assert f.path == f"{d}/fleet-acme_main.json" and f.shadowed_by == ""
     assert f.document["ExtensionInstallForcelist"] == [e(OTHER2), e(OTHER1), b["forcelist_entry"]]
@@ -206,7 +212,7 @@ def test_a_file_sorting_after_ours_that_sets_the_list_is_reported_as_shadowing()
     d = ext["linux_dirs"][0]
     foreign = [{"path": f"{d}/zz-vendor.json", "content": json.dumps({"ExtensionInstallForcelist": [e(OTHER1)]})},
                {"path": f"{d}/zz-broken.json", "content": "{not json"}]
-    ch = linux_changes(ext, [], (), foreign)
+    ch = linux_changes(ext, [], foreign)
     assert ch.files[0].shadowed_by == f"{d}/zz-vendor.json"
     assert len(ch.shadowed) == 1 and "zz-vendor.json" in ch.shadowed[0] and TOKEN not in ch.shadowed[0]
     assert len(ch.warnings) == 1 and "zz-broken.json" in ch.warnings[0]
@@ -219,11 +225,11 @@ def test_state_absent_deletes_our_files_in_every_folder() -> None:
 
     host, practice = host_and_practice("athenahealth", platform="linux")
     ext = plan_host(host, practice, {}, default_catalog(), config(), "absent").to_dict()["extension"]
-    ch = linux_changes(ext, [])
-    assert ch.files == [] and ch.dirs == []
-    assert sorted(ch.delete) == sorted(f"{d}/fleet-acme_main.json" for d in
-                                       ("/etc/opt/chrome/policies/managed", "/etc/chromium/policies/managed",
-                                        "/etc/opt/edge/policies/managed"))
+    ours = [f"{d}/fleet-acme_main.json" for d in ("/etc/opt/chrome/policies/managed",
+                                                  "/etc/chromium/policies/managed", "/etc/opt/edge/policies/managed")]
+    ch = linux_changes(ext, [SeenFile(p) for p in ours] + [SeenFile("/etc/opt/chrome/policies/managed/x.json")])
+    assert ch.files == [] and sorted(ch.delete) == sorted(ours)
+    assert ext["linux_scan_paths"] == ["/etc/opt", "/etc/chromium"] and ext["linux_scan_depth"] == 4
 
 
 def test_parse_policy_json_accepts_what_chrome_accepts_and_refuses_garbage() -> None:
@@ -269,12 +275,13 @@ def test_synchronizer_changes(seen: SynchronizerSeen, install: bool, start: bool
     ch = synchronizer_changes(_sync_plan(), seen)
     assert (ch.install, ch.start, ch.enable, ch.remove, ch.ensure_running) == (install, start, enable, False, True)
     assert why in ch.why
+    assert ch.steps == (["install"] if install else []) + (["service"] if start or enable else [])
 
 
 def test_synchronizer_removal_only_when_installed_and_skip_does_nothing() -> None:
     plan = {**_sync_plan(), "action": "remove"}
-    assert synchronizer_changes(plan, SynchronizerSeen(True, "4.2.0")).remove
-    assert not synchronizer_changes(plan, SynchronizerSeen()).remove
+    assert synchronizer_changes(plan, SynchronizerSeen(True, "4.2.0")).steps == ["remove"]
+    assert synchronizer_changes(plan, SynchronizerSeen()).steps == []
     skip = synchronizer_changes({"action": "skip", "reason": "schedule with the vendor's engineer"},
                                 SynchronizerSeen())
     assert not (skip.install or skip.start or skip.remove) and "engineer" in skip.why

@@ -69,15 +69,18 @@ def test_the_filter_computes_the_same_plan_as_python(ws: Path, system: str, role
     assert TOKEN not in json.dumps(got) and KEY not in json.dumps(got)
 
 
-def test_plan_errors_come_back_as_data_for_one_host_to_fail(ws: Path) -> None:
+def test_a_host_fleet_cannot_plan_fails_with_fleets_message(ws: Path) -> None:
+    from ansible.errors import AnsibleFilterError
     from helpers_deploy import PRACTICE_VARS
 
     hv = hostvars(ws, PRACTICE_VARS["dentrix"], "server", "windows", fleet_product_key="")
-    got = F.fleet_host_plan(hv)
-    assert "product key" in got["error"] and "fleet secrets set acme_main --product-key" in got["error"]
-    got = F.fleet_host_plan({**hv, "group_names": ["client_acme"]})
+    with pytest.raises(AnsibleFilterError, match="fleet secrets set acme_main --product-key"):
+        F.fleet_host_plan(hv)
+    got = F.host_plan_or_error(hv)
+    assert "product key" in got["error"]
+    got = F.host_plan_or_error({**hv, "group_names": ["client_acme"]})
     assert "practice_<id>" in got["error"]
-    got = F.fleet_host_plan({**hv, "inventory_dir": "/nonexistent/inventory"})
+    got = F.host_plan_or_error({**hv, "inventory_dir": "/nonexistent/inventory"})
     assert "fleet.yml" in got["error"]
     got = F.fleet_host_plan({**hv, "inventory_dir": "/nonexistent", "fleet_config_file": str(ws / "fleet.yml"),
                              "fleet_product_key": KEY})
@@ -108,6 +111,7 @@ def test_windows_changes_from_win_reg_stat_results(ws: Path) -> None:
     forcelist = {"results": [_reg_stat("chrome", {"1": other, "2": b["forcelist_entry"]}), _reg_stat("edge", None)]}
     ch = F.fleet_windows_changes(ext, forcelist, ours)
     assert not any(ch[k] for k in ("forcelist_set", "managed_set", "secret_set", "managed_delete", "keys_delete"))
+    assert ch["any"] is False
 
 
 def test_linux_changes_from_find_and_slurp_results(ws: Path) -> None:
@@ -116,18 +120,23 @@ def test_linux_changes_from_find_and_slurp_results(ws: Path) -> None:
     ext = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS["athenahealth"], "workstation", "linux"))["extension"]
     chrome_dir, chromium_dir = ext["linux_dirs"]
     theirs = json.dumps({"ExtensionInstallForcelist": ["c" * 32]})
-    find = {"files": [{"path": f"{chrome_dir}/acme.json", "checksum": "x", "mode": "0644", "uid": 0}],
-            "skipped_paths": {chromium_dir: "not a directory"}}
-    assert F.fleet_linux_foreign(ext, find) == [f"{chrome_dir}/acme.json"]
+    find = {"files": [{"path": f"{chrome_dir}/acme.json", "checksum": "x", "mode": "0644", "uid": 0},
+                      {"path": "/etc/opt/othervendor/settings.json", "checksum": "y", "mode": "0644", "uid": 0}]}
+    assert F.fleet_linux_foreign(ext, find) == [f"{chrome_dir}/acme.json"]  # only files in our folders
     slurped = {"results": [{"item": f"{chrome_dir}/acme.json", "source": f"{chrome_dir}/acme.json",
                             "content": base64.b64encode(theirs.encode()).decode()}]}
-    ch = F.fleet_linux_changes(ext, find, slurped)
-    assert ch["dirs"] == [chromium_dir]
-    files = F.fleet_linux_files(ch, ext, TOKEN)
-    assert [f["path"] for f in files] == [f"{chrome_dir}/fleet-acme_main.json", f"{chromium_dir}/fleet-acme_main.json"]
-    doc = json.loads(files[0]["content"])
-    assert doc["ExtensionInstallForcelist"][0] == "c" * 32 and TOKEN in files[0]["content"]
+    ch = F.fleet_linux_changes(ext, find, slurped, TOKEN)
+    ours = [f"{chrome_dir}/fleet-acme_main.json", f"{chromium_dir}/fleet-acme_main.json"]
+    assert ch["write"] == ours and ch["dirs"] == sorted([chrome_dir, chromium_dir]) and ch["any"]
     assert TOKEN not in json.dumps(ch)
+    content = F.fleet_linux_file(ch, ext, TOKEN, ours[0])
+    doc = json.loads(content)
+    assert doc["ExtensionInstallForcelist"][0] == "c" * 32 and TOKEN in content
+    import hashlib
+
+    find["files"] += [{"path": p, "checksum": hashlib.sha1(F.fleet_linux_file(ch, ext, TOKEN, p).encode()).hexdigest(),
+                       "mode": "0644", "uid": 0} for p in ours]
+    assert F.fleet_linux_changes(ext, find, slurped, TOKEN)["any"] is False
 
 
 def test_synchronizer_changes_from_module_results(ws: Path) -> None:
@@ -141,7 +150,7 @@ def test_synchronizer_changes_from_module_results(ws: Path) -> None:
     status = {"installed": True, "version": "4.2.0", "running": True, "enabled": True,
               "key_fingerprint": fingerprint(KEY)}
     ch = F.fleet_synchronizer_changes(sync, {"rc": 0, "stdout": json.dumps(status)})
-    assert not (ch["install"] or ch["start"] or ch["enable"])
+    assert not (ch["install"] or ch["start"] or ch["enable"]) and ch["steps"] == []
     win = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS["dentrix"], "server", "windows"))["synchronizer"]
     svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "started", "start_mode": "auto"}]}
     marker = {"exists": True, "properties": {"Version": {"value": "4.2.0"},
@@ -161,14 +170,32 @@ FIELDS = {
     "fleet_plan": {f.name for f in dataclasses.fields(P.HostPlan)},
     "fleet_plan.extension": {f.name for f in dataclasses.fields(P.ExtensionPlan)},
     "fleet_plan.synchronizer": {f.name for f in dataclasses.fields(P.SynchronizerPlan)},
-    "__chrome_extension_policy_changes": ({f.name for f in dataclasses.fields(P.WindowsChanges)}
-                                          | {f.name for f in dataclasses.fields(P.LinuxChanges)}),
-    "__synchronizer_changes": {f.name for f in dataclasses.fields(P.SynchronizerChanges)},
+    "__chrome_extension_policy_changes": set(),  # filled below from what the filters really return
+    "__synchronizer_changes": set(),
     "__chrome_extension_policy_host_plan": {f.name for f in dataclasses.fields(P.HostPlan)},
     "__synchronizer_host_plan": {f.name for f in dataclasses.fields(P.HostPlan)},
 }
 ITEM_FIELDS = ({f.name for f in dataclasses.fields(P.BrowserPlan)}
                | {"key", "name", "data", "type", "browser", "path", "content"})
+
+
+def _filter_output_keys() -> None:
+    from helpers_deploy import host_and_practice as hp
+
+    from fleet.config import parse_config
+    from fleet.example import example_config as ex_cfg
+
+    cfg = parse_config({**ex_cfg(), "synchronizer": {**ex_cfg()["synchronizer"], "linux_url": "file:///x",
+                                                     "linux_sha256": "0" * 64}}, Path("/ws/fleet.yml"))
+    secrets = {"fleet_token": TOKEN, "fleet_product_key": KEY}
+    ext = P.plan_host(*hp("athenahealth"), secrets, default_catalog(), cfg).to_dict()["extension"]
+    sync = P.plan_host(*hp("dentrix", "server", "linux"), secrets, default_catalog(), cfg).to_dict()["synchronizer"]
+    FIELDS["__chrome_extension_policy_changes"] = (set(F.fleet_windows_changes(ext, {}, {}))
+                                                   | set(F.fleet_linux_changes(ext, {}, {}, TOKEN)))
+    FIELDS["__synchronizer_changes"] = set(F.fleet_synchronizer_changes(sync, {"rc": 127}))
+
+
+_filter_output_keys()
 
 
 @pytest.mark.parametrize("path", ROLE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
