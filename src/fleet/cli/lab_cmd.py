@@ -60,8 +60,10 @@ def up(practices: int | None, workstations: int | None, directory: Path | None, 
         DEFAULT_PRACTICES,
         DEFAULT_WORKSTATIONS,
         VAULT_PASSWORD_ENV,
+        endpoint_url,
         engine_dir,
         lab_vault_password,
+        start_endpoint,
         write_lab_workspace,
     )
 
@@ -74,7 +76,8 @@ def up(practices: int | None, workstations: int | None, directory: Path | None, 
                 raise click.UsageError(f"{name} must be at least 1")
         topology = plan_lab(practices or DEFAULT_PRACTICES, workstations or DEFAULT_WORKSTATIONS)
     state = lab_.up(topology, timeout=timeout)
-    files = write_lab_workspace(ws_dir, state)
+    files = write_lab_workspace(ws_dir, state, sync_endpoint=endpoint_url(ws_dir))
+    start_endpoint(ws_dir)
     servers = sum(1 for r in state.hosts.values() if r.role == "server")
     note(f"lab up at {ws_dir}: {len(state.hosts)} hosts ({len(state.topology.practices)} practices, "
          f"{servers} servers); workspace: {len(files)} files written", fg="green")
@@ -96,16 +99,17 @@ def down(directory: Path | None, purge: bool) -> None:
     import shutil
 
     from fleet.lab import Lab
-    from fleet.lab.workspace import engine_dir
+    from fleet.lab.workspace import engine_dir, stop_endpoint
 
     ws_dir = _resolve(directory)
     lab_ = Lab(engine_dir(ws_dir))
+    endpoint = stop_endpoint(ws_dir)
     if not lab_.exists():
         note(f"no lab at {ws_dir}")
         if purge and (ws_dir / ".vault-pass").exists():
             shutil.rmtree(ws_dir)
         return
-    pids = lab_.down(purge=purge)
+    pids = lab_.down(purge=purge) + endpoint
     if purge:
         shutil.rmtree(ws_dir, ignore_errors=True)
     note(f"lab at {ws_dir}: stopped {len(pids)} processes" + ("; removed the directory" if purge else ""),
@@ -123,7 +127,7 @@ def status(directory: Path | None, fmt: str) -> None:
       fleet lab status --json
     """
     from fleet.lab import Lab
-    from fleet.lab.workspace import engine_dir
+    from fleet.lab.workspace import endpoint_running, endpoint_url, engine_dir
 
     ws_dir = _resolve(directory)
     rows = [{"host": s.name, "status": s.status, "role": s.role, "port": s.port, "pid": s.pid,
@@ -133,7 +137,8 @@ def status(directory: Path | None, fmt: str) -> None:
     if down_:
         note(f"{len(down_)} of {len(rows)} hosts are not up: {', '.join(down_[:10])}", fg="red")
         sys.exit(1)
-    note(f"{len(rows)} hosts up ({ws_dir})", fg="green")
+    note(f"{len(rows)} hosts up ({ws_dir}); sync endpoint {endpoint_url(ws_dir)} "
+         + ("running" if endpoint_running(ws_dir) else "not running (fleet lab up starts it)"), fg="green")
 
 
 @lab.command("stop-host")
@@ -158,6 +163,23 @@ def start_host(host: str, directory: Path | None) -> None:
 
     rec = Lab(engine_dir(_resolve(directory))).start_host(host)
     note(f"started {host} on port {rec.port}")
+
+
+@lab.command()
+@_dir_option
+def browsers(directory: Path | None) -> None:
+    """Do Chrome's part on the lab hosts (there is no real browser in them): install the extensions
+    the managed policy force-installs into every browser profile, remove those it no longer lists.
+
+    \b
+    Example:
+      fleet deploy --yes && fleet lab browsers && fleet health
+    """
+    from fleet.lab.workspace import simulate_browsers
+
+    changes = simulate_browsers(_resolve(directory))
+    note(f"browsers: {sum(changes.values())} extension installs/removals on "
+         f"{sum(1 for n in changes.values() if n)} of {len(changes)} hosts", fg="green")
 
 
 @lab.command("path")

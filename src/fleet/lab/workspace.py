@@ -232,7 +232,7 @@ _EXTRA_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
-def lab_config(package_url: str, package_sha256: str) -> dict[str, Any]:
+def lab_config(package_url: str, package_sha256: str, sync_endpoint: str = "") -> dict[str, Any]:
     """fleet.yml content of a lab (obviously fake, but valid)."""
     variants: dict[str, Any] = {}
     for i in range(1, 8):
@@ -257,7 +257,7 @@ def lab_config(package_url: str, package_sha256: str) -> dict[str, Any]:
             "linux_url": package_url,
             "linux_sha256": package_sha256,
         },
-        "sync_endpoint": "https://sync.lab.invalid",
+        "sync_endpoint": sync_endpoint or "https://sync.lab.invalid",
         "store": {"url": "sqlite:///state/fleet.db"},
         "alerts": [],
     }
@@ -288,7 +288,8 @@ def _write(path: Path, text: str, mode: int = 0o644) -> None:
 
 
 def write_lab_workspace(
-    workspace: Path, state: LabState, password: str | None = None, version: str = SYNC_VERSION
+    workspace: Path, state: LabState, password: str | None = None, version: str = SYNC_VERSION,
+    sync_endpoint: str = "",
 ) -> list[Path]:
     """Write (or refresh) the workspace of a running lab; return the files written.
 
@@ -309,7 +310,7 @@ def write_lab_workspace(
         _write(
             cfg_path,
             "# fleet lab workspace: simulated practices on this machine; every secret is fake.\n"
-            + render_config(lab_config(pkg.as_uri(), sha))
+            + render_config(lab_config(pkg.as_uri(), sha, sync_endpoint))
             + LAB_HEALTH,
         )
         written.append(cfg_path)
@@ -370,3 +371,177 @@ def lab_secrets(workspace: Path, password: str | None = None) -> dict[str, dict[
         if store.exists(pid):
             out[pid] = store.read(pid, pw)
     return out
+
+
+# -- the lab's sync endpoint --------------------------------------------------------------------------
+
+ENDPOINT_FILE = "endpoint.json"  # under the engine dir: {"port", "pid", "start"}
+ENDPOINT_MARKER = "fleet-lab-endpoint"
+_ENDPOINT_SERVER = """
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(204)
+        self.end_headers()
+    do_HEAD = do_GET
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def _endpoint_state(workspace: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        return json.loads((engine_dir(workspace) / ENDPOINT_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _endpoint_pid(workspace: Path) -> int | None:
+    """The endpoint's pid if the recorded process is still ours (same start time and command line)."""
+    from fleet.lab import procs
+
+    st = _endpoint_state(workspace)
+    pid = st.get("pid")
+    if not pid or not procs.is_alive(pid) or procs.start_time(pid) != st.get("start"):
+        return None
+    cmd = procs.cmdline(pid)
+    return pid if ENDPOINT_MARKER in cmd and str(engine_dir(workspace)) in cmd else None
+
+
+def endpoint_url(workspace: Path) -> str:
+    """The lab's sync endpoint URL (a port is chosen the first time and kept)."""
+    import json
+    import socket
+
+    st = _endpoint_state(workspace)
+    port = st.get("port")
+    if not port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        engine_dir(workspace).mkdir(parents=True, exist_ok=True)
+        _write(engine_dir(workspace) / ENDPOINT_FILE, json.dumps({"port": port}))
+    return f"http://127.0.0.1:{port}/sync"
+
+
+def start_endpoint(workspace: Path) -> int:
+    """Start the lab's local sync endpoint (HTTP 204 on 127.0.0.1) unless it runs; return its pid.
+
+    It stands in for the vendor's sync endpoint that `fleet health` tests from each server (lab
+    hosts share the machine's loopback). ``stop_endpoint`` (fleet lab down) stops exactly it."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from fleet.lab import procs
+
+    pid = _endpoint_pid(workspace)
+    if pid:
+        return pid
+    url = endpoint_url(workspace)
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    edir = engine_dir(workspace)
+    log = edir / "endpoint.log"
+    with open(log, "ab") as out:
+        # Its own session: it outlives this process. (Where init does not reap orphans, as in some
+        # containers, it stays a zombie once stopped: dead, holding no port.)
+        proc = subprocess.Popen([sys.executable, "-I", "-c", _ENDPOINT_SERVER, str(port), ENDPOINT_MARKER, str(edir)],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+                                close_fds=True, cwd="/")
+    deadline = time.monotonic() + 10
+    while not procs.tcp_connect(port, timeout=0.2):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            tail = log.read_text(errors="replace")[-300:].strip()
+            raise LabError(f"the lab's sync endpoint could not listen on 127.0.0.1:{port}: {tail}",
+                           hint=f"free the port, or delete {edir / ENDPOINT_FILE} to pick another one")
+        time.sleep(0.05)
+    _write(edir / ENDPOINT_FILE, json.dumps({"port": port, "pid": proc.pid, "start": procs.start_time(proc.pid)}))
+    return proc.pid
+
+
+def stop_endpoint(workspace: Path) -> list[int]:
+    """Stop the lab's sync endpoint if it is the process `start_endpoint` recorded."""
+    from fleet.lab import procs
+
+    pid = _endpoint_pid(workspace)
+    if pid is None:
+        return []
+    procs.terminate([pid])
+    return [pid]
+
+
+def endpoint_running(workspace: Path) -> bool:
+    return _endpoint_pid(workspace) is not None
+
+
+# -- Chrome's part on the lab hosts --------------------------------------------------------------------
+
+# browser flavour -> (managed policy folder, user-data dir under the login user's home)
+BROWSER_FLAVORS: dict[str, tuple[str, str]] = {
+    "chrome": ("/etc/opt/chrome/policies/managed", ".config/google-chrome"),
+    "chromium": ("/etc/chromium/policies/managed", ".config/chromium"),
+    "edge": ("/etc/opt/edge/policies/managed", ".config/microsoft-edge"),
+}
+SIMULATED_VERSION = "1.0.0_0"
+FORCE_MARKER = ".fleet-lab-force-installed"
+
+
+def effective_forcelist(policy_dir: Path) -> list[str]:
+    """ExtensionInstallForcelist as Chrome reads a managed folder: from the last file (by name) that
+    sets it; files that are not valid JSON objects are skipped."""
+    from fleet.plan import parse_policy_json
+
+    found: list[str] = []
+    for f in sorted(policy_dir.glob("*.json")) if policy_dir.is_dir() else []:
+        try:
+            doc = parse_policy_json(f.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("ExtensionInstallForcelist"), list):
+            found = [str(e) for e in doc["ExtensionInstallForcelist"]]
+    return found
+
+
+def simulate_browsers(workspace: Path) -> dict[str, int]:
+    """Do on every running lab host what Chrome, Chromium and Edge do with their managed policy:
+    install the force-listed extensions into every profile of an existing user-data dir and remove
+    the force-installed ones that left the list. Returns {host: extensions installed or removed}."""
+    import shutil
+
+    from fleet.lab import Lab
+    from fleet.lab.layout import login_user
+
+    lab = Lab(engine_dir(workspace))
+    _, home = login_user()
+    changes: dict[str, int] = {}
+    for rec in lab.state().hosts.values():
+        hp = lab.paths.host(rec.name)
+        n = 0
+        for policy, data in BROWSER_FLAVORS.values():
+            user_data = hp.fs_path(home / data)
+            if not user_data.is_dir():
+                continue
+            wanted = {e.split(";", 1)[0].strip().lower() for e in effective_forcelist(hp.fs_path(policy))}
+            for prof in [user_data / "Default", *sorted(user_data.glob("Profile *"))]:
+                if not prof.is_dir():
+                    continue
+                ext_dir = prof / "Extensions"
+                ext_dir.mkdir(exist_ok=True)
+                for d in list(ext_dir.iterdir()):
+                    if d.name not in wanted and (d / FORCE_MARKER).exists():
+                        shutil.rmtree(d)
+                        n += 1
+                for ext_id in sorted(wanted):
+                    target = ext_dir / ext_id / SIMULATED_VERSION
+                    if not target.is_dir():
+                        target.mkdir(parents=True)
+                        (target / "manifest.json").write_text('{"manifest_version": 3, "name": "simulated"}\n')
+                        (ext_dir / ext_id / FORCE_MARKER).write_text("")
+                        n += 1
+        changes[rec.name] = n
+    return changes
