@@ -460,7 +460,7 @@ def main() -> int:
     ap.add_argument("--small", type=int, help="the smaller size for memory growth (default: half)")
     ap.add_argument("--workstations", type=int, default=WORKSTATIONS, help="workstations per practice")
     ap.add_argument("--forks", type=int, help="sweep parallelism for fleet and raw ssh (default: fleet's default)")
-    ap.add_argument("--repeat", type=int, default=2, help="sweeps and raw ssh runs each repeated N times")
+    ap.add_argument("--repeat", type=int, default=3, help="sweeps and raw ssh runs each repeated N times")
     ap.add_argument("--dir", type=Path, help="lab workspace (default: a new temporary one)")
     ap.add_argument("--keep", action="store_true", help="leave the lab running at the end")
     ap.add_argument("--first-deploy", action="store_true", help="with --dir: measure a first deploy anyway")
@@ -527,6 +527,10 @@ def main() -> int:
         sw, cm, plain, sws = (median_row(x) for x in (sweeps, raws_cm, raws, sweeps_small))
         r = res["ratios"]
         r["fleet_over_raw_ssh_cm"] = sw.m.wall_s / cm.m.wall_s
+        # each repeat ran fleet and raw ssh back to back: their ratios show the spread the load causes
+        pairs_cm, pairs_plain = zip(sweeps, raws_cm, strict=True), zip(sweeps, raws, strict=True)
+        r["fleet_over_raw_ssh_cm_each"] = [round(f.m.wall_s / c.m.wall_s, 3) for f, c in pairs_cm]
+        r["fleet_over_raw_ssh_plain_each"] = [round(f.m.wall_s / c.m.wall_s, 3) for f, c in pairs_plain]
         r["fleet_over_raw_ssh_plain"] = sw.m.wall_s / plain.m.wall_s
         r["fleet_cpu_over_raw_cm_cpu"] = sw.m.cpu_s / cm.m.cpu_s if cm.m.cpu_s else None
         r["fleet_cpu_ms_per_host"] = statistics.median(x.cpu_ms_per_host for x in sweeps)
@@ -570,7 +574,8 @@ def main() -> int:
     print(table(rows))
     print("\nRatios (medians of the repeated steps, same run):\n")
     for k, v in res["ratios"].items():
-        print(f"- {k}: {json.dumps(v, default=lambda x: round(x, 3)) if isinstance(v, dict) else round(v, 3)}")
+        shown = json.dumps(v, default=lambda x: round(x, 3)) if isinstance(v, dict | list) else round(v, 3)
+        print(f"- {k}: {shown}")
     print("\nTargets:\n")
     for name, ok, text in verdicts(res):
         print(f"- {'MET ' if ok else 'MISSED' if ok is False else 'n/a '} {name}: {text}")
