@@ -493,3 +493,47 @@ def test_no_token_product_key_or_vault_password_leaks(labws: LabWorkspace) -> No
     # the password reaches disk only where the lab keeps it on purpose
     hits = [p for p in w.root.rglob("*") if p.is_file() and w.password.encode() in p.read_bytes()]
     assert hits == [w.root / ".vault-pass"]
+
+
+# -- 10. the fleet lab CLI: up, a deploy with no environment at all, browsers, down -------------------------
+
+
+def test_fleet_lab_cli_up_deploy_browsers_down(tmp_path: Path) -> None:
+    import urllib.request
+
+    from fleet.lab import procs
+    from fleet.lab.workspace import engine_dir
+
+    d = tmp_path / "cli-lab"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLEET_", "ANSIBLE_"))}
+    env["FLEET_LAB_DIR"] = str(d)
+
+    def fleet(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess:
+        r = subprocess.run([FLEET, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
+        assert "Traceback" not in r.stderr, r.stderr
+        return r
+
+    r = fleet("lab", "up", "--practices", "1", "--workstations", "1")
+    try:
+        assert r.returncode == 0, r.stderr
+        assert oct((d / ".vault-pass").stat().st_mode & 0o777) == "0o600"
+        assert "vault_password_file = .vault-pass" in (d / "ansible.cfg").read_text()
+        r = fleet("lab", "status", "--json")
+        hosts = json.loads(r.stdout)
+        assert r.returncode == 0 and [h["status"] for h in hosts] == ["up"]
+        url = yaml.safe_load((d / "fleet.yml").read_text())["sync_endpoint"]
+        assert urllib.request.urlopen(url, timeout=10).status == 204  # the lab's sync endpoint answers
+        # no workspace here, no env: the lab's workspace, its vault password from ansible.cfg's file
+        r = fleet("deploy", "--yes", "--json")
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert "using the lab workspace" in r.stderr and json.loads(r.stdout)["summary"]["changed"] == 1
+        r = fleet("lab", "browsers")
+        assert r.returncode == 0 and "installs/removals on 1 of 1 hosts" in r.stderr
+        profile = Lab(engine_dir(d)).paths.host(hosts[0]["host"]).fs
+        assert list(profile.rglob("Extensions/*/1.0.0_0/manifest.json"))
+        sshd_pid = hosts[0]["pid"]
+        endpoint_pid = json.loads((engine_dir(d) / "endpoint.json").read_text())["pid"]
+    finally:
+        r = fleet("lab", "down", "--purge")
+    assert r.returncode == 0 and "stopped" in r.stderr and not d.exists()
+    assert not procs.is_alive(sshd_pid) and not procs.is_alive(endpoint_pid)

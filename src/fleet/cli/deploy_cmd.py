@@ -154,14 +154,20 @@ def _preview(deployment, check: bool, remove: bool) -> None:  # type: ignore[no-
     for h in deployment.hosts:
         groups.setdefault((h.practice_id, deployment.plans[h.name].describe()), []).append(h.name)
     verb = "check" if check else ("remove" if remove else "deploy")
-    table = Table(title=f"fleet {verb}: {len(deployment.hosts)} hosts in {len(deployment.practices)} practices",
-                  header_style="bold")
-    for c in ("practice", "hosts", "what"):
-        table.add_column(c)
-    for (pid, what), hosts in groups.items():
-        shown = ", ".join(hosts[:4]) + (f" (+{len(hosts) - 4})" if len(hosts) > 4 else "")
-        table.add_row(pid, shown, what)
-    Console(stderr=True, soft_wrap=False).print(table)
+    title = f"fleet {verb}: {len(deployment.hosts)} hosts in {len(deployment.practices)} practices"
+    rows = [(pid, ", ".join(hosts[:4]) + (f" (+{len(hosts) - 4})" if len(hosts) > 4 else ""), what)
+            for (pid, what), hosts in groups.items()]
+    if not sys.stderr.isatty():  # logs and CI: one unwrapped line per group
+        note(title)
+        for pid, shown, what in rows:
+            note(f"  {pid}: {shown}: {what}")
+    else:
+        table = Table(title=title, header_style="bold")
+        for c in ("practice", "hosts", "what"):
+            table.add_column(c)
+        for row in rows:
+            table.add_row(*row)
+        Console(stderr=True, soft_wrap=False).print(table)
     for f in deployment.warnings:
         note(f"  warning: {f.practice_id or ''} {f.host or ''}: {f.message}".replace("  :", ":"), fg="yellow")
 
