@@ -12,7 +12,8 @@ from __future__ import annotations
 import fnmatch
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from fleet.plan import ABSENT, PRESENT, HostPlan, plan_host
 from fleet.redact import Redactor
 from fleet.store import Store
 from fleet.validate import Finding, Report
+from fleet.vault import VaultPassword
 from fleet.workspace import Workspace
 
 RUN_KIND = "deploy"
@@ -144,11 +146,7 @@ class Deployment:
     redactor: Redactor
     options: DeployOptions
     selection: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def warnings(self) -> list[Finding]:
-        report = self.ws.validate(self.practices)
-        return [f for f in report.all_findings() if f.level.value == "warning"]
+    warnings: list[Finding] = field(default_factory=list)  # readiness warnings (not blocking)
 
     # -- running ----------------------------------------------------------------------------------
     def batches(self) -> list[tuple[str, list[str]]]:
@@ -302,6 +300,26 @@ def _prune_run_dirs(runs_dir: Path, keep: int) -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
+@contextmanager
+def _decrypt_once(ws: Workspace) -> Iterator[None]:
+    """Readiness and the plans both read each practice's vault: decrypt each once (PBKDF2 + AES)
+    while preparing; the store is left as it was afterwards."""
+    store = ws.secrets
+    original = store.read
+    cache: dict[str, dict[str, str]] = {}
+
+    def read(practice_id: str, password):  # type: ignore[no-untyped-def]
+        if practice_id not in cache:
+            cache[practice_id] = original(practice_id, password)  # errors are raised, never cached
+        return dict(cache[practice_id])
+
+    store.read = read  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del store.read  # back to the class's method
+
+
 def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (), limit: Sequence[str] = (),
             retry_failed: bool = False, options: DeployOptions | None = None) -> Deployment:
     """Everything before Ansible: selection, readiness, vault, plans. Raises on bad input."""
@@ -318,11 +336,19 @@ def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str]
         finally:
             store.close()
     password = ws.password()  # a missing/wrong password stops here, before anything runs
+    with _decrypt_once(ws):
+        return _prepare(ws, chosen, hosts, password, practices, clients, limit, retry_failed, options)
+
+
+def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password: VaultPassword,
+             practices: Sequence[str], clients: Sequence[str], limit: Sequence[str], retry_failed: bool,
+             options: DeployOptions) -> Deployment:
     pids = {h.practice_id for h in hosts}
     chosen = [p for p in chosen if p.id in pids]
     if not hosts:
         return Deployment(ws, [], [], {}, Redactor(), options, {"retry_failed": retry_failed})
     report = ws.validate(chosen)
+    warnings = [f for f in report.all_findings() if f.level.value == "warning"]
     blocking = _blocking(report, pids)
     if blocking:
         raise DeployBlocked(f"{len({f.practice_id for f in blocking})} practice(s) are not ready; nothing was run",
@@ -347,4 +373,4 @@ def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str]
         raise DeployBlocked(f"fleet cannot plan {len(errors)} host(s); nothing was run", plan_errors=errors)
     selection = {"practices": list(practices), "clients": list(clients), "limit": list(limit),
                  "retry_failed": retry_failed, "hosts": [h.name for h in hosts]}
-    return Deployment(ws, chosen, hosts, plans, redactor, options, selection)
+    return Deployment(ws, chosen, hosts, plans, redactor, options, selection, warnings)
