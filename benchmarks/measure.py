@@ -1,6 +1,6 @@
 """Measure one command's process tree: wall time, CPU (user + sys) and peak memory.
 
-    python benchmarks/measure.py [--sample 0.1] [--json OUT] -- COMMAND [ARGS...]
+    python benchmarks/measure.py [--sample 0.2] [--json OUT] -- COMMAND [ARGS...]
 
 This process becomes a *child subreaper* (prctl PR_SET_CHILD_SUBREAPER) and then runs COMMAND as
 its only child, so every process COMMAND starts stays in our tree even when it daemonizes (e.g.
@@ -159,7 +159,7 @@ def _reap_leftovers() -> int:
     return n
 
 
-def measure(argv: list[str], *, sample: float = 0.1, env: dict[str, str] | None = None,
+def measure(argv: list[str], *, sample: float = 0.2, env: dict[str, str] | None = None,
             cwd: str | None = None, stdout: Any = None, stderr: Any = None, stdin: Any = None) -> Measurement:
     """Run ``argv`` in THIS process as a subreaper (call it from a dedicated process: see main)."""
     _become_subreaper()
@@ -185,7 +185,7 @@ def measure(argv: list[str], *, sample: float = 0.1, env: dict[str, str] | None 
     )
 
 
-def run_measured(argv: list[str], *, sample: float = 0.1, env: dict[str, str] | None = None,
+def run_measured(argv: list[str], *, sample: float = 0.2, env: dict[str, str] | None = None,
                  cwd: str | None = None, stdout_path: str | None = None,
                  stderr_path: str | None = None, stdin_path: str | None = None) -> Measurement:
     """Measure ``argv`` from a fresh helper process (so the caller's other children, such as a
@@ -205,7 +205,7 @@ def run_measured(argv: list[str], *, sample: float = 0.1, env: dict[str, str] | 
 
 def main(args: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sample", type=float, default=0.1, help="seconds between memory samples")
+    ap.add_argument("--sample", type=float, default=0.2, help="seconds between memory samples")
     ap.add_argument("--json", help="write the measurement here (default: stdout)")
     ap.add_argument("--stdout", help="the command's stdout goes to this file")
     ap.add_argument("--stderr", help="the command's stderr goes to this file")
