@@ -22,8 +22,9 @@ FLEET_ENV_VARS = ("FLEET_WORKSPACE", "FLEET_VAULT_PASSWORD", "FLEET_VAULT_PASSWO
 
 
 def win(addr: str, role: str = "workstation", **extra: Any) -> dict[str, Any]:
-    """A Windows host's vars."""
-    return {"ansible_host": addr, "fleet_role": role, "fleet_platform": "windows", **extra}
+    """A Windows host's vars (PSRP, the default a real workgroup practice uses)."""
+    return {"ansible_host": addr, "fleet_role": role, "fleet_platform": "windows", "ansible_connection": "psrp",
+            **extra}
 
 
 def practice(pms: str, hosts: dict[str, Any], **pvars: Any) -> dict[str, Any]:

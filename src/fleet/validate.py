@@ -201,6 +201,31 @@ def _check_host(h: Host, out: list[Finding]) -> None:
                     "install the host's certificate (or its CA) on the controller and remove the override",
                 )
             )
+    elif h.platform == "windows" and "ansible_connection" not in h.vars:
+        # Ansible's default is ssh; a Windows host imported from an RMM export has no connection
+        # set, and would be reached over SSH with a POSIX shell, which fails in confusing ways.
+        out.append(
+            Finding(
+                Level.WARNING,
+                "Windows host with no ansible_connection: Ansible would use ssh with a POSIX shell",
+                h.practice_id,
+                h.name,
+                h.where,
+                "set ansible_connection: psrp (or winrm) on the client or practice, or ssh with "
+                "ansible_shell_type: powershell for Windows OpenSSH",
+            )
+        )
+    elif h.platform == "windows" and conn == "ssh" and h.vars.get("ansible_shell_type") not in ("powershell", "cmd"):
+        out.append(
+            Finding(
+                Level.ERROR,
+                "Windows host over ssh without ansible_shell_type: powershell",
+                h.practice_id,
+                h.name,
+                h.where,
+                "add ansible_shell_type: powershell (Windows OpenSSH) or use ansible_connection: psrp",
+            )
+        )
 
 
 def _port(vars_: Mapping[str, Any], *names: str) -> int | None:

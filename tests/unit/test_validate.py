@@ -480,3 +480,26 @@ def test_an_empty_inventory_is_an_error(wsb: Any) -> None:
     root = wsb.write({})
     f = only_error(check(root))
     assert f.message == "the inventory has no practices"
+
+
+def test_windows_host_without_a_connection_is_a_warning(wsb: Any) -> None:
+    clients = baseline(wsb)
+    host = clients["acme"]["acme_cloud"]["hosts"]["ac-ws01"]
+    host.pop("ansible_connection", None)
+    root = wsb.write(clients)
+    report = check(root)
+    assert report.ok
+    (w,) = [f for f in report.practices[0].warnings if f.host == "ac-ws01"]
+    assert w.message.startswith("Windows host with no ansible_connection")
+    assert_at_host(w, root, "acme_cloud", "ac-ws01")
+
+
+def test_windows_over_ssh_needs_the_powershell_shell(wsb: Any) -> None:
+    clients = baseline(wsb)
+    clients["acme"]["acme_cloud"]["hosts"]["ac-ws02"]["ansible_connection"] = "ssh"
+    root = wsb.write(clients)
+    (f,) = errors(check(root))
+    assert f.message == "Windows host over ssh without ansible_shell_type: powershell"
+    assert_at_host(f, root, "acme_cloud", "ac-ws02")
+    clients["acme"]["acme_cloud"]["hosts"]["ac-ws02"]["ansible_shell_type"] = "powershell"
+    assert check(wsb.write(clients)).ok
