@@ -22,6 +22,9 @@ subreaper helper, so its whole process tree (ansible forks, ssh clients, Control
 that daemonize) and nothing else is counted; the lab's sshd and the collectors they run are
 children of the lab's own reaper and are never in it.
 
+``PYTHONPATH=COPY/src`` runs the whole suite on another source tree (e.g. ``git archive HEAD src playbooks
+roles templates | tar -x -C COPY`` while the working tree is being edited).
+
 The lab (``fleet lab up``) is started in a fresh directory and stopped at the end (``--keep`` keeps
 it; ``--dir`` reuses a running lab and skips the first deploy unless ``--first-deploy``).
 """
@@ -48,7 +51,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "src"))
+# PYTHONPATH=COPY/src benchmarks another source tree (a snapshot, a patched copy): this process and
+# every fleet/ansible-playbook it starts use that tree's code, playbooks and roles.
+if not os.environ.get("PYTHONPATH"):
+    sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
 from measure import Measurement, run_measured  # noqa: E402
