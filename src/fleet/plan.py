@@ -148,6 +148,7 @@ class HostPlan:
     extension: ExtensionPlan
     synchronizer: SynchronizerPlan
     error: str = ""
+    roles: tuple[str, ...] = ()  # the roles the deploy playbook includes for this host
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, what the roles consume (``fleet_plan``)."""
@@ -279,7 +280,9 @@ def plan_host(
         sync = _synchronizer_plan(host, practice, method, reason, secrets, config, state)
     else:
         raise PlanError(f"{host.name}: fleet_role is {host.role or 'missing'!r}; must be workstation or server")
-    return HostPlan(**base, extension=ext, synchronizer=sync)
+    roles = (("chrome_extension_policy",) if ext.action != NONE else ()) + (
+        ("synchronizer",) if sync.action != NONE else ())
+    return HostPlan(**base, extension=ext, synchronizer=sync, roles=roles)
 
 
 def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secrets: Mapping[str, str],

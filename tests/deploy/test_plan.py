@@ -88,9 +88,16 @@ def test_macos_needs_an_mdm_profile_and_says_which_export() -> None:
 
 
 def test_workstations_of_on_prem_practices_and_servers_of_cloud_practices_get_nothing() -> None:
-    assert plan("dentrix").extension.action == NONE
+    assert plan("dentrix").extension.action == NONE and plan("dentrix").roles == ()
     p = plan("athenahealth", role="server")
-    assert (p.extension.action, p.synchronizer.action) == (NONE, NONE) and not p.touches
+    assert (p.extension.action, p.synchronizer.action) == (NONE, NONE) and not p.touches and p.roles == ()
+
+
+def test_the_plan_names_the_roles_the_playbook_includes() -> None:
+    assert plan("athenahealth").roles == ("chrome_extension_policy",)
+    assert plan("athenahealth", platform="macos").roles == ("chrome_extension_policy",)  # it reports MDM
+    assert plan("dentrix", role="server").roles == ("synchronizer",)
+    assert plan("dolphin", role="server", secrets={}).roles == ("synchronizer",)  # it reports the skip
 
 
 def test_self_install_server_gets_the_installer_with_checksum_and_key_fingerprint() -> None:

@@ -416,7 +416,15 @@ def test_a_deploy_killed_mid_run_keeps_its_results_and_is_marked_interrupted(lab
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     held: list[socket.socket] = []
-    threading.Thread(target=lambda: [held.append(listener.accept()[0]) for _ in range(16)], daemon=True).start()
+
+    def hold() -> None:  # accept and never answer, until the listener is closed
+        try:
+            while True:
+                held.append(listener.accept()[0])
+        except OSError:
+            pass
+
+    threading.Thread(target=hold, daemon=True).start()
     port = w.state.record(slow).port
     w.set_host_var(slow, "ansible_port", listener.getsockname()[1])  # accepts, never answers
     w.set_host_var(slow, "ansible_timeout", 120)
