@@ -259,16 +259,27 @@ class Deployment:
                     interrupted = True
                     prun.cancel.set()  # runner stops ansible-playbook; keep taking the events it sent
         finally:
-            prun.wait(timeout=None if not prun.cancel.is_set() else 30)
+            result = prun.wait(timeout=None if not prun.cancel.is_set() else 30)
             done = [outcomes[n] for n in batch if outcomes[n].finished]
             record(done, tally)
             rest = [outcomes[n] for n in batch if not outcomes[n].finished]
             if rest:
-                why = "run interrupted before this host finished" if interrupted else "no result from Ansible"
+                why = "run interrupted before this host finished" if interrupted else \
+                    f"no result from Ansible: {self._playbook_error(result.artifact_dir, result.rc)}"
                 for o in rest:
                     o.message = o.message or why
                 record(rest, tally)
         return interrupted
+
+    def _playbook_error(self, artifact_dir: Path, rc: int | None) -> str:
+        """What ansible-playbook said when it ended without reaching a host (the tail of its output)."""
+        try:
+            lines = (artifact_dir / "stdout").read_text(errors="replace").splitlines()
+        except OSError:
+            lines = []
+        useful = [ln.strip() for ln in lines if ln.strip() and not ln.startswith(("PLAY", "TASK", "Vault"))]
+        tail = " | ".join(useful[-3:])[-600:]
+        return self.redactor.text(f"ansible-playbook exited {rc}" + (f": {tail}" if tail else ""))
 
     def _redacted(self, r):  # type: ignore[no-untyped-def]
         from dataclasses import replace
