@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -182,7 +181,7 @@ def main() -> None:
                 if p.pms != "dentrix":
                     export_practice(ws, p, formats, ExportOptions(), pw, now)
 
-        render_s, render_cpu = timed(render_only, args.repeat)
+        _render_wall, render_cpu = timed(render_only, args.repeat)
 
         def export(out=out, formats=formats) -> None:
             result = run_export(fresh_ws(), Selection(all=True), formats, out, ExportOptions())
