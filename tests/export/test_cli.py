@@ -172,6 +172,19 @@ def test_embed_token_then_without_rewrites_and_loosens_nothing(workspace: Path, 
     assert not contains_token(script.read_bytes(), TOKENS["bright_dt"])
 
 
+def test_stale_embedded_intune_script_is_removed(workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    script = out / "bright" / "bright_dt" / "intune" / "fleet-intune-bright_dt.ps1"
+    assert fleet(workspace, "intune", "-p", "bright_dt", "--out", str(out), "--embed-token").returncode == 0
+    assert stat.S_IMODE(script.stat().st_mode) == 0o600
+    proc = fleet(workspace, "intune", "-p", "bright_dt", "--out", str(out))
+    assert proc.returncode == 0
+    assert not script.exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [r["path"] for r in manifest["removed"]] == ["bright/bright_dt/intune/fleet-intune-bright_dt.ps1"]
+    assert b"removed 1 stale" in proc.stderr
+
+
 def test_nothing_selected_is_a_usage_error(workspace: Path, tmp_path: Path) -> None:
     proc = fleet(workspace, "gpo", "--out", str(tmp_path / "out"))
     assert proc.returncode == 2

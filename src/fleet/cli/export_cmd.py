@@ -80,8 +80,10 @@ def _run(app: AppContext, formats: list[str], practices: tuple[str, ...], client
         if r.status == "failed":
             note(f"{r.practice_id or r.client_id}: {r.reason}", fg="red")
     files = len(result.manifest["files"])
+    removed = len(result.manifest["removed"])
     note(f"wrote {files} files for {len(written)} practices to {out}"
          + (f" ({len(result.manifest['zips'])} zips)" if use_zip else "")
+         + (f"; removed {removed} stale files of earlier exports" if removed else "")
          + (f"; skipped {len(skipped)} non-cloud practices" if skipped else "")
          + f"; manifest: {out / 'manifest.json'}")
     secret = result.token_files

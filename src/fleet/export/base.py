@@ -43,12 +43,14 @@ class ExportOptions:
 
 @dataclass(frozen=True)
 class Artifact:
-    """One file to write, relative to the practice's folder (``/``-separated)."""
+    """One file to write, relative to the practice's folder (``/``-separated). ``remove``: instead,
+    delete a file an earlier export may have left there (e.g. a script that embedded the token)."""
 
     path: str
     data: bytes
     format: str
     contains_token: bool
+    remove: bool = False
 
 
 @dataclass(frozen=True)

@@ -102,4 +102,6 @@ def render_intune(ctx: PracticeContext) -> list[Artifact]:
     ]
     if script:
         out.append(Artifact(f"intune/{script}", encode_script(render_script(ctx, True)), "intune", True))
+    else:  # an earlier --embed-token export must not leave a token-bearing script behind
+        out.append(Artifact(f"intune/fleet-intune-{ctx.practice_id}.ps1", b"", "intune", False, remove=True))
     return out

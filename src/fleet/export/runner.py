@@ -179,6 +179,16 @@ class _Sink:
         entry["mode"] = f"{mode:04o}"
         return entry
 
+    def remove(self, rel: str) -> bool:
+        """Delete a stale file from an earlier export (folders only: a zip is always written anew)."""
+        if self.use_zip:
+            return False
+        path = self.out / rel
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            return True
+        return False
+
     def _zip(self, client_id: str) -> _OpenZip:
         if client_id not in self._zips:
             self._mkdir(self.out)
@@ -294,6 +304,7 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
 
     sink = _Sink(out, options.zip, created)
     files: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
     try:
         for practice, _named in cloud:
             res = PracticeResult(practice.id, practice.client_id, "written")
@@ -302,6 +313,11 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
                 res.token_fingerprint = ctx.policy.token_fingerprint
                 base = f"{practice.client_id}/{practice.id}"
                 for a in artifacts:
+                    if a.remove:
+                        if sink.remove(f"{base}/{a.path}"):
+                            removed.append({"path": f"{base}/{a.path}", "practice": practice.id,
+                                            "client": practice.client_id, "format": a.format})
+                        continue
                     entry = sink.write(practice.client_id, f"{base}/{a.path}", a.data, a.contains_token)
                     entry.update(format=a.format, practice=practice.id, client=practice.client_id,
                                  sha256=hashlib.sha256(a.data).hexdigest(), bytes=len(a.data),
@@ -333,6 +349,7 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
             for r in results
         ],
         "files": files,
+        "removed": removed,
         "zips": zips,
         "note": "No secrets here. Files with contains_token=true hold a practice's token (mode 0600).",
     }
