@@ -6,6 +6,7 @@ Every export format, the Ansible roles (through the plan) and the health checks 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +126,17 @@ class PracticePolicy:
         return out
 
 
+def _managed_value(value: Any) -> str | int | bool:
+    """A practice var as a managed-storage value. Registry policy carries only REG_SZ and REG_DWORD,
+    so lists and mappings travel as JSON text (Chrome parses a JSON string where the extension's
+    schema expects an array or object); everything else is text."""
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return str(value)
+
+
 def _validate_text(name: str, value: str) -> None:
     if any(c in value for c in "\0\r\n"):
         raise PolicyError(f"managed setting {name!r} contains a NUL or line break, which policy cannot carry")
@@ -148,7 +160,7 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
     for field_name, var in variant.extra_fields.items():
         value = practice.vars.get(var)
         if value is not None:
-            managed[field_name] = value if isinstance(value, bool | int) else str(value)
+            managed[field_name] = _managed_value(value)
     for name, value in managed.items():
         if isinstance(value, str):
             _validate_text(name, value)
