@@ -429,8 +429,10 @@ def pick_forcelist_slot(existing: Mapping[str, Any], extension_id: str) -> SlotC
     """Our slot in an ExtensionInstallForcelist key holding ``existing`` values {name: data}.
 
     The value already holding our extension ID (the lowest, if several), else the lowest free
-    number: Chrome reads "1", "2", ... and stops at the first missing number, so filling the lowest
-    gap keeps the list contiguous. Values of other software are never chosen.
+    number. Current Chrome reads every numerically named value (registry_dict.cc skips only
+    non-numerical names); old builds counted "1", "2", ... and stopped at the first missing
+    number, so filling the lowest gap keeps the list readable by both. Values of other software
+    are never chosen.
     """
     ours = extension_id.lower()
     nums = _numbered(existing)
@@ -446,14 +448,15 @@ def pick_forcelist_slot(existing: Mapping[str, Any], extension_id: str) -> SlotC
 @dataclass(frozen=True)
 class SlotRemoval:
     names: tuple[str, ...]  # our values to delete
-    hidden: tuple[str, ...]  # other software's values Chrome will stop reading after the deletion (a gap)
+    hidden: tuple[str, ...]  # other software's values above the gap the deletion leaves (old Chrome stops there)
 
 
 def forcelist_removal(existing: Mapping[str, Any], extension_id: str) -> SlotRemoval:
     """Which values to delete to remove our extension: only those holding our ID.
 
-    Deleting a value in the middle leaves a gap; entries above it are then invisible to Chrome.
-    They are not ours to renumber, so they are reported (``hidden``) instead.
+    Deleting a value in the middle leaves a gap. Current Chrome reads past it; old builds that
+    counted up from "1" did not. The values above it are not ours to renumber, so they are
+    reported (``hidden``) instead.
     """
     ours = extension_id.lower()
     nums = _numbered(existing)
@@ -532,8 +535,9 @@ def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping
             ch.forcelist_delete.append({"key": b["forcelist_key"], "name": name, "browser": b["browser"]})
         if removal.names and removal.hidden:
             ch.warnings.append(
-                f"{b['browser']}: removing our forcelist value {', '.join(removal.names)} leaves a gap; Chrome will "
-                f"not read the other software's values {', '.join(removal.hidden)} above it until they are renumbered")
+                f"{b['browser']}: removing our forcelist value {', '.join(removal.names)} leaves a gap below the "
+                f"other software's values {', '.join(removal.hidden)}; current Chrome reads past it, very old "
+                "builds (which counted up from 1) would not")
         if ours_seen.get(b["browser"]) is not None:
             ch.keys_delete.append(b["extension_key"])
     return ch
