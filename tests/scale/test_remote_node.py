@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,6 +127,49 @@ def test_check_node(site: Site) -> None:
     assert info["ansible_core"] == ansible.__version__ and info["fleet"] and info["cpu_count"] >= 1
 
 
+def _node_ansible_processes(site: Site) -> list[str]:
+    """ansible/runner processes running inside the node (its own mount namespace)."""
+    rec = site.lab.state().record(NODE)
+    own_ns = os.readlink(f"/proc/{rec.pid}/ns/mnt")
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{entry}/ns/mnt") != own_ns:
+                continue
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "ansible" in cmd:
+            found.append(cmd[:200])
+    return found
+
+
+def test_interrupted_job_leaves_nothing_on_the_node(site: Site) -> None:
+    """SIGTERM to `fleet remote deploy` mid-run: the node's worker and its Ansible stop, its job
+    directory (with the vault password file) is deleted, the run is recorded as interrupted."""
+    before = _tmp_entries()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLEET_", "ANSIBLE_"))}
+    env |= {"FLEET_WORKSPACE": str(site.ws), "NO_COLOR": "1"}
+    proc = subprocess.Popen([FLEET, "remote", "deploy", *site.via(), "--limit", TARGETS, "--check", "--forks", "1",
+                             "--yes", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _node_ansible_processes(site):
+        time.sleep(0.2)
+    assert _node_ansible_processes(site), "the job never started on the node"
+    time.sleep(2)  # mid-run
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (_node_ansible_processes(site) or _tmp_entries() != before):
+        time.sleep(0.5)
+    assert _node_ansible_processes(site) == []
+    assert _tmp_entries() == before  # the node's job dir and the controller's transmit dir are gone
+    assert _grep(site.node_files(), site.secrets()) == []
+
+
 def test_deploy_through_the_node(site: Site) -> None:
     before = _tmp_entries()
     r = site.fleet("remote", "deploy", *site.via(), "--limit", TARGETS, "--yes", "--json")
@@ -151,7 +196,9 @@ def test_deploy_through_the_node(site: Site) -> None:
     again = site.fleet("remote", "deploy", *site.via(), "--limit", TARGETS, "--yes", "--json")
     assert again.returncode == 0, again.stderr[-3000:]
     assert {h["status"] for h in json.loads(again.stdout)["hosts"]} == {"ok"}
-    # nothing of the jobs left behind: not on the node, not in this machine's /tmp, no secret in the run dir
+    # nothing of the jobs left behind: no process on the node (ssh masters included), nothing in this
+    # machine's /tmp, no secret on the node or in the run dir
+    assert _node_ansible_processes(site) == []
     assert _tmp_entries() == before
     assert _grep(site.node_files(), site.secrets()) == []
     run_dir = site.ws / "state" / "runs" / doc["run_id"]
@@ -173,6 +220,7 @@ def test_sweep_through_the_node_matches_a_local_sweep(site: Site) -> None:
     # the clock-dependent check may differ by a second; everything else must be identical
     assert states(r_doc) == states(l_doc)
     assert r_doc["run_id"] != l_doc["run_id"]
+    assert _node_ansible_processes(site) == []
     assert _grep(site.node_files(), site.secrets()) == []
 
 

@@ -71,8 +71,8 @@ class ExecutionNode:
     def worker_command(self, keepalive: int = 0) -> str:
         """The shell command run on the node: a private scratch directory that is removed however the
         worker ends (normal end, error, or the connection dropping), holding the job's private data
-        dir and Ansible's local temp files; ansible-runner's own directory on PATH so the worker
-        finds the ansible-playbook installed beside it."""
+        dir, Ansible's local temp files and its ssh control sockets (the masters are closed first);
+        ansible-runner's own directory on PATH so the worker finds the ansible-playbook beside it."""
         runner = self.runner
         bin_dir = posixpath.dirname(runner)
         path = f'PATH={shlex.quote(bin_dir)}:"$PATH"; export PATH; ' if bin_dir else ""
@@ -81,8 +81,12 @@ class ExecutionNode:
             "umask 077; "
             f"{path}"
             'd=$(mktemp -d "${TMPDIR:-/tmp}/fleet-worker.XXXXXXXX") || exit 90; '
-            "trap 'rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; trap 'exit 143' TERM; trap 'exit 130' INT; "
-            'ANSIBLE_LOCAL_TEMP="$d/ansible-tmp"; export ANSIBLE_LOCAL_TEMP; '
+            # at the end: close this job's ssh masters (ControlPersist would keep them a minute), delete all
+            "trap 'for s in \"$d\"/cp/*; do [ -S \"$s\" ] && ssh -o ControlPath=\"$s\" -O exit fleet "
+            ">/dev/null 2>&1; done; rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; trap 'exit 143' TERM; "
+            "trap 'exit 130' INT; "
+            'ANSIBLE_LOCAL_TEMP="$d/ansible-tmp"; ANSIBLE_SSH_CONTROL_PATH_DIR="$d/cp"; '
+            "export ANSIBLE_LOCAL_TEMP ANSIBLE_SSH_CONTROL_PATH_DIR; "
             f'{shlex.quote(runner)} worker --private-data-dir "$d/job" --delete{keep}'
         )
 
