@@ -42,6 +42,7 @@ from fleet.catalog import InstallMethod, default_catalog
 from fleet.example import fake_extension_id
 from fleet.lab.errors import LabError
 from fleet.lab.inventory import write_inventory
+from fleet.lab.sshkeys import write_atomic
 from fleet.lab.state import LabState
 from fleet.plan import LINUX_SYNC_ROOT
 from fleet.secretstore import SecretKind, SecretStore
@@ -280,13 +281,6 @@ health:
 LAB_ANSIBLE_CFG_EXTRA = "vault_password_file = {vault_pass}\n"
 
 
-def _write(path: Path, text: str, mode: int = 0o644) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
 def write_lab_workspace(
     workspace: Path, state: LabState, password: str | None = None, version: str = SYNC_VERSION,
     sync_endpoint: str = "",
@@ -307,7 +301,7 @@ def write_lab_workspace(
     written.append(pkg)
     cfg_path = workspace / CONFIG_NAME
     if not cfg_path.exists():
-        _write(
+        write_atomic(
             cfg_path,
             "# fleet lab workspace: simulated practices on this machine; every secret is fake.\n"
             + render_config(lab_config(pkg.as_uri(), sha, sync_endpoint))
@@ -320,12 +314,12 @@ def write_lab_workspace(
         text = text.replace(
             "[ssh_connection]", LAB_ANSIBLE_CFG_EXTRA.format(vault_pass=VAULT_PASS_FILE) + "\n[ssh_connection]"
         )
-        _write(ansible_cfg, text)
+        write_atomic(ansible_cfg, text)
         written.append(ansible_cfg)
     vault.write_private(workspace / VAULT_PASS_FILE, password.encode() + b"\n")
     written.append(workspace / VAULT_PASS_FILE)
     if not (workspace / ".gitignore").exists():
-        _write(workspace / ".gitignore", GITIGNORE)
+        write_atomic(workspace / ".gitignore", GITIGNORE)
     written += write_inventory(state.connected_topology(), workspace / "inventory")
     written += _write_secrets(workspace, state, vault.VaultPassword(password.encode(), "lab"))
     return written
@@ -423,7 +417,7 @@ def endpoint_url(workspace: Path) -> str:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         engine_dir(workspace).mkdir(parents=True, exist_ok=True)
-        _write(engine_dir(workspace) / ENDPOINT_FILE, json.dumps({"port": port}))
+        write_atomic(engine_dir(workspace) / ENDPOINT_FILE, json.dumps({"port": port}))
     return f"http://127.0.0.1:{port}/sync"
 
 
@@ -460,7 +454,7 @@ def start_endpoint(workspace: Path) -> int:
             raise LabError(f"the lab's sync endpoint could not listen on 127.0.0.1:{port}: {tail}",
                            hint=f"free the port, or delete {edir / ENDPOINT_FILE} to pick another one")
         time.sleep(0.05)
-    _write(edir / ENDPOINT_FILE, json.dumps({"port": port, "pid": proc.pid, "start": procs.start_time(proc.pid)}))
+    write_atomic(edir / ENDPOINT_FILE, json.dumps({"port": port, "pid": proc.pid, "start": procs.start_time(proc.pid)}))
     return proc.pid
 
 
