@@ -190,11 +190,22 @@ def test_version_help_and_usage_errors(wsb: Any) -> None:
 def test_no_workspace_is_a_clear_error(wsb: Any, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    proc = run_fleet(wsb, ["inventory", "validate"], cwd=empty)
+    no_lab = {"FLEET_LAB_DIR": str(tmp_path / "no-lab-here")}  # a lab on this machine would be the fallback
+    proc = run_fleet(wsb, ["inventory", "validate"], cwd=empty, env=no_lab)
     assert proc.returncode == 1
     assert "no fleet workspace here" in proc.stderr and "fleet init" in proc.stderr
     r = run_cli(["-w", str(empty), "inventory", "validate"])
     assert r.exit_code == 1 and "not a fleet workspace (no fleet.yml)" in r.stderr
+
+
+def test_without_a_workspace_the_lab_workspace_is_used_and_said(wsb: Any, tmp_path: Path) -> None:
+    lab = wsb.write(baseline(wsb))  # any workspace standing where the lab's would be
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = run_fleet(wsb, ["inventory", "show", "--json"], cwd=empty, env={"FLEET_LAB_DIR": str(lab)})
+    assert proc.returncode == 0, proc.stderr
+    assert f"using the lab workspace {lab}" in proc.stderr
+    assert {p["practice"] for p in json.loads(proc.stdout)} == {"acme_cloud", "acme_onprem"}
 
 
 def test_unknown_practice_selection(wsb: Any) -> None:
