@@ -177,8 +177,10 @@ class RemoteRun:
         if job.diff:
             cmdline.append("--diff")
         extravars = dict(job.extravars)
+        envvars = {**NODE_ENV, **job.envvars}
         if job.config_path is not None:
             extravars.setdefault("fleet_config_file", "../fleet.yml")  # relative to project/, the job's cwd
+            envvars.setdefault("FLEET_PRELOAD_CONFIG", "../fleet.yml")
         kw: dict[str, Any] = {
             "playbook": job.playbook,
             # absolute (under the private data dir): runner sends it relative; a bare relative name
@@ -186,7 +188,7 @@ class RemoteRun:
             "inventory": str(pdd / "inventory"),
             "ident": job.ident,
             "extravars": extravars,
-            "envvars": {**NODE_ENV, "FLEET_PRELOAD_CONFIG": "../fleet.yml", **job.envvars},
+            "envvars": envvars,
             "settings": {"suppress_ansible_output": True, "pexpect_timeout": 2},
         }
         if cmdline:
