@@ -18,24 +18,34 @@ MIN_SECRET_LEN = 4  # shorter strings would redact ordinary words
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
-        self._re: re.Pattern[str] | None = None
+        self._compiled: re.Pattern[str] | None = None
+        self._stale = False
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
         new = {s for s in secrets if s and len(s) >= MIN_SECRET_LEN} - self._secrets
-        if not new:
-            return
-        self._secrets |= new
-        ordered = sorted(self._secrets, key=len, reverse=True)
-        self._re = re.compile("|".join(re.escape(s) for s in ordered))
+        if new:
+            # Compiled on first use: callers add one practice at a time, and recompiling the
+            # alternation on every add made loading N practices quadratic.
+            self._secrets |= new
+            self._stale = True
+
+    @property
+    def _re(self) -> re.Pattern[str] | None:
+        if self._stale:
+            ordered = sorted(self._secrets, key=len, reverse=True)  # longest first: no partial leaks
+            self._compiled = re.compile("|".join(re.escape(s) for s in ordered))
+            self._stale = False
+        return self._compiled
 
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
     def text(self, value: str) -> str:
-        if self._re is None or not value:
+        pattern = self._re
+        if pattern is None or not value:
             return value
-        return self._re.sub(lambda m: f"<redacted:{fingerprint(m.group(0))}>", value)
+        return pattern.sub(lambda m: f"<redacted:{fingerprint(m.group(0))}>", value)
 
     def obj(self, value: Any) -> Any:
         """Redact strings anywhere inside dicts/lists/tuples."""
