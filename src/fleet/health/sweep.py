@@ -264,10 +264,14 @@ class Sweep:
         return found
 
     def plan(self, hosts: Sequence[Host]) -> list[HostPlan]:
+        return list(self.iter_plans(hosts))
+
+    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[HostPlan]:
+        """One host's plan at a time, so the first hosts are collected while later practices'
+        vaults are still being read (the sweep consumes this lazily)."""
         inv = self.ws.inventory
         config = self.ws.config
         pes: dict[str, PracticeExpect] = {}
-        plans = []
         for h in hosts:
             if h.practice_id not in pes:
                 p = inv.practices[h.practice_id]
@@ -276,13 +280,12 @@ class Sweep:
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[h.practice_id], config, self.settings)
-            plans.append(HostPlan(h, x, self.checks.applicable(h.role, x.platform, x.install_method)))
-        return plans
+            yield HostPlan(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()
         stale = storage.close_stale_runs(self.store)
-        plans = self.plan(hosts)
+        plans = self.iter_plans(hosts)  # lazily: collection starts while later hosts are planned
         last_seen = self.store.last_seen([h.name for h in hosts]) if hosts else {}
         run = self.store.start_run(HEALTH_KIND, selection=options.selection,
                                    options={"forks": options.forks, "timeout": options.timeout,
@@ -306,11 +309,11 @@ class Sweep:
                 storage.record_practices(self.store, run.id, practices)
             summary = result.summary()
             if status != "ok":
-                summary.update(interrupted=True, hosts_planned=len(plans))
+                summary.update(interrupted=True, hosts_planned=len(hosts))
             self.store.finish_run(run.id, status, summary)
         return result
 
-    def _collect(self, plans: Sequence[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+    def _collect(self, plans: Iterable[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
