@@ -20,7 +20,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -101,7 +101,8 @@ class RemoteSweep(Sweep):
             send_vaults=False,  # expectations carry fingerprints; the node needs no secret to collect
         )
 
-    def _collect(self, plans: Sequence[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+    def _collect(self, plans: Iterable[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+        plans = list(plans)  # the node's job carries every host's expectations: plan them all first
         by_name = {p.host.name: p for p in plans}
         todo: list[HostPlan] = []
         for p in plans:
