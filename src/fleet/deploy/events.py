@@ -15,6 +15,9 @@ from fleet.redact import Redactor
 
 # The deploy playbook's last task on each host: its event says "this host is done".
 DONE_TASK = "Mark this host done"
+# The deploy playbook's first task; a plan naming no role ends the host right after it (meta:
+# end_host, which sends no event), so this task's result is that host's done signal.
+PLAN_TASK = "Compute this host's plan with fleet"
 NO_LOG_NOTE = "details hidden (no_log)"
 
 OK, FAILED, UNREACHABLE, SKIPPED = "ok", "failed", "unreachable", "skipped"
@@ -40,10 +43,11 @@ class TaskResult:
     message: str
     no_log: bool
     task_uuid: str
+    nothing_to_do: bool = False  # the plan task found no role for this host (the play ends it)
 
     @property
     def done(self) -> bool:
-        return self.task == DONE_TASK and self.outcome == OK
+        return (self.task == DONE_TASK and self.outcome == OK) or self.nothing_to_do
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ def _label(res: Mapping[str, Any]) -> str:
     return str(label)[:200]
 
 
+def _plan_names_no_role(res: Mapping[str, Any]) -> bool:
+    plan = (res.get("ansible_facts") or {}).get("fleet_plan")
+    return isinstance(plan, Mapping) and plan.get("roles") == [] and not plan.get("error")
+
+
 def parse_event(event: Mapping[str, Any], redactor: Redactor) -> TaskResult | ItemResult | Stats | None:
     """The fleet view of one runner event, or None for events fleet does not use."""
     kind = event.get("event", "")
@@ -96,6 +105,7 @@ def parse_event(event: Mapping[str, Any], redactor: Redactor) -> TaskResult | It
             message="" if outcome in (OK, SKIPPED) and not no_log else redactor.text(_message(res)),
             no_log=no_log,
             task_uuid=str(data.get("task_uuid", "")),
+            nothing_to_do=outcome == OK and data.get("task") == PLAN_TASK and _plan_names_no_role(res),
         )
     if kind in _ITEM_EVENTS:
         res = data.get("res") or {}
