@@ -382,6 +382,11 @@ def test_synchronizer_upgrade_then_removal_then_reinstall(labws: LabWorkspace) -
     assert _by_host(res)[server]["status"] == "changed"
     assert not w.fs(server, SYNC).exists() and w.sync_status(server) is None
     assert w.deploy("--practice", pid, "--remove")["summary"]["changed"] == 0
+    # --check on a server with nothing installed: reports the install, changes nothing (the download
+    # folder does not exist yet, so the download cannot even be tried).
+    before = w.snapshot()
+    res = w.deploy("--practice", pid, "--check")
+    assert _by_host(res)[server]["status"] == "changed" and w.snapshot() == before
     res = w.deploy("--practice", pid)
     status = w.sync_status(server)
     assert _by_host(res)[server]["status"] == "changed" and status["version"] == "4.2.0" and status["running"]
