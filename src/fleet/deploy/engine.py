@@ -9,8 +9,8 @@ they arrive, so an interrupted run keeps what it gathered and is marked ``interr
 
 from __future__ import annotations
 
-import os
 import fnmatch
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet.deploy.events import TaskResult, parse_event
+from fleet.deploy.preflight import check_ansible_content
 from fleet.deploy.results import (
     RETRY_STATUSES,
     HostOutcome,
@@ -27,7 +28,6 @@ from fleet.deploy.results import (
     run_status,
     summary,
 )
-from fleet.deploy.preflight import check_ansible_content
 from fleet.deploy.runner import BatchSpec, PlaybookRun, ansible_env, default_forks, scrubbed_env
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory import Host, Practice
