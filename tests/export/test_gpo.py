@@ -11,6 +11,7 @@ import pytest
 from helpers_export import addons_id, context, previous_id, samba_unpack
 
 from fleet.config import GpoDomain, gpo_domain, parse_config
+from fleet.desired.policy import REG_DWORD, REG_SZ
 from fleet.errors import ConfigError
 from fleet.export.base import DEFAULT_FORCELIST_SLOT, ExportOptions
 from fleet.export.regpol import decode
@@ -22,7 +23,6 @@ from fleet.export.windows import (
     render_lgpo,
     render_reg_file,
 )
-from fleet.policy import REG_DWORD, REG_SZ
 
 BKP = "{http://www.microsoft.com/GroupPolicy/GPOOperations}"
 MFST = "{http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest}"

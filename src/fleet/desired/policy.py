@@ -13,33 +13,22 @@ from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import EDGE_ADDONS_UPDATE_URL, ExtensionVariant, FleetConfig
+from fleet.desired.platforms import (
+    FORCELIST,
+    JOIN_STATES,
+    JOIN_VAR,
+    MACOS_DOMAIN,
+    REGISTRY_ROOT,
+    UNKNOWN_JOIN,
+    WORKGROUP,
+)
 from fleet.errors import FleetError
 from fleet.inventory import Practice
 from fleet.secretstore import fingerprint
 
-# Registry roots per browser (under HKLM) and Linux/macOS locations.
-REGISTRY_ROOT = {
-    "chrome": r"SOFTWARE\Policies\Google\Chrome",
-    "edge": r"SOFTWARE\Policies\Microsoft\Edge",
-}
-LINUX_POLICY_DIRS = {
-    "chrome": ("/etc/opt/chrome/policies/managed", "/etc/chromium/policies/managed"),
-    "edge": ("/etc/opt/edge/policies/managed",),
-}
-MACOS_DOMAIN = {"chrome": "com.google.Chrome", "edge": "com.microsoft.Edge"}
-FORCELIST = "ExtensionInstallForcelist"
-
 REG_SZ = "REG_SZ"
 REG_DWORD = "REG_DWORD"
 
-# How a Windows machine is joined (inventory var ``fleet_join``, also collected by the health sweep).
-# Edge force-installs a Chrome Web Store build only on machines joined to AD or Entra ID (or
-# MDM-enrolled); on a workgroup machine only builds from the Edge Add-ons site install.
-JOIN_VAR = "fleet_join"
-DOMAIN, ENTRA, WORKGROUP = "domain", "entra", "workgroup"
-JOIN_STATES = (DOMAIN, ENTRA, WORKGROUP)
-UNKNOWN_JOIN = "unknown"  # a Windows host whose inventory does not say (fleet_join unset)
-MANAGED = "managed"  # what an export targets when it only reaches managed machines (GPO, Intune MDM)
 
 
 class PolicyError(FleetError):
