@@ -225,7 +225,6 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
             _validate_text(name, value)
     extensions: list[ExtensionPolicy] = []
     uncovered: list[str] = []
-    edge_builds = (variant.id_for("edge"), variant.edge_addons_id) if variant.edge_addons_id else ()
     for browser in practice.browsers:
         if browser not in REGISTRY_ROOT:
             continue
@@ -246,8 +245,32 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
             managed=managed,
             token_field=variant.token_field,
             # earlier IDs, and in Edge the other store's build (a host whose join state changed)
-            stale_ids=tuple(dict.fromkeys(i for i in (*variant.previous_ids, *(edge_builds if browser == "edge"
-                                                                              else ())) if i != ext_id)),
+            stale_ids=_stale_ids(variant, browser, ext_id),
         ))
     return PracticePolicy(practice.id, practice.client_id, variant.name, tuple(extensions), fingerprint(token),
                           tuple(uncovered))
+
+
+def _stale_ids(variant: ExtensionVariant, browser: str, current: str) -> tuple[str, ...]:
+    """IDs of the variant that must not stay in ``browser`` when ``current`` is the one installed:
+    its earlier IDs, and in Edge the build from the other store."""
+    others = (variant.id_for("edge"), variant.edge_addons_id) if browser == "edge" and variant.edge_addons_id else ()
+    return tuple(dict.fromkeys(i for i in (*variant.previous_ids, *others) if i and i != current))
+
+
+def removal_policy(practice: Practice, catalog: Catalog, config: FleetConfig) -> PracticePolicy:
+    """What fleet removes from an offboarded practice's machines (``fleet_state: absent``): our
+    extension in every policy browser (a browser may have been managed before), with no managed
+    value wanted, and every earlier ID and other build (``stale_ids``). Needs no token."""
+    system = catalog.get(practice.pms)
+    variant = config.variant(system.extension_variant or "")
+    extensions = tuple(ExtensionPolicy(b, variant.id_for(b), variant.update_url, {}, variant.token_field,
+                                       stale_ids=_stale_ids(variant, b, variant.id_for(b)))
+                       for b in REGISTRY_ROOT)
+    return PracticePolicy(practice.id, practice.client_id, variant.name, extensions, "")
+
+
+def managed_field_names(practice: Practice, catalog: Catalog, config: FleetConfig) -> tuple[str, ...]:
+    """Every managed-storage field our extension may carry for the practice (token first)."""
+    variant = config.variant(catalog.get(practice.pms).extension_variant or "")
+    return (variant.token_field, *variant.extra_fields)
