@@ -88,13 +88,13 @@ def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | Non
 
 
 @dataclass(frozen=True)
-class HostPlan:
+class SweepHost:
     host: Host
     expect: Expectations
     checks: tuple[CheckDef, ...]
 
 
-def collect(plan: HostPlan, settings: HealthSettings, timeout: float) -> RawResult:
+def collect(plan: SweepHost, settings: HealthSettings, timeout: float) -> RawResult:
     """The round trip for one host (runs in a pool thread; never raises)."""
     h = plan.host
     doc = json.dumps(plan.expect.wire, separators=(",", ":"))
@@ -124,7 +124,7 @@ class Judged:
     outcome: HostOutcome
 
 
-def judge(plan: HostPlan, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
+def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
           max_output: int) -> Judged:
     """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
     h, x = plan.host, plan.expect
@@ -263,10 +263,10 @@ class Sweep:
             raise found
         return found
 
-    def plan(self, hosts: Sequence[Host]) -> list[HostPlan]:
+    def plan(self, hosts: Sequence[Host]) -> list[SweepHost]:
         return list(self.iter_plans(hosts))
 
-    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[HostPlan]:
+    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[SweepHost]:
         """One host's plan at a time, so the first hosts are collected while later practices'
         vaults are still being read (the sweep consumes this lazily)."""
         inv = self.ws.inventory
@@ -280,7 +280,7 @@ class Sweep:
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[h.practice_id], config, self.settings)
-            yield HostPlan(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
+            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()
@@ -313,12 +313,12 @@ class Sweep:
             self.store.finish_run(run.id, status, summary)
         return result
 
-    def _collect(self, plans: Iterable[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
-        pending: dict[Future[RawResult], HostPlan] = {}
+        pending: dict[Future[RawResult], SweepHost] = {}
         try:
             def fill() -> None:
                 while len(pending) < forks:
