@@ -165,3 +165,20 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
         if browser in REGISTRY_ROOT
     )
     return PracticePolicy(practice.id, practice.client_id, variant.name, extensions, fingerprint(token))
+
+
+def removal_policy(practice: Practice, catalog: Catalog, config: FleetConfig) -> PracticePolicy:
+    """What fleet removes from an offboarded practice's machines (``fleet_state: absent``): our
+    extension in every policy browser (a browser may have been managed before), with no managed
+    value wanted. Needs no token."""
+    system = catalog.get(practice.pms)
+    variant = config.variant(system.extension_variant or "")
+    extensions = tuple(ExtensionPolicy(b, variant.id_for(b), variant.update_url, {}, variant.token_field)
+                       for b in REGISTRY_ROOT)
+    return PracticePolicy(practice.id, practice.client_id, variant.name, extensions, "")
+
+
+def managed_field_names(practice: Practice, catalog: Catalog, config: FleetConfig) -> tuple[str, ...]:
+    """Every managed-storage field our extension may carry for the practice (token first)."""
+    variant = config.variant(catalog.get(practice.pms).extension_variant or "")
+    return (variant.token_field, *variant.extra_fields)
