@@ -26,6 +26,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from fleet.desired.context import host_context
+from fleet.desired.platforms import PRESENT
 from fleet.errors import FleetError, SelectionError
 from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
@@ -101,13 +103,13 @@ def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | Non
 
 
 @dataclass(frozen=True)
-class HostPlan:
+class SweepHost:
     host: Host
     expect: Expectations
     checks: tuple[CheckDef, ...]
 
 
-def collect(plan: HostPlan, settings: HealthSettings, timeout: float) -> RawResult:
+def collect(plan: SweepHost, settings: HealthSettings, timeout: float) -> RawResult:
     """The round trip for one host (runs in a pool thread; never raises)."""
     h = plan.host
     doc = json.dumps(plan.expect.wire, separators=(",", ":"))
@@ -138,7 +140,7 @@ class Judged:
     outcome: HostOutcome
 
 
-def judge(plan: HostPlan, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
+def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
           max_output: int) -> Judged:
     """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
     h, x = plan.host, plan.expect
@@ -283,24 +285,31 @@ class Sweep:
             raise found
         return found
 
-    def plan(self, hosts: Sequence[Host]) -> list[HostPlan]:
+    def plan(self, hosts: Sequence[Host]) -> list[SweepHost]:
         return list(self.iter_plans(hosts))
 
-    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[HostPlan]:
+    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[SweepHost]:
         """One host's plan at a time, so the first hosts are collected while later practices'
         vaults are still being read (the sweep consumes this lazily)."""
         inv = self.ws.inventory
         config = self.ws.config
-        pes: dict[str, PracticeExpect] = {}
+        pes: dict[tuple[str, str, tuple[tuple[str, str], ...]], PracticeExpect] = {}
         for h in hosts:
-            if h.practice_id not in pes:
-                p = inv.practices[h.practice_id]
-                pes[h.practice_id] = practice_expect(
-                    p, self.ws.catalog, config, lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR))
+            p = inv.practices[h.practice_id]
+            # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
+            try:
+                ctx = host_context(h, p)
+            except FleetError:  # a bad fleet_state: validation reports it; judge the host as present
+                ctx = host_context(h, p, PRESENT)
+            key = (p.id, ctx.state, _overrides(h, p))
+            if key not in pes:
+                pes[key] = practice_expect(
+                    ctx.practice, self.ws.catalog, config,
+                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state)
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
-            x = host_expectations(h, pes[h.practice_id], config, self.settings)
-            yield HostPlan(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
+            x = host_expectations(h, pes[key], config, self.settings)
+            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()
@@ -333,12 +342,12 @@ class Sweep:
             self.store.finish_run(run.id, status, summary)
         return result
 
-    def _collect(self, plans: Iterable[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
-        pending: dict[Future[RawResult], HostPlan] = {}
+        pending: dict[Future[RawResult], SweepHost] = {}
         started: dict[Future[RawResult], float] = {}
         try:
             def fill() -> None:
@@ -373,6 +382,17 @@ class Sweep:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering
                 kill_running()
+
+
+_HOST_ONLY = frozenset({"fleet_role", "fleet_platform", "fleet_state"})
+
+
+def _overrides(h: Host, p: Practice) -> tuple[tuple[str, str], ...]:
+    """The host's own fleet_* vars that differ from its practice's (what makes its view differ)."""
+    if h.vars is p.vars:
+        return ()
+    return tuple(sorted((k, repr(v)) for k, v in h.vars.items()
+                        if k.startswith("fleet_") and k not in _HOST_ONLY and p.vars.get(k) != v))
 
 
 def _cpu() -> tuple[float, float]:

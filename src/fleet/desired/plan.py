@@ -27,25 +27,17 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
+from fleet.desired.context import PlanError, host_context
+from fleet.desired.platforms import ABSENT, FORCELIST, LINUX_POLICY_DIRS, PRESENT, REGISTRY_ROOT, STATES
+from fleet.desired.policy import REG_DWORD, ExtensionPolicy, PracticePolicy, practice_policy, removal_policy
 from fleet.errors import FleetError
 from fleet.inventory import Host, Practice
-from fleet.policy import (
-    FORCELIST,
-    LINUX_POLICY_DIRS,
-    REG_DWORD,
-    REGISTRY_ROOT,
-    ExtensionPolicy,
-    practice_policy,
-)
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
-
-PRESENT, ABSENT = "present", "absent"
-STATES = (PRESENT, ABSENT)
 
 # Extension actions
 APPLY, REMOVE, MDM_REQUIRED, NONE = "apply", "remove", "mdm_required", "none"
@@ -59,10 +51,6 @@ LINUX_SYNC_SERVICE = "fleet-synchronizer"
 WINDOWS_MARKER_KEY = HKLM + r"SOFTWARE\fleet\Synchronizer"
 WINDOWS_DOWNLOAD_DIR = r"C:\ProgramData\fleet\downloads"
 LINUX_SYNC_ROOT = "/opt/fleet-lab/synchronizer"
-
-
-class PlanError(FleetError):
-    """A host's plan cannot be computed (missing secret or installer data, unknown state...)."""
 
 
 def linux_file_name(practice_id: str) -> str:
@@ -216,13 +204,10 @@ def _browser_plan(ext: ExtensionPolicy, secret_field: str | None) -> BrowserPlan
     )
 
 
-def _removal_plans(browsers: Iterable[str], variant_ids: Mapping[str, str], update_url: str) -> tuple[BrowserPlan, ...]:
+def _removal_plans(browsers: Iterable[str], removal: PracticePolicy) -> tuple[BrowserPlan, ...]:
     """Browser plans that only name our IDs and keys (for removal: no token, no managed values)."""
-    out = []
-    for b in browsers:
-        ext = ExtensionPolicy(b, variant_ids[b], update_url, {}, "")
-        out.append(_browser_plan(ext, None))
-    return tuple(out)
+    wanted = set(browsers)
+    return tuple(_browser_plan(replace(e, token_field=""), None) for e in removal.extensions if e.browser in wanted)
 
 
 def _scan_roots(dirs: Iterable[str]) -> tuple[tuple[str, ...], int]:
@@ -239,14 +224,6 @@ def _scan_roots(dirs: Iterable[str]) -> tuple[tuple[str, ...], int]:
     return tuple(roots), depth
 
 
-def host_state(vars_: Mapping[str, Any]) -> str:
-    state = str(vars_.get("fleet_state") or PRESENT)
-    if state not in STATES:
-        raise PlanError(f"fleet_state is {state!r}; must be present or absent",
-                        hint="fleet_state: absent offboards a host or practice (removes what fleet installed)")
-    return state
-
-
 def plan_host(
     host: Host,
     practice: Practice,
@@ -260,9 +237,10 @@ def plan_host(
 
     Raises PlanError (or another FleetError) when the plan cannot be made.
     """
-    state = state or host_state(host.vars)
-    if state not in STATES:
+    if state is not None and state not in STATES:
         raise PlanError(f"unknown state {state!r}; must be present or absent")
+    ctx = host_context(host, practice, state)
+    state, practice = ctx.state, ctx.practice
     system = catalog.get(practice.pms)
     method, reason = system.resolve(practice.vars)
     base = {"host": host.name, "practice_id": practice.id, "client_id": practice.client_id, "role": host.role,
@@ -301,13 +279,13 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
     if unknown:
         raise PlanError(f"{practice.id}: unknown browser {unknown[0]!r} in fleet_browsers",
                         hint="use chrome and/or edge")
-    ids = {b: variant.id_for(b) for b in REGISTRY_ROOT}
+    removal = removal_policy(practice, catalog, config)
     scan_paths, scan_depth = _scan_roots([d for b in REGISTRY_ROOT for d in LINUX_POLICY_DIRS[b]])
     common = {"linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
               "variant": variant.name, "linux_scan_paths": scan_paths, "linux_scan_depth": scan_depth}
     if state == ABSENT:
         return ExtensionPlan(REMOVE, "fleet_state is absent",
-                             remove_browsers=_removal_plans(REGISTRY_ROOT, ids, variant.update_url), **common)
+                             remove_browsers=_removal_plans(REGISTRY_ROOT, removal), **common)
     token = secrets.get(TOKEN_VAR, "")
     policy = practice_policy(practice, token, catalog, config)
     browsers = tuple(_browser_plan(e, e.token_field) for e in policy.extensions)
@@ -315,7 +293,7 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
     # own registry root and policy folders, so this never touches a managed browser's entries.
     stale = [b for b in REGISTRY_ROOT if b not in managed_browsers]
     return ExtensionPlan(APPLY, "", browsers=browsers,
-                         remove_browsers=_removal_plans(stale, ids, variant.update_url),
+                         remove_browsers=_removal_plans(stale, removal),
                          linux_dirs=tuple(d for b in browsers for d in b.linux_dirs),
                          token_fingerprint=policy.token_fingerprint, **common)
 
