@@ -155,7 +155,7 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
     if not token:
         raise PolicyError(f"practice {practice.id} has no extension token",
                           hint=f"fleet secrets set {practice.id} --token")
-    variant = config.variant(system.extension_variant or "")
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     managed: dict[str, str | int | bool] = {variant.token_field: token}
     for field_name, var in variant.extra_fields.items():
         value = practice.vars.get(var)

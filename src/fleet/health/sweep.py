@@ -33,7 +33,14 @@ from fleet.health.evaluate import HostContext, evaluate_host
 from fleet.health.expect import Expectations, PracticeExpect, host_expectations, practice_expect
 from fleet.health.facts import FactsError, parse_facts
 from fleet.health.model import HEALTH_KIND, HOST_OK, HOST_UNKNOWN, HOST_UNREACHABLE, CheckDef, State, worst
-from fleet.health.rollup import HostOutcome, PracticeRollup, rollup_clients, rollup_group, rollup_practices
+from fleet.health.rollup import (
+    NOT_USING_PMS,
+    HostOutcome,
+    PracticeRollup,
+    rollup_clients,
+    rollup_group,
+    rollup_practices,
+)
 from fleet.health.settings import HealthSettings
 from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
@@ -129,6 +136,7 @@ def judge(plan: HostPlan, raw: RawResult, redactor: Redactor, last_seen: datetim
     """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
     h, x = plan.host, plan.expect
     base = {"role": x.role, "platform": x.platform, "install_method": x.install_method,
+            **({} if h.uses_pms else {"uses_pms": False}),
             "sweep": {"elapsed_s": round(raw.elapsed, 3), "bytes": len(raw.stdout), "exit_code": raw.exit_code}}
     outcomes: list[tuple[CheckDef, State, str, str]] = []
     facts_doc: dict[str, Any] | None = None
@@ -167,7 +175,8 @@ def judge(plan: HostPlan, raw: RawResult, redactor: Redactor, last_seen: datetim
                     ok=sum(1 for s in states.values() if s is State.OK),
                     failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
                     message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
-    outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states)
+    outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states,
+                          uses_pms=h.uses_pms)
     return Judged(hr, checks, outcome)
 
 
@@ -280,7 +289,10 @@ class Sweep:
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[h.practice_id], config, self.settings)
-            yield HostPlan(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
+            # A workstation where nobody uses the PMS is expected to carry no extension: only the
+            # checks that apply whatever the install method (reachable, disk, clock...).
+            method = x.install_method if h.uses_pms else NOT_USING_PMS
+            yield HostPlan(h, x, self.checks.applicable(h.role, x.platform, method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()
