@@ -1,4 +1,4 @@
-"""Filters that bridge Ansible to fleet's plan (``fleet.plan``): the roles never re-derive it in YAML.
+"""Filters that bridge Ansible to fleet's plan (``fleet.desired.plan``): the roles never re-derive it in YAML.
 
     fleet_plan: "{{ hostvars[inventory_hostname] | fleet_host_plan }}"
 
@@ -9,7 +9,7 @@ and the workspace's fleet.yml: ``fleet_config_file`` if set, else ``fleet.yml`` 
 fails that one host's task with fleet's message (and the fix); every other host goes on.
 
 The other filters turn what a task saw on the machine into changes (wanted + seen -> changes),
-again by calling fleet.plan. Found by ansible.cfg's ``filter_plugins`` (the repo root's and each
+again by calling fleet.desired.plan. Found by ansible.cfg's ``filter_plugins`` (the repo root's and each
 workspace's) and next to the playbooks.
 """
 
@@ -31,9 +31,9 @@ except ImportError:  # a source checkout used as an Ansible project (AWX/AAP): i
     if (_SRC / "fleet").is_dir():
         sys.path.insert(0, str(_SRC))
 
-from fleet import plan as fleet_plan_mod
 from fleet.catalog import default_catalog
 from fleet.config import FleetConfig, load_config
+from fleet.desired import plan as fleet_plan_mod
 from fleet.errors import FleetError, Location
 from fleet.inventory import CLIENT_PREFIX, PRACTICE_PREFIX, Host, Practice
 from fleet.secretstore import SECRET_VARS
@@ -93,7 +93,7 @@ def _group_id(groups: list[str], prefix: str, host: str) -> str:
 
 
 def fleet_host_plan(hostvars: Mapping[str, Any], config_file: str | None = None) -> dict[str, Any]:
-    """The host's plan (``fleet.plan.HostPlan`` as a dict), computed from its variables."""
+    """The host's plan (``fleet.desired.plan.HostPlan`` as a dict), computed from its variables."""
     plan = host_plan_or_error(hostvars, config_file)
     if plan["error"]:
         from ansible.errors import AnsibleFilterError

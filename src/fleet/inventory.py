@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fleet.desired.platforms import PLATFORMS, ROLES  # noqa: F401  (re-exported for readers)
 from fleet.errors import InventoryError, Location, SelectionError
 from fleet.yamlsrc import line_of, load_file
 
 CLIENT_PREFIX = "client_"
 PRACTICE_PREFIX = "practice_"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-ROLES = ("workstation", "server")
-PLATFORMS = ("windows", "macos", "linux")
 INVENTORY_SUFFIXES = (".yml", ".yaml")
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from fleet.catalog import HOSTING_ACCEPTED, Catalog, InstallMethod, PracticeSystem, Required, parse_version
 from fleet.config import FleetConfig
+from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES
 from fleet.errors import ConfigError, Location
-from fleet.inventory import PLATFORMS, ROLES, Host, Inventory, Practice
+from fleet.inventory import Host, Inventory, Practice
 from fleet.secretstore import TOKEN_VAR, shared_secrets
 
 
@@ -337,7 +338,7 @@ def _check_hosts_for_method(
                                    "make the token mandatory over SSH", p.id, h.name, h.where,
                                    f"fleet export mobileconfig --practice {p.id}"))
         for b in p.browsers:
-            if b not in ("chrome", "edge"):
+            if b not in POLICY_BROWSERS:
                 out.append(Finding(Level.ERROR, f"unknown browser {b!r} in fleet_browsers", p.id, where=p.where,
                                    hint="use chrome and/or edge"))
         if config is not None:

@@ -1,4 +1,4 @@
-"""Wanted + seen -> changes (fleet.plan): forcelist slots, registry writes, Linux files, the Synchronizer."""
+"""Wanted + seen -> changes (fleet.desired.plan): forcelist slots, registry writes, Linux files, the Synchronizer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from helpers_deploy import host_and_practice
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fleet.plan import (
+from fleet.desired.plan import (
     LinuxChanges,
     SeenFile,
     SynchronizerSeen,

@@ -1,4 +1,4 @@
-"""The filter plugin (the bridge from Ansible variables and module results to fleet.plan), and the
+"""The filter plugin (the bridge from Ansible variables and module results to fleet.desired.plan), and the
 contract between the plan and the roles: every field a task reads exists in the plan."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from helpers_deploy import host_and_practice
 
-from fleet import plan as P
 from fleet.catalog import default_catalog
 from fleet.config import load_config
+from fleet.desired import plan as P
 from fleet.example import example_config
 from fleet.workspace import render_config
 

@@ -1,4 +1,4 @@
-"""fleet.plan as data in -> plan out: per host, what must be there (no machine, no Ansible)."""
+"""fleet.desired.plan as data in -> plan out: per host, what must be there (no machine, no Ansible)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import json
 import pytest
 from helpers_deploy import EDGE_ID, LINUX_PKG_SHA, config, host_and_practice
 
-from fleet.errors import FleetError
-from fleet.plan import (
+from fleet.desired.plan import (
     ABSENT,
     APPLY,
     ENGINEER_REASON,
@@ -20,6 +19,7 @@ from fleet.plan import (
     PlanError,
     plan_host,
 )
+from fleet.errors import FleetError
 from fleet.secretstore import fingerprint
 
 TOKEN = "TOKEN-abc-123-very-secret"

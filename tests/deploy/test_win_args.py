@@ -146,11 +146,11 @@ def test_the_checker_catches_what_it_is_for() -> None:
 
 
 def test_values_the_plan_feeds_into_templated_options_are_valid_choices() -> None:
-    """Templated options get their values from fleet.plan: those values must be documented choices."""
+    """Templated options get their values from fleet.desired.plan: those values must be documented choices."""
     from helpers_deploy import config, host_and_practice
 
     from fleet.catalog import default_catalog
-    from fleet.plan import plan_host
+    from fleet.desired.plan import plan_host
 
     reg_types = set(documentation("win_regedit")["options"]["type"]["choices"])
     host, practice = host_and_practice("cloud9")

@@ -12,11 +12,11 @@ from typing import Any
 
 from fleet.catalog import default_catalog
 from fleet.config import parse_config
+from fleet.desired.policy import PracticePolicy, practice_policy
 from fleet.errors import Location
 from fleet.example import example_config, fake_extension_id
 from fleet.export.base import ExportOptions, PracticeContext
 from fleet.inventory import Practice
-from fleet.policy import PracticePolicy, practice_policy
 from fleet.secretstore import SecretKind, SecretStore
 from fleet.vault import VaultPassword
 

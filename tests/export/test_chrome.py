@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from helpers_export import VAULT_PASSWORD, cloud_practice, config_dict, make_workspace
 
-from fleet.policy import REG_DWORD, REG_SZ, practice_policy
+from fleet.desired.policy import REG_DWORD, REG_SZ, practice_policy
 from fleet.workspace import Workspace
 
 pytestmark = pytest.mark.browser

@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from helpers_export import context, samba_unpack
 
+from fleet.desired.policy import REG_DWORD, REG_SZ
 from fleet.export.base import DEFAULT_FORCELIST_SLOT, ExportOptions
 from fleet.export.regpol import decode
 from fleet.export.windows import REGISTRY_CSE, REGISTRY_TOOL, render_gpo, render_lgpo, render_reg_file
-from fleet.policy import REG_DWORD, REG_SZ
 
 BKP = "{http://www.microsoft.com/GroupPolicy/GPOOperations}"
 MFST = "{http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest}"

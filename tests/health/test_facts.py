@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from fleet.health.checks import default_checks
 from fleet.health.facts import MAX_ROWS, FactsError, HostFacts, parse_facts
 from fleet.health.model import State
-from fleet.health.sweep import HostPlan, judge
+from fleet.health.sweep import SweepHost, judge
 from fleet.health.transport import RawResult
 from fleet.redact import Redactor
 
@@ -104,10 +104,10 @@ def test_any_json_is_facts_or_a_reason(doc: dict) -> None:
 # -- judge: a host's answer -> host row + check rows --------------------------------------------
 
 
-def _plan(role: str = "workstation") -> HostPlan:
+def _plan(role: str = "workstation") -> SweepHost:
     x = expectations(role=role, pms="dentrix_ascend" if role == "workstation" else "eaglesoft")
     checks = default_checks().applicable(role, "linux", x.install_method)
-    return HostPlan(host(role), x, checks)
+    return SweepHost(host(role), x, checks)
 
 
 def _raw(data: bytes = b"", **kw: object) -> RawResult:

@@ -106,8 +106,8 @@ def test_modmed_takes_its_variant_from_fleet_yml_only(wsb: Any) -> None:
 
 
 def test_modmed_exports_use_the_variant_fleet_yml_names(wsb: Any, tmp_path: Path) -> None:
+    from fleet.desired.policy import practice_policy
     from fleet.inventory import load_inventory as load
-    from fleet.policy import practice_policy
 
     cfg = example_config()
     cfg["extensions"]["variant_for"] = {"modmed": "v2"}

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from fleet.catalog import default_catalog
 from fleet.cli.main import cli
 from fleet.config import load_config
+from fleet.desired.plan import NONE, plan_host
 from fleet.example import EXAMPLE_VAULT_PASSWORD
 from fleet.inventory import load_inventory
-from fleet.plan import NONE, plan_host
 from fleet.secretstore import SecretKind, SecretStore
 from fleet.validate import Level, validate
 from fleet.vault import VaultPassword

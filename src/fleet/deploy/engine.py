@@ -27,9 +27,9 @@ from fleet.deploy.results import (
     summary,
 )
 from fleet.deploy.runner import BatchSpec, PlaybookRun, default_forks
+from fleet.desired.plan import ABSENT, PRESENT, HostPlan, plan_host
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory import Host, Practice
-from fleet.plan import ABSENT, PRESENT, HostPlan, plan_host
 from fleet.redact import Redactor
 from fleet.store import Store
 from fleet.validate import Finding, Report
@@ -372,12 +372,10 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
     by_id = {p.id: p for p in chosen}
     for h in hosts:
         practice = by_id[h.practice_id]
-        # The host's own vars (practice vars + host overrides), as Ansible resolves them.
-        view = Practice(practice.id, practice.client_id, h.vars, practice.hosts, practice.where)
-        try:
-            plans[h.name] = plan_host(h, view, secrets[practice.id], ws.catalog, ws.config, state)
+        try:  # plan_host resolves the host's own vars (host overrides) as Ansible does
+            plans[h.name] = plan_host(h, practice, secrets[practice.id], ws.catalog, ws.config, state)
         except FleetError as exc:
-            from fleet.plan import error_plan
+            from fleet.desired.plan import error_plan
 
             errors.append(error_plan(h, practice, exc))
     if errors:

@@ -1,7 +1,7 @@
 """What every export format shares: options, the per-practice input, the artifacts it produces.
 
 A format is a function ``render(ctx: PracticeContext) -> list[Artifact]``. It reads the practice's
-:class:`~fleet.policy.PracticePolicy` (the one policy model) and the export options; it never
+:class:`~fleet.desired.policy.PracticePolicy` (the one policy model) and the export options; it never
 looks at the inventory, the catalog or the config to work out keys, IDs or values again.
 """
 
@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from fleet import __version__
+from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.errors import FleetError
 from fleet.inventory import Practice
-from fleet.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 
 #: Default value name of our ExtensionInstallForcelist entry in GPO / LGPO / .reg / Intune exports.
 #: Chromium reads every numerically named value of the key, gaps allowed (src/fleet/export/README.md), so a

@@ -13,10 +13,10 @@ import io
 import json
 from xml.sax.saxutils import escape
 
+from fleet.desired.platforms import FORCELIST
 from fleet.export.base import Artifact, PracticeContext, value_kind
 from fleet.export.rmm import encode_script, render_script
 from fleet.export.templating import render, xml_text
-from fleet.policy import FORCELIST
 
 OMA_ADMX_INSTALL = "./Device/Vendor/MSFT/Policy/ConfigOperations/ADMXInstall/{app}/Policy/{app}Admx"
 OMA_POLICY = "./Device/Vendor/MSFT/Policy/Config/{app}~Policy~{root}~{category}/{policy}"

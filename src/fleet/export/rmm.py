@@ -7,10 +7,10 @@ else the lowest free number), so ``--forcelist-slot`` does not apply here. Exit 
 
 from __future__ import annotations
 
+from fleet.desired.policy import REG_DWORD
 from fleet.export.base import Artifact, PracticeContext, value_kind
 from fleet.export.powershell import dword_as_int32
 from fleet.export.templating import render
-from fleet.policy import REG_DWORD
 
 EXIT_CODES = {
     0: "success (applied, removed, verified, or nothing to do)",

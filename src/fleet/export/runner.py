@@ -20,6 +20,7 @@ from typing import Any
 
 from fleet import __version__
 from fleet.catalog import InstallMethod
+from fleet.desired.policy import practice_policy
 from fleet.errors import FleetError, SelectionError
 from fleet.export.base import Artifact, ExportError, ExportOptions, PracticeContext
 from fleet.export.intune import render_intune
@@ -27,7 +28,6 @@ from fleet.export.rmm import render_rmm
 from fleet.export.unix import render_linux, render_mobileconfig
 from fleet.export.windows import render_gpo, render_lgpo, render_reg_file
 from fleet.inventory import Practice
-from fleet.policy import practice_policy
 from fleet.secretstore import TOKEN_VAR
 from fleet.workspace import Workspace
 

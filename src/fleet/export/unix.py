@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import plistlib
 
+from fleet.desired.platforms import LINUX_POLICY_DIRS
+from fleet.desired.policy import ExtensionPolicy
 from fleet.export.base import Artifact, PracticeContext
-from fleet.policy import LINUX_POLICY_DIRS, ExtensionPolicy
 
 MCX_PAYLOAD = "com.apple.ManagedClient.preferences"
 

@@ -7,12 +7,12 @@ ExtensionInstallForcelist entries other software put there. fleet sets one named
 
 from __future__ import annotations
 
+from fleet.desired.policy import REG_DWORD, REG_SZ, RegistryValue
 from fleet.export.base import Artifact, ExportError, PracticeContext, value_kind
 from fleet.export.powershell import dword_as_int32
 from fleet.export.regfile import RegFileError, encode_reg_file, render_reg
 from fleet.export.regpol import PolEntry, RegPolError, encode
 from fleet.export.templating import render
-from fleet.policy import REG_DWORD, REG_SZ, RegistryValue
 
 # Registry client-side extension and the GPMC tool extension that edits it (machine side).
 REGISTRY_CSE = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"

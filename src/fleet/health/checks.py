@@ -12,12 +12,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from fleet.desired.platforms import PLATFORMS, ROLES
 from fleet.errors import FleetError, Location
 from fleet.health.model import AppliesTo, CheckDef, State
 from fleet.yamlsrc import line_of, load_text
 
-ROLES = ("workstation", "server")
-PLATFORMS = ("windows", "macos", "linux")
 INSTALL_METHODS = ("chrome_extension", "self_install", "engineer_install", "unsupported")
 APPLIES_KEYS = {"roles": ROLES, "platforms": PLATFORMS, "install_methods": INSTALL_METHODS}
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fleet.catalog import parse_version
-from fleet.health.expect import Expectations, Flavor, web_store
+from fleet.desired.platforms import Flavor, web_store
+from fleet.health.expect import Expectations
 from fleet.health.facts import HostFacts
 from fleet.health.model import CheckDef, Outcome, State
 

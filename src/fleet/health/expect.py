@@ -8,8 +8,8 @@ Two halves from one computation:
 - the rest of ``Expectations`` stays on the controller for judging: the fingerprints the managed
   values must have, the Synchronizer version, the catalog's service groups.
 
-Nothing here re-derives extension IDs or policy paths: they come from ``fleet.policy``
-(``practice_policy``, ``REGISTRY_ROOT``, ``LINUX_POLICY_DIRS``, ``MACOS_DOMAIN``) and the catalog.
+Nothing here re-derives extension IDs or policy paths: they come from ``fleet.desired``
+(``practice_policy``, the browser flavours of ``fleet.desired.platforms``) and the catalog.
 """
 
 from __future__ import annotations
@@ -19,21 +19,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
-from fleet.config import WEB_STORE_UPDATE_URL, FleetConfig
+from fleet.config import FleetConfig
+from fleet.desired.platforms import FLAVORS, Flavor
+from fleet.desired.policy import practice_policy
 from fleet.errors import FleetError
 from fleet.health.settings import HealthSettings, PosixSynchronizer
 from fleet.inventory import Host, Practice
-from fleet.policy import LINUX_POLICY_DIRS, MACOS_DOMAIN, REGISTRY_ROOT, practice_policy
 from fleet.secretstore import fingerprint
 
 WIRE_VERSION = 1
 
 
 def standin_synchronizer() -> PosixSynchronizer:
-    """Where deploy installs the Linux stand-in of the Synchronizer (``fleet.plan.LINUX_SYNC_ROOT``),
+    """Where deploy installs the Linux stand-in of the Synchronizer (``fleet.desired.plan.LINUX_SYNC_ROOT``),
     in the stand-in's layout: current/ release, run/ pidfile, "enabled" marker. Used on Linux
     servers unless fleet.yml's health.posix.synchronizer says otherwise."""
-    from fleet.plan import LINUX_SYNC_ROOT, LINUX_SYNC_SERVICE
+    from fleet.desired.plan import LINUX_SYNC_ROOT, LINUX_SYNC_SERVICE
 
     root = LINUX_SYNC_ROOT
     return PosixSynchronizer(install_dir=f"{root}/current", version_file=f"{root}/current/VERSION",
@@ -44,49 +45,6 @@ DEFAULT_SYNCHRONIZER = "Synchronizer"
 _NO_TOKEN = "fleet-health-token-not-available"
 
 
-@dataclass(frozen=True)
-class Flavor:
-    """A browser build as found on a machine, and the policy browser ("chrome"/"edge") that covers it."""
-
-    name: str
-    manages: str
-    policy: str  # Linux: managed policy dir; macOS: managed preferences domain path; Windows: HKLM key
-    data: str  # user-data dir relative to a home (Windows: to %LOCALAPPDATA%)
-    bins: tuple[str, ...]
-
-
-def _flavors() -> dict[str, tuple[Flavor, ...]]:
-    chrome_dir, chromium_dir = LINUX_POLICY_DIRS["chrome"]
-    (edge_dir,) = LINUX_POLICY_DIRS["edge"]
-    managed_prefs = "/Library/Managed Preferences/"
-    mac_support = "Library/Application Support/"
-    return {
-        "linux": (
-            Flavor("chrome", "chrome", chrome_dir, ".config/google-chrome",
-                   ("/opt/google/chrome/chrome", "/usr/bin/google-chrome-stable", "/usr/bin/google-chrome")),
-            Flavor("chromium", "chrome", chromium_dir, ".config/chromium",
-                   ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium")),
-            Flavor("edge", "edge", edge_dir, ".config/microsoft-edge",
-                   ("/opt/microsoft/msedge/msedge", "/usr/bin/microsoft-edge-stable", "/usr/bin/microsoft-edge")),
-        ),
-        "macos": (
-            Flavor("chrome", "chrome", managed_prefs + MACOS_DOMAIN["chrome"], mac_support + "Google/Chrome",
-                   ("/Applications/Google Chrome.app",)),
-            Flavor("edge", "edge", managed_prefs + MACOS_DOMAIN["edge"], mac_support + "Microsoft Edge",
-                   ("/Applications/Microsoft Edge.app",)),
-        ),
-        "windows": (
-            Flavor("chrome", "chrome", REGISTRY_ROOT["chrome"], r"Google\Chrome\User Data",
-                   (r"C:\Program Files\Google\Chrome\Application\chrome.exe",
-                    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe")),
-            Flavor("edge", "edge", REGISTRY_ROOT["edge"], r"Microsoft\Edge\User Data",
-                   (r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
-                    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe")),
-        ),
-    }
-
-
-FLAVORS = _flavors()
 
 
 def value_fingerprints(value: Any) -> frozenset[str]:
@@ -248,7 +206,3 @@ def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
         synchronizer_version=(sync.version if sync and pe.install_method == InstallMethod.SELF_INSTALL.value else ""),
         endpoint=endpoint, wire=wire,
     )
-
-
-def web_store(update_url: str) -> bool:
-    return update_url.rstrip("/") == WEB_STORE_UPDATE_URL

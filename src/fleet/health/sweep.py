@@ -95,13 +95,13 @@ def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | Non
 
 
 @dataclass(frozen=True)
-class HostPlan:
+class SweepHost:
     host: Host
     expect: Expectations
     checks: tuple[CheckDef, ...]
 
 
-def collect(plan: HostPlan, settings: HealthSettings, timeout: float) -> RawResult:
+def collect(plan: SweepHost, settings: HealthSettings, timeout: float) -> RawResult:
     """The round trip for one host (runs in a pool thread; never raises)."""
     h = plan.host
     doc = json.dumps(plan.expect.wire, separators=(",", ":"))
@@ -131,7 +131,7 @@ class Judged:
     outcome: HostOutcome
 
 
-def judge(plan: HostPlan, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
+def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
           max_output: int) -> Judged:
     """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
     h, x = plan.host, plan.expect
@@ -272,10 +272,10 @@ class Sweep:
             raise found
         return found
 
-    def plan(self, hosts: Sequence[Host]) -> list[HostPlan]:
+    def plan(self, hosts: Sequence[Host]) -> list[SweepHost]:
         return list(self.iter_plans(hosts))
 
-    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[HostPlan]:
+    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[SweepHost]:
         """One host's plan at a time, so the first hosts are collected while later practices'
         vaults are still being read (the sweep consumes this lazily)."""
         inv = self.ws.inventory
@@ -292,7 +292,7 @@ class Sweep:
             # A workstation where nobody uses the PMS is expected to carry no extension: only the
             # checks that apply whatever the install method (reachable, disk, clock...).
             method = x.install_method if h.uses_pms else NOT_USING_PMS
-            yield HostPlan(h, x, self.checks.applicable(h.role, x.platform, method))
+            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()
@@ -325,12 +325,12 @@ class Sweep:
             self.store.finish_run(run.id, status, summary)
         return result
 
-    def _collect(self, plans: Iterable[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
-        pending: dict[Future[RawResult], HostPlan] = {}
+        pending: dict[Future[RawResult], SweepHost] = {}
         try:
             def fill() -> None:
                 while len(pending) < forks:

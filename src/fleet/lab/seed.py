@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fleet.desired.platforms import FLAVORS
 from fleet.lab.layout import HostPaths, login_user, private_files, private_paths
 from fleet.lab.topology import BROWSER_VERSIONS, LabHost, LabPractice
 
@@ -35,7 +36,7 @@ SERVER_SERVICES: dict[str, dict[str, str]] = {
     "dentrix_enterprise": {"DentrixEnterpriseServer": "running"},
     "dolphin": {"DolphinServer": "running"},
 }
-BROWSER_DIRS = {"chrome": ".config/google-chrome", "chromium": ".config/chromium", "edge": ".config/microsoft-edge"}
+BROWSER_DIRS = {f.name: f.data for f in FLAVORS["linux"]}
 PROFILE_NAMES = ("Front Desk", "Hygiene", "Dr. Office", "Billing")
 
 

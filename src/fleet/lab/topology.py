@@ -16,7 +16,6 @@ from typing import Any
 
 CLOUD = "cloud"
 ON_PREM = "on_prem"
-ROLES = ("workstation", "server")
 
 # The order practices are given systems in: alternating hosting, so even a 2-practice lab has a
 # cloud practice and an on-prem one. (catalog id, hosting)

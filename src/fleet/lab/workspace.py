@@ -39,12 +39,13 @@ from typing import Any
 
 from fleet import vault
 from fleet.catalog import InstallMethod, default_catalog
+from fleet.desired.plan import LINUX_SYNC_ROOT
+from fleet.desired.platforms import FLAVORS
 from fleet.example import fake_extension_id
 from fleet.lab.errors import LabError
 from fleet.lab.inventory import write_inventory
 from fleet.lab.sshkeys import write_atomic
 from fleet.lab.state import LabState
-from fleet.plan import LINUX_SYNC_ROOT
 from fleet.secretstore import SecretKind, SecretStore
 
 DEFAULT_VAULT_PASSWORD = "fleet-lab"
@@ -478,11 +479,7 @@ def endpoint_running(workspace: Path) -> bool:
 # -- Chrome's part on the lab hosts --------------------------------------------------------------------
 
 # browser flavour -> (managed policy folder, user-data dir under the login user's home)
-BROWSER_FLAVORS: dict[str, tuple[str, str]] = {
-    "chrome": ("/etc/opt/chrome/policies/managed", ".config/google-chrome"),
-    "chromium": ("/etc/chromium/policies/managed", ".config/chromium"),
-    "edge": ("/etc/opt/edge/policies/managed", ".config/microsoft-edge"),
-}
+BROWSER_FLAVORS: dict[str, tuple[str, str]] = {f.name: (f.policy, f.data) for f in FLAVORS["linux"]}
 SIMULATED_VERSION = "1.0.0_0"
 FORCE_MARKER = ".fleet-lab-force-installed"
 
@@ -490,7 +487,7 @@ FORCE_MARKER = ".fleet-lab-force-installed"
 def effective_forcelist(policy_dir: Path) -> list[str]:
     """ExtensionInstallForcelist as Chrome reads a managed folder: from the last file (by name) that
     sets it; files that are not valid JSON objects are skipped."""
-    from fleet.plan import parse_policy_json
+    from fleet.desired.plan import parse_policy_json
 
     found: list[str] = []
     for f in sorted(policy_dir.glob("*.json")) if policy_dir.is_dir() else []:

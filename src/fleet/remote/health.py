@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet.health.settings import HealthSettings
-from fleet.health.sweep import SSH_CONNECTIONS, HostPlan, Sweep, SweepOptions, collector_script
+from fleet.health.sweep import SSH_CONNECTIONS, Sweep, SweepHost, SweepOptions, collector_script
 from fleet.health.transport import RawResult
 from fleet.remote.node import ExecutionNode
 from fleet.remote.stream import RemoteJob, RemoteRun
@@ -89,7 +89,7 @@ class RemoteSweep(Sweep):
         self.run_dir = run_dir
         self.remote_result: Any = None
 
-    def _job(self, plans: Sequence[HostPlan], options: SweepOptions, ident: str) -> RemoteJob:
+    def _job(self, plans: Sequence[SweepHost], options: SweepOptions, ident: str) -> RemoteJob:
         expect = {p.host.name: json.dumps(p.expect.wire, separators=(",", ":")) for p in plans}
         return RemoteJob(
             ident=ident, playbook=COLLECT_PLAYBOOK,
@@ -101,10 +101,10 @@ class RemoteSweep(Sweep):
             send_vaults=False,  # expectations carry fingerprints; the node needs no secret to collect
         )
 
-    def _collect(self, plans: Iterable[HostPlan], options: SweepOptions) -> Iterator[tuple[HostPlan, RawResult]]:
+    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
         plans = list(plans)  # the node's job carries every host's expectations: plan them all first
         by_name = {p.host.name: p for p in plans}
-        todo: list[HostPlan] = []
+        todo: list[SweepHost] = []
         for p in plans:
             if p.host.platform == "windows" or p.host.connection not in SSH_CONNECTIONS:
                 now = time.time()

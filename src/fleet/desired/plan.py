@@ -32,20 +32,12 @@ from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
+from fleet.desired.context import PlanError, host_context
+from fleet.desired.platforms import ABSENT, FORCELIST, LINUX_POLICY_DIRS, PRESENT, REGISTRY_ROOT, STATES
+from fleet.desired.policy import REG_DWORD, ExtensionPolicy, practice_policy
 from fleet.errors import FleetError
 from fleet.inventory import Host, Practice
-from fleet.policy import (
-    FORCELIST,
-    LINUX_POLICY_DIRS,
-    REG_DWORD,
-    REGISTRY_ROOT,
-    ExtensionPolicy,
-    practice_policy,
-)
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
-
-PRESENT, ABSENT = "present", "absent"
-STATES = (PRESENT, ABSENT)
 
 # Extension actions
 APPLY, REMOVE, MDM_REQUIRED, NONE = "apply", "remove", "mdm_required", "none"
@@ -59,10 +51,6 @@ LINUX_SYNC_SERVICE = "fleet-synchronizer"
 WINDOWS_MARKER_KEY = HKLM + r"SOFTWARE\fleet\Synchronizer"
 WINDOWS_DOWNLOAD_DIR = r"C:\ProgramData\fleet\downloads"
 LINUX_SYNC_ROOT = "/opt/fleet-lab/synchronizer"
-
-
-class PlanError(FleetError):
-    """A host's plan cannot be computed (missing secret or installer data, unknown state...)."""
 
 
 def linux_file_name(practice_id: str) -> str:
@@ -239,14 +227,6 @@ def _scan_roots(dirs: Iterable[str]) -> tuple[tuple[str, ...], int]:
     return tuple(roots), depth
 
 
-def host_state(vars_: Mapping[str, Any]) -> str:
-    state = str(vars_.get("fleet_state") or PRESENT)
-    if state not in STATES:
-        raise PlanError(f"fleet_state is {state!r}; must be present or absent",
-                        hint="fleet_state: absent offboards a host or practice (removes what fleet installed)")
-    return state
-
-
 def plan_host(
     host: Host,
     practice: Practice,
@@ -260,9 +240,10 @@ def plan_host(
 
     Raises PlanError (or another FleetError) when the plan cannot be made.
     """
-    state = state or host_state(host.vars)
-    if state not in STATES:
+    if state is not None and state not in STATES:
         raise PlanError(f"unknown state {state!r}; must be present or absent")
+    ctx = host_context(host, practice, state)
+    state, practice = ctx.state, ctx.practice
     system = catalog.get(practice.pms)
     method, reason = system.resolve(practice.vars)
     base = {"host": host.name, "practice_id": practice.id, "client_id": practice.client_id, "role": host.role,
@@ -272,7 +253,7 @@ def plan_host(
                         hint="fleet refuses unsupported practices; see `fleet inventory validate`")
     ext = ExtensionPlan(NONE, "")
     sync = SynchronizerPlan(NONE, "")
-    if host.role == "workstation" and not host.uses_pms and method is InstallMethod.CHROME_EXTENSION:
+    if host.role == "workstation" and not ctx.uses_pms and method is InstallMethod.CHROME_EXTENSION:
         ext = ExtensionPlan(NONE, "fleet_uses_pms: false (nobody uses the PMS here): no extension expected")
         sync = SynchronizerPlan(NONE, "workstation")
     elif host.role == "workstation":

@@ -13,21 +13,10 @@ from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig
+from fleet.desired.platforms import FORCELIST, MACOS_DOMAIN, REGISTRY_ROOT
 from fleet.errors import FleetError
 from fleet.inventory import Practice
 from fleet.secretstore import fingerprint
-
-# Registry roots per browser (under HKLM) and Linux/macOS locations.
-REGISTRY_ROOT = {
-    "chrome": r"SOFTWARE\Policies\Google\Chrome",
-    "edge": r"SOFTWARE\Policies\Microsoft\Edge",
-}
-LINUX_POLICY_DIRS = {
-    "chrome": ("/etc/opt/chrome/policies/managed", "/etc/chromium/policies/managed"),
-    "edge": ("/etc/opt/edge/policies/managed",),
-}
-MACOS_DOMAIN = {"chrome": "com.google.Chrome", "edge": "com.microsoft.Edge"}
-FORCELIST = "ExtensionInstallForcelist"
 
 REG_SZ = "REG_SZ"
 REG_DWORD = "REG_DWORD"

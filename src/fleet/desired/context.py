@@ -1,0 +1,75 @@
+"""One host's fleet inputs, read once into a typed ``HostContext``.
+
+The inventory resolves variables as Ansible does (client group < practice group < host), so a
+host's own ``fleet_browsers`` or ``fleet_state`` wins over its practice's. Every consumer of the
+desired state (deploy's plan, the filter plugin, health's expectations, validation) gets the
+host's inputs from ``host_context``; a new input (a join state, a lifecycle flag...) is read here,
+in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fleet.desired.platforms import PRESENT, STATES
+from fleet.errors import FleetError
+from fleet.inventory import Host, Practice
+
+
+class PlanError(FleetError):
+    """A host's desired state cannot be computed (missing secret or installer data, unknown state...)."""
+
+
+def host_state(vars_: Mapping[str, Any]) -> str:
+    """``fleet_state`` (present by default); raises PlanError on anything else."""
+    state = str(vars_.get("fleet_state") or PRESENT)
+    if state not in STATES:
+        raise PlanError(f"fleet_state is {state!r}; must be present or absent",
+                         hint="fleet_state: absent offboards a host or practice (removes what fleet installed)")
+    return state
+
+
+def practice_view(host: Host, practice: Practice) -> Practice:
+    """The practice as this host sees it: its vars are the host's resolved vars (practice vars
+    overlaid by the host's own), so per-host overrides such as ``fleet_browsers`` apply."""
+    if practice.vars is host.vars:
+        return practice
+    return Practice(practice.id, practice.client_id, host.vars, practice.hosts, practice.where)
+
+
+@dataclass(frozen=True)
+class HostContext:
+    """A host and its practice as the desired state reads them."""
+
+    host: Host
+    practice: Practice  # the host's view (``practice_view``)
+    state: str  # present | absent
+
+    @property
+    def name(self) -> str:
+        return self.host.name
+
+    @property
+    def role(self) -> str:
+        return self.host.role
+
+    @property
+    def platform(self) -> str:
+        return self.host.platform
+
+    @property
+    def browsers(self) -> tuple[str, ...]:
+        return self.practice.browsers
+
+    @property
+    def uses_pms(self) -> bool:
+        """False for a workstation nobody uses the PMS on (``fleet_uses_pms: false``): no extension
+        is expected there and it is not in coverage."""
+        return self.host.uses_pms
+
+
+def host_context(host: Host, practice: Practice, state: str | None = None) -> HostContext:
+    """``state`` (e.g. ``fleet deploy --remove``) overrides the host's ``fleet_state``."""
+    return HostContext(host, practice_view(host, practice), state or host_state(host.vars))
