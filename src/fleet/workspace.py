@@ -162,8 +162,11 @@ msp:
   name: {msp_name}
 
 # The vendor's browser extension, one ID per variant (v1..v7) and browser. An ID is 32 letters a-p.
-# A Chrome Web Store extension installs in Edge with the same ID and update URL; set `edge:` only
-# if the vendor publishes a separate Edge Add-ons build.
+# A Chrome Web Store extension installs in Edge with the same ID and update URL, but only on Windows
+# machines joined to AD or Entra ID (or MDM-enrolled). On workgroup machines Edge force-installs only
+# extensions from the Edge Add-ons site: give that build's ID as `edge_addons:` (fleet picks it per
+# host from fleet_join: domain | entra | workgroup). `previous_ids: [...]` lists IDs a variant used
+# before: deploy, exports and health remove / flag them wherever they are still configured.
 {extensions}
 # The on-prem Synchronizer installer: fleet downloads it on the server, verifies the SHA-256 and
 # installs it silently with the practice's product key (passed as product_key_property=...).

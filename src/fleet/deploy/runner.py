@@ -10,18 +10,25 @@ What reaches disk and what does not:
   for the child (file paths such as ``*_PASSWORD_FILE`` are kept).
 * Secrets only ever travel inside ``no_log`` tasks, so events, ``stdout`` and ``job_events`` carry
   "censored" results; the ``Redactor`` scrubs whatever fleet keeps as a second line of defence.
+* ansible-playbook runs under the guard (``fleet.deploy.guard``): it stops with fleet, even when
+  fleet is killed, and ``terminate()`` ends its whole process group and its ssh masters.
 * Ansible's local temp dir (``ANSIBLE_LOCAL_TEMP``, where e.g. the copy module stages content)
   is inside the run dir and removed when the batch ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
+import shlex
 import shutil
+import signal
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,10 +109,28 @@ class PlaybookRun:
         self.status = "pending"
         self._thread: threading.Thread | None = None
         self._runner: Any = None
+        self._control_dir = ""
 
     @property
     def local_tmp(self) -> Path:
         return self.run_dir / "tmp" / self.spec.ident
+
+    @property
+    def guard_pidfile(self) -> Path:
+        return self.local_tmp / "guard.pid"
+
+    def _guard_wrapper(self) -> Path:
+        """A directory whose ``ansible-playbook`` runs the real one under the guard (runner finds it
+        first on the child's PATH)."""
+        from fleet.deploy import guard
+
+        bin_dir = self.local_tmp / "bin"
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        wrapper = bin_dir / "ansible-playbook"
+        wrapper.write_text("#!/bin/sh\n" + shlex.join(["exec", sys.executable, "-S", guard.__file__,
+                                                         ansible_playbook()]) + ' "$@"\n')
+        wrapper.chmod(0o700)
+        return bin_dir
 
     def env(self) -> dict[str, str]:
         playbooks = data_dir("playbooks")
@@ -125,7 +150,11 @@ class PlaybookRun:
             "ANSIBLE_DEPRECATION_WARNINGS": "False",
             "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
             "FLEET_PRELOAD_CONFIG": str(self.spec.extravars.get("fleet_config_file", "")),
+            "FLEET_GUARD_PARENT": str(os.getpid()),
+            "FLEET_GUARD_PIDFILE": str(self.guard_pidfile),
         }
+        if self._control_dir:  # short (a unix socket path is at most 107 bytes), private, this batch's
+            env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = self._control_dir
         if self.config_file is not None and self.config_file.is_file():
             env["ANSIBLE_CONFIG"] = str(self.config_file)
         return env
@@ -135,6 +164,9 @@ class PlaybookRun:
 
         self.local_tmp.mkdir(parents=True, exist_ok=True)
         os.chmod(self.run_dir, 0o700)
+        self._control_dir = tempfile.mkdtemp(prefix="fleet-cp-")
+        envvars = self.env()
+        envvars["PATH"] = os.pathsep.join([str(self._guard_wrapper()), envvars["PATH"]])
         cmdline = ["--ask-vault-pass"]
         if self.spec.check:
             cmdline.append("--check")
@@ -152,7 +184,7 @@ class PlaybookRun:
             extravars=dict(self.spec.extravars),
             cmdline=" ".join(cmdline),
             passwords={VAULT_PROMPT: self.password.value.decode()},
-            envvars=self.env(),
+            envvars=envvars,
             settings={"suppress_ansible_output": True, "pexpect_timeout": 2},
             # runner would otherwise dump passwords/envvars/extravars/settings into env/ (the vault
             # password in clear in env/passwords): keep them in memory only.
@@ -193,6 +225,25 @@ class PlaybookRun:
         return BatchResult(self._runner.status, self._runner.rc,
                            self.run_dir / "artifacts" / self.spec.ident)
 
+    def terminate(self, grace: float = 15.0) -> None:
+        """Stop the batch now: the guard ends ansible-playbook's whole process group and its ssh
+        masters; runner's own cancel (SIGKILL to the group) if the guard is not done in ``grace``."""
+        pid = 0
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(self.guard_pidfile.read_text())
+        if pid > 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while self.alive() and time.monotonic() < deadline and pid > 0:
+            if self._thread is not None:
+                self._thread.join(0.1)
+        self.cancel.set()
+
     def cleanup(self) -> None:
         shutil.rmtree(self.local_tmp, ignore_errors=True)
+        if self._control_dir:  # normally already removed by the guard
+            from fleet.deploy.guard import close_control_masters
+
+            close_control_masters(self._control_dir)
         # nothing else to scrub: env/ is not written (suppress_env_files)

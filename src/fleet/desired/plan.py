@@ -27,14 +27,14 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
 from fleet.desired.context import PlanError, host_context
 from fleet.desired.platforms import ABSENT, FORCELIST, LINUX_POLICY_DIRS, PRESENT, REGISTRY_ROOT, STATES
-from fleet.desired.policy import REG_DWORD, ExtensionPolicy, practice_policy
+from fleet.desired.policy import REG_DWORD, ExtensionPolicy, PracticePolicy, practice_policy, removal_policy
 from fleet.errors import FleetError
 from fleet.inventory import Host, Practice
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
@@ -204,13 +204,10 @@ def _browser_plan(ext: ExtensionPolicy, secret_field: str | None) -> BrowserPlan
     )
 
 
-def _removal_plans(browsers: Iterable[str], variant_ids: Mapping[str, str], update_url: str) -> tuple[BrowserPlan, ...]:
+def _removal_plans(browsers: Iterable[str], removal: PracticePolicy) -> tuple[BrowserPlan, ...]:
     """Browser plans that only name our IDs and keys (for removal: no token, no managed values)."""
-    out = []
-    for b in browsers:
-        ext = ExtensionPolicy(b, variant_ids[b], update_url, {}, "")
-        out.append(_browser_plan(ext, None))
-    return tuple(out)
+    wanted = set(browsers)
+    return tuple(_browser_plan(replace(e, token_field=""), None) for e in removal.extensions if e.browser in wanted)
 
 
 def _scan_roots(dirs: Iterable[str]) -> tuple[tuple[str, ...], int]:
@@ -286,13 +283,13 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
     if unknown:
         raise PlanError(f"{practice.id}: unknown browser {unknown[0]!r} in fleet_browsers",
                         hint="use chrome and/or edge")
-    ids = {b: variant.id_for(b) for b in REGISTRY_ROOT}
+    removal = removal_policy(practice, catalog, config)
     scan_paths, scan_depth = _scan_roots([d for b in REGISTRY_ROOT for d in LINUX_POLICY_DIRS[b]])
     common = {"linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
               "variant": variant.name, "linux_scan_paths": scan_paths, "linux_scan_depth": scan_depth}
     if state == ABSENT:
         return ExtensionPlan(REMOVE, "fleet_state is absent",
-                             remove_browsers=_removal_plans(REGISTRY_ROOT, ids, variant.update_url), **common)
+                             remove_browsers=_removal_plans(REGISTRY_ROOT, removal), **common)
     token = secrets.get(TOKEN_VAR, "")
     policy = practice_policy(practice, token, catalog, config)
     browsers = tuple(_browser_plan(e, e.token_field) for e in policy.extensions)
@@ -300,7 +297,7 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
     # own registry root and policy folders, so this never touches a managed browser's entries.
     stale = [b for b in REGISTRY_ROOT if b not in managed_browsers]
     return ExtensionPlan(APPLY, "", browsers=browsers,
-                         remove_browsers=_removal_plans(stale, ids, variant.update_url),
+                         remove_browsers=_removal_plans(stale, removal),
                          linux_dirs=tuple(d for b in browsers for d in b.linux_dirs),
                          token_fingerprint=policy.token_fingerprint, **common)
 

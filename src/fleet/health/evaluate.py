@@ -112,6 +112,41 @@ def _considered(ctx: HostContext) -> list[Flavor]:
     return list(main.values())
 
 
+_GONE = "fleet_state is absent: "
+_DEPLOY_REMOVES = "; `fleet deploy` removes it"
+
+
+def _ours(ctx: HostContext, fl: Flavor) -> list[str]:
+    """Sources (policy files / registry keys) where our extension is still force-installed in ``fl``."""
+    ext = ctx.expect.extension_for(fl)
+    if ext is None:
+        return []
+    return sorted({e.source for e in ctx.facts.forcelist
+                   if e.browser == fl.name and e.entry.split(";", 1)[0].strip().lower() == ext.extension_id.lower()})
+
+
+def _leftover_values(ctx: HostContext, fl: Flavor, token: bool) -> list[str]:
+    """Managed values of our extension still on the host in ``fl`` (the token, or the other fields)."""
+    ext = ctx.expect.extension_for(fl)
+    if ext is None:
+        return []
+    return sorted({m.field for m in ctx.facts.managed_values
+                   if m.browser == fl.name and m.extension_id == ext.extension_id
+                   and (m.field == ext.token_field) == token})
+
+
+def _removed(check: CheckDef, ctx: HostContext, what: str, left: Callable[[Flavor], list[str]]) -> Outcome:
+    """An offboarded host: OK when none of ``what`` is left in any flavour, else the check fails."""
+    problems = [f"{fl.name}: {_join(items, 2)}" for fl in ctx.expect.managed_flavors() if (items := left(fl))]
+    if problems:
+        return _fail(check, f"{_GONE}{what} still there ({'; '.join(problems)}){_DEPLOY_REMOVES}")
+    return _ok(f"{_GONE}no {what} left")
+
+
+def _not_required(ctx: HostContext) -> Outcome | None:
+    return _ok(_GONE + "not required on an offboarded host") if ctx.expect.absent else None
+
+
 def _needs_extension(ctx: HostContext) -> Outcome | None:
     """UNKNOWN when the extension expectations could not be computed."""
     pe = ctx.expect.practice
@@ -124,6 +159,8 @@ def _needs_extension(ctx: HostContext) -> Outcome | None:
 
 @evaluator("browser_installed")
 def browser_installed(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _not_required(ctx)) is not None:
+        return o
     managed = ctx.expect.managed_flavors()
     if not managed:
         return _needs_extension(ctx) or _unknown("no managed browser")
@@ -137,6 +174,8 @@ def browser_installed(check: CheckDef, ctx: HostContext) -> Outcome:
 
 @evaluator("browser_version")
 def browser_version(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _not_required(ctx)) is not None:
+        return o
     minimum = int(check.thresholds.get("min_major", 0))
     found = [fl for fl in ctx.expect.managed_flavors() if _installed(ctx, fl)]
     if not found:
@@ -161,6 +200,8 @@ def browser_version(check: CheckDef, ctx: HostContext) -> Outcome:
 def extension_forcelist(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
+    if ctx.expect.absent:
+        return _removed(check, ctx, "force-install entry", lambda fl: _ours(ctx, fl))
     problems, good = [], []
     for fl in _considered(ctx):
         ext = ctx.expect.extension_for(fl)
@@ -214,6 +255,8 @@ def _field_state(ctx: HostContext, fl: Flavor, field: str) -> tuple[str, str]:
 def extension_token(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
+    if ctx.expect.absent:
+        return _removed(check, ctx, "managed token", lambda fl: _leftover_values(ctx, fl, token=True))
     pe = ctx.expect.practice
     problems, good = [], []
     for fl in _considered(ctx):
@@ -244,6 +287,8 @@ def extension_token(check: CheckDef, ctx: HostContext) -> Outcome:
 def managed_settings(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
+    if ctx.expect.absent:
+        return _removed(check, ctx, "managed setting", lambda fl: _leftover_values(ctx, fl, token=False))
     problems = []
     count = 0
     for fl in _considered(ctx):
@@ -267,6 +312,16 @@ def extension_installed(check: CheckDef, ctx: HostContext) -> Outcome:
         return o
     f = ctx.facts
     pending = State.parse(check.params.get("pending_severity", check.severity))
+    if ctx.expect.absent:  # the browser removes a force-installed extension once its policy is gone
+        policy_left = any(_ours(ctx, fl) for fl in ctx.expect.managed_flavors())
+        still = sorted({e.browser for e in f.extensions
+                        for x in ctx.expect.extensions if e.extension_id == x.extension_id})
+        if not still:
+            return _ok(_GONE + "the extension is not installed in any profile")
+        if policy_left:
+            return _fail(check, f"{_GONE}still installed in {_join(still)} and still force-installed{_DEPLOY_REMOVES}")
+        return Outcome(pending, f"{_GONE}still installed in {_join(still)}; its policy is gone, so the browser "
+                                "removes it at its next start")
     used = [fl for fl in ctx.expect.managed_flavors() if any(p.browser == fl.name for p in f.profiles)]
     if not used:
         return Outcome(pending, "no profile in a managed browser yet (no one has used it on this host)")
@@ -294,6 +349,8 @@ def extension_installed(check: CheckDef, ctx: HostContext) -> Outcome:
 def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
+    if (o := _not_required(ctx)) is not None:
+        return o
     off_store = sorted({e.update_url for e in ctx.expect.extensions if not web_store(e.update_url)})
     kind = ctx.facts.managed.kind
     if not off_store:
@@ -314,8 +371,25 @@ def _sync_service(ctx: HostContext):  # type: ignore[no-untyped-def]
     return next((s for s in ctx.facts.services if s.kind == "synchronizer" and s.name == name), None)
 
 
+def _sync_removed(check: CheckDef, ctx: HostContext, what: str) -> Outcome | None:
+    """An offboarded server: fleet removed the Synchronizer it installed; ``what`` must be gone."""
+    if not ctx.expect.absent:
+        return None
+    if ctx.expect.install_method != "self_install":
+        return _ok(_GONE + "installed by the vendor's engineer: fleet neither removes nor checks it")
+    svc = _sync_service(ctx)
+    if svc is None or svc.present is None:
+        return _unknown(f"the collector could not look for the {ctx.expect.synchronizer} service")
+    if svc.present or (what == "running" and svc.running):
+        return _fail(check, f"{_GONE}the {svc.name} service is still {'running' if svc.running else 'installed'}"
+                     + _DEPLOY_REMOVES)
+    return _ok(f"{_GONE}the {svc.name} service is removed")
+
+
 @evaluator("synchronizer_installed")
 def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _sync_removed(check, ctx, "installed")) is not None:
+        return o
     svc = _sync_service(ctx)
     if svc is None or svc.present is None:
         return _unknown(f"the collector could not look for the {ctx.expect.synchronizer} service"
@@ -327,6 +401,8 @@ def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
 
 @evaluator("synchronizer_running")
 def synchronizer_running(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _sync_removed(check, ctx, "running")) is not None:
+        return o
     svc = _sync_service(ctx)
     if svc is None or svc.running is None:
         return _unknown(f"the collector could not tell whether {ctx.expect.synchronizer} runs")
@@ -339,6 +415,8 @@ def synchronizer_running(check: CheckDef, ctx: HostContext) -> Outcome:
 
 @evaluator("synchronizer_autostart")
 def synchronizer_autostart(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _sync_removed(check, ctx, "installed")) is not None:
+        return o
     svc = _sync_service(ctx)
     if svc is None or svc.present is None:
         return _unknown(f"the collector could not look for {ctx.expect.synchronizer}")
@@ -353,6 +431,8 @@ def synchronizer_autostart(check: CheckDef, ctx: HostContext) -> Outcome:
 
 @evaluator("synchronizer_version")
 def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _sync_removed(check, ctx, "installed")) is not None:
+        return o
     svc = _sync_service(ctx)
     wanted = ctx.expect.synchronizer_version
     if svc is None or svc.present is None:
@@ -374,6 +454,8 @@ def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
 
 @evaluator("synchronizer_crashes")
 def synchronizer_crashes(check: CheckDef, ctx: HostContext) -> Outcome:
+    if ctx.expect.absent:
+        return _ok(_GONE + "not tracked on an offboarded server")
     svc = _sync_service(ctx)
     if svc is None or svc.present is None:
         return _unknown(f"the collector could not look for {ctx.expect.synchronizer}")
@@ -420,6 +502,8 @@ def pms_database(check: CheckDef, ctx: HostContext) -> Outcome:
 
 @evaluator("sync_endpoint")
 def sync_endpoint(check: CheckDef, ctx: HostContext) -> Outcome:
+    if (o := _not_required(ctx)) is not None:
+        return o
     if not ctx.expect.endpoint:
         return _unknown("no sync_endpoint in fleet.yml to test")
     ep = ctx.facts.endpoint

@@ -15,13 +15,13 @@ Nothing here re-derives extension IDs or policy paths: they come from ``fleet.de
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig
-from fleet.desired.platforms import FLAVORS, Flavor
-from fleet.desired.policy import practice_policy
+from fleet.desired.platforms import ABSENT, FLAVORS, PRESENT, Flavor
+from fleet.desired.policy import managed_field_names, practice_policy, removal_policy
 from fleet.errors import FleetError
 from fleet.health.settings import HealthSettings, PosixSynchronizer
 from fleet.inventory import Host, Practice
@@ -88,6 +88,7 @@ class PracticeExpect:
     problem: str = ""  # why the extension expectations could not be computed
     pms_services: tuple[ServiceGroup, ...] = ()
     system_name: str = ""
+    state: str = PRESENT  # absent: the practice (or this host) is offboarded; fleet's things must be gone
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,11 @@ class Expectations:
     def extensions(self) -> tuple[ExpectedExtension, ...]:
         return self.practice.extensions
 
+    @property
+    def absent(self) -> bool:
+        """``fleet_state: absent``: what fleet installed must be gone (the deploy removes it)."""
+        return self.practice.state == ABSENT
+
     def managed_flavors(self) -> tuple[Flavor, ...]:
         """Flavors on this platform that a managed policy browser covers."""
         browsers = {e.browser for e in self.extensions}
@@ -128,9 +134,11 @@ class Expectations:
 
 
 def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
-                    token: Callable[[], str | None]) -> PracticeExpect:
+                    token: Callable[[], str | None], state: str = PRESENT) -> PracticeExpect:
     """What a practice's machines must carry. ``token()`` returns the practice's extension token, or
-    None when it cannot be read (then the token check is UNKNOWN; the other checks still run)."""
+    None when it cannot be read (then the token check is UNKNOWN; the other checks still run).
+    ``practice`` is the host's view of it (``fleet.desired.context.practice_view``: host overrides
+    applied); ``state`` absent expects fleet's things removed, as the deploy's plan removes them."""
     system = catalog.find(practice.pms)
     if system is None:
         return PracticeExpect(practice.id, practice.client_id, practice.pms, InstallMethod.UNSUPPORTED.value,
@@ -138,9 +146,18 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
     method, _ = system.resolve(practice.vars)
     groups = tuple(ServiceGroup(s.label, s.any_of, s.required) for s in system.server_services)
     base = PracticeExpect(practice.id, practice.client_id, practice.pms, method.value, pms_services=groups,
-                          system_name=system.name)
+                          system_name=system.name, state=state)
     if method is not InstallMethod.CHROME_EXTENSION:
         return base
+    if state == ABSENT:  # the plan's removal: our extension in every policy browser, no value wanted
+        try:
+            removal = removal_policy(practice, catalog, config)
+            names = managed_field_names(practice, catalog, config)
+        except FleetError as exc:
+            return replace(base, problem=f"cannot compute the practice's policy: {exc.message}")
+        gone = tuple(ExpectedExtension(e.browser, e.extension_id, e.update_url, e.token_field,
+                                       {n: frozenset() for n in names}) for e in removal.extensions)
+        return replace(base, extensions=gone)
     try:
         secret = token()
     except FleetError as exc:

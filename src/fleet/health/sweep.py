@@ -26,6 +26,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from fleet.desired.context import host_context
+from fleet.desired.platforms import PRESENT
 from fleet.errors import FleetError, SelectionError
 from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
@@ -280,18 +282,25 @@ class Sweep:
         vaults are still being read (the sweep consumes this lazily)."""
         inv = self.ws.inventory
         config = self.ws.config
-        pes: dict[str, PracticeExpect] = {}
+        pes: dict[tuple[str, str, tuple[tuple[str, str], ...]], PracticeExpect] = {}
         for h in hosts:
-            if h.practice_id not in pes:
-                p = inv.practices[h.practice_id]
-                pes[h.practice_id] = practice_expect(
-                    p, self.ws.catalog, config, lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR))
+            p = inv.practices[h.practice_id]
+            # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
+            try:
+                ctx = host_context(h, p)
+            except FleetError:  # a bad fleet_state: validation reports it; judge the host as present
+                ctx = host_context(h, p, PRESENT)
+            key = (p.id, ctx.state, _overrides(h, p))
+            if key not in pes:
+                pes[key] = practice_expect(
+                    ctx.practice, self.ws.catalog, config,
+                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state)
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
-            x = host_expectations(h, pes[h.practice_id], config, self.settings)
+            x = host_expectations(h, pes[key], config, self.settings)
             # A workstation where nobody uses the PMS is expected to carry no extension: only the
             # checks that apply whatever the install method (reachable, disk, clock...).
-            method = x.install_method if h.uses_pms else NOT_USING_PMS
+            method = x.install_method if ctx.uses_pms else NOT_USING_PMS
             yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
@@ -350,6 +359,17 @@ class Sweep:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering
                 kill_running()
+
+
+_HOST_ONLY = frozenset({"fleet_role", "fleet_platform", "fleet_state"})
+
+
+def _overrides(h: Host, p: Practice) -> tuple[tuple[str, str], ...]:
+    """The host's own fleet_* vars that differ from its practice's (what makes its view differ)."""
+    if h.vars is p.vars:
+        return ()
+    return tuple(sorted((k, repr(v)) for k, v in h.vars.items()
+                        if k.startswith("fleet_") and k not in _HOST_ONLY and p.vars.get(k) != v))
 
 
 def _cpu() -> tuple[float, float]:
