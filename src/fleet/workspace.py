@@ -205,6 +205,7 @@ ANSIBLE_CFG = """\
 inventory = inventory
 roles_path = {roles}
 filter_plugins = {playbooks}/filter_plugins
+collections_path = {collections}:~/.ansible/collections:/usr/share/ansible/collections
 host_key_checking = True
 retry_files_enabled = False
 interpreter_python = auto_silent
@@ -218,7 +219,8 @@ GITIGNORE = "state/\n*.retry\n.vault-pass*\n"
 
 def write_ansible_cfg(root: Path) -> None:
     (root / "ansible.cfg").write_text(
-        ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"))
+        ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"),
+                          collections=data_dir("collections"))
     )
 
 

@@ -313,7 +313,8 @@ def write_lab_workspace(
         written.append(cfg_path)
     ansible_cfg = workspace / "ansible.cfg"
     if not ansible_cfg.exists():
-        text = ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"))
+        text = ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"),
+                                  collections=data_dir("collections"))
         text = text.replace(
             "[ssh_connection]", LAB_ANSIBLE_CFG_EXTRA.format(vault_pass=VAULT_PASS_FILE) + "\n[ssh_connection]"
         )
