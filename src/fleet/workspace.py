@@ -19,7 +19,7 @@ from fleet.config import FleetConfig, load_config
 from fleet.errors import ConfigError, FleetError, Location, VaultError
 from fleet.inventory import Inventory, Practice, load_inventory
 from fleet.resources import data_dir
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secretstore import SecretKind, SecretStore, fingerprint
 from fleet.validate import Report, validate
 
 CONFIG_NAME = "fleet.yml"
@@ -135,8 +135,23 @@ class Workspace:
             return f"the practice's vault has no {label} ({var})"
         return None
 
+    def secret_fingerprints(self) -> dict[str, dict[str, str]] | None:
+        """Practice id -> {vault var: fingerprint} of every readable vault; None without a password."""
+        pw = self.password(required=False)
+        if pw is None:
+            return None
+        out: dict[str, dict[str, str]] = {}
+        for pid in self.inventory.practices:
+            if self.secrets.exists(pid):
+                try:
+                    out[pid] = {k: fingerprint(v) for k, v in self.secrets.read(pid, pw).items()}
+                except VaultError:
+                    continue  # secret_check reports an unreadable vault
+        return out
+
     def validate(self, practices: list[Practice] | None = None) -> Report:
-        return validate(self.inventory, self.catalog, self.config, self.secret_check, practices)
+        return validate(self.inventory, self.catalog, self.config, self.secret_check, practices,
+                        secret_fingerprints=self.secret_fingerprints())
 
 
 # -- creating -------------------------------------------------------------------------------------
@@ -190,6 +205,7 @@ ANSIBLE_CFG = """\
 inventory = inventory
 roles_path = {roles}
 filter_plugins = {playbooks}/filter_plugins
+collections_path = {collections}:~/.ansible/collections:/usr/share/ansible/collections
 host_key_checking = True
 retry_files_enabled = False
 interpreter_python = auto_silent
@@ -203,7 +219,8 @@ GITIGNORE = "state/\n*.retry\n.vault-pass*\n"
 
 def write_ansible_cfg(root: Path) -> None:
     (root / "ansible.cfg").write_text(
-        ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"))
+        ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"),
+                          collections=data_dir("collections"))
     )
 
 
