@@ -128,6 +128,9 @@ class FleetConfig:
     def gpo_domain_for(self, client_id: str) -> GpoDomain:
         """The domain GPO exports of a client name (fleet.yml ``gpo:``, its ``clients:`` entry first)."""
         return self.gpo_domains.get("", GpoDomain()).merged(self.gpo_domains.get(client_id))
+    # extensions.variant_for: practice system id -> variant, for systems whose variant the vendor's
+    # guide does not name (ModMed) or where the MSP was told otherwise.
+    system_variants: Mapping[str, str] = field(default_factory=dict)
 
     def variant(self, name: str) -> ExtensionVariant:
         try:
@@ -138,6 +141,24 @@ class FleetConfig:
                 where=Location(str(self.path)) if self.path else None,
                 hint=f"add extensions.variants.{name}.chrome (a 32-letter a-p ID) to fleet.yml",
             ) from None
+
+    def variant_name_for(self, system_id: str, system_name: str, catalog_variant: str | None) -> str:
+        """The extension variant a practice system uses: fleet.yml's ``extensions.variant_for``, else
+        the catalog's (the guide's). Never invented: a system the guide names no variant for and
+        fleet.yml does not mention is an error saying so."""
+        name = self.system_variants.get(system_id) or catalog_variant
+        if not name:
+            raise ConfigError(
+                f"the installation guide names no extension variant for {system_name}, and fleet.yml "
+                f"does not say which one to use",
+                where=Location(str(self.path)) if self.path else None,
+                hint=f"ask the vendor, then add extensions.variant_for.{system_id}: vN (and that "
+                     "variant's IDs under extensions.variants) to fleet.yml")
+        return name
+
+    def variant_for(self, system_id: str, system_name: str, catalog_variant: str | None) -> ExtensionVariant:
+        """The configured variant (IDs, fields) of a practice system; see ``variant_name_for``."""
+        return self.variant(self.variant_name_for(system_id, system_name, catalog_variant))
 
 
 def _guid(raw: Mapping[str, Any], key: str, path: Path) -> str:
@@ -220,6 +241,11 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
             edge_addons_id=addons,
         )
         variants[name] = replace(variant, previous_ids=_previous_ids(v, name, variant.current_ids, path))
+    variant_for = ext.get("variant_for") or {}
+    if not isinstance(variant_for, dict) or not all(
+            isinstance(v, str) and re.fullmatch(r"v\d+", v) for v in variant_for.values()):
+        raise ConfigError("extensions.variant_for must map practice system ids to variants (e.g. modmed: v5)",
+                          where=Location(str(path), line_of(ext, "variant_for") if isinstance(ext, dict) else 1))
     sync = None
     s = raw.get("synchronizer")
     if s:
@@ -270,6 +296,7 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
         alerts=tuple(alerts),
         path=path,
         gpo_domains=gpo_domains,
+        system_variants={str(k): str(v) for k, v in variant_for.items()},
     )
 
 

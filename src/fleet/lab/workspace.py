@@ -246,7 +246,9 @@ def lab_config(package_url: str, package_sha256: str, sync_endpoint: str = "") -
         variants[f"v{i}"] = v
     return {
         "msp": {"name": "fleet lab (simulated practices, fake data)"},
-        "extensions": {"update_url": "https://clients2.google.com/service/update2/crx", "variants": variants},
+        # The guide names no variant for ModMed: the lab (like an MSP after asking the vendor) says which.
+        "extensions": {"update_url": "https://clients2.google.com/service/update2/crx", "variants": variants,
+                       "variant_for": {"modmed": "v5"}},
         "synchronizer": {
             "version": SYNC_VERSION,
             # Windows servers would get this MSI; the lab has none (fake URL, checksum of a fake file).
