@@ -129,6 +129,8 @@ class SynchronizerPlan:
     product_key_property: str = ""
     service_name: str = ""
     product_id: str = ""
+    upgrade_code: str = ""  # Windows: finds the installed product whatever its version
+    display_name: str = ""  # Windows: the same, by the start of its Programs and Features name
     product_key_fingerprint: str = ""
     download_dir: str = ""  # where the package is saved on the server
     install_root: str = ""  # Linux stand-in: its install folder
@@ -340,7 +342,7 @@ def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, re
               "package_file": _package_file(url, pkg.version, host.platform),
               "silent_args": pkg.silent_args, "product_key_property": pkg.product_key_property,
               "service_name": pkg.service_name if host.platform == "windows" else LINUX_SYNC_SERVICE,
-              "product_id": pkg.product_id}
+              "product_id": pkg.product_id, "upgrade_code": pkg.upgrade_code, "display_name": pkg.display_name}
     if host.platform == "windows":
         common |= {"download_dir": WINDOWS_DOWNLOAD_DIR, "marker_key": WINDOWS_MARKER_KEY,
                    "package_path": f"{WINDOWS_DOWNLOAD_DIR}\\{common['package_file']}"}
@@ -353,8 +355,8 @@ def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, re
     if not key:
         raise PlanError(f"{practice.id} has no Synchronizer product key in its vault",
                         hint=f"fleet secrets set {practice.id} --product-key")
-    if any(c in key for c in "\0\r\n\""):
-        raise PlanError(f"{practice.id}: the product key contains a quote, NUL or line break",
+    if any(c in key for c in "\0\r\n"):
+        raise PlanError(f"{practice.id}: the product key contains a NUL or line break",
                         hint=f"store it again: fleet secrets set {practice.id} --product-key")
     return SynchronizerPlan(INSTALL, "", product_key_fingerprint=fingerprint(key), **common)
 
@@ -738,12 +740,25 @@ def linux_work(ch: LinuxChanges, ext: Mapping[str, Any], token: str, mode: str =
 
 
 @dataclass(frozen=True)
-class SynchronizerSeen:
-    installed: bool = False
+class InstalledProduct:
+    """An entry of Programs and Features (the Uninstall registry keys) that is the Synchronizer."""
+
+    product_code: str
+    name: str = ""
     version: str = ""
-    key_fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class SynchronizerSeen:
+    installed: bool = False  # the service exists (Linux: the stand-in says so)
+    version: str = ""  # what runs: the service binary's version (Linux: the stand-in's)
+    key_fingerprint: str = ""  # fleet's record of the key it installed with
     running: bool = False
     enabled: bool = False
+    # Windows only
+    products: tuple[InstalledProduct, ...] = ()  # registered installs, any version
+    start_mode: str = ""  # auto | delayed | manual | disabled ("" no service)
+    marker_version: str = ""  # what fleet recorded after its last verified install
 
 
 @dataclass(frozen=True)
@@ -754,41 +769,118 @@ class SynchronizerChanges:
     start: bool = False  # it is not running now (or will be reinstalled)
     enable: bool = False  # it does not start at boot now
     remove: bool = False
+    # Windows: the installed products to uninstall first (a reinstall: same ProductCode upgrade,
+    # re-key, repair) or, with ``remove``, the ones to uninstall; any version.
+    uninstall: tuple[str, ...] = ()
+    start_mode: str = "auto"  # what the service is set to: the vendor's delayed start is kept
+    verify: bool = False  # Windows: read back what was installed before fleet records it
+    blocked: str = ""  # why fleet cannot do what is needed (the task fails with this)
 
     @property
     def steps(self) -> list[str]:
         """The role's task files to include, in order (none: nothing to do)."""
         if self.remove:
             return ["remove"]
-        return (["install"] if self.install else []) + (["service"] if self.start or self.enable else [])
+        return ((["install"] if self.install else []) + (["verify"] if self.install and self.verify else [])
+                + (["service"] if self.start or self.enable else []))
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``4.2.0`` and ``4.2.0.0`` (a file version) are the same version."""
+    parts = [int(p) if p.isdigit() else -1 for p in re.split(r"[.\-+]", version.strip()) if p != ""]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def same_version(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and version_key(a) == version_key(b)
 
 
 def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> SynchronizerChanges:
     """Install when missing, when the version differs (upgrade or downgrade) or the product key
-    changed; keep it running and starting at boot; remove it for ``state: absent``."""
+    changed; keep it running and starting at boot; remove it for ``state: absent``.
+
+    Windows decides on what is really there, not on the installer's ProductCode (win_package's
+    test, which says "installed" for another version or key of the same product): the service,
+    its binary's version and the registered products (any version). A reinstall (same ProductCode
+    upgrade, new key, a registration without its service) uninstalls the registered product first.
+    """
     action = plan.get("action")
+    windows = plan.get("platform") == "windows"
+    codes = tuple(p.product_code for p in seen.products)
     if action == REMOVE:
-        return SynchronizerChanges(remove=seen.installed, why="fleet_state is absent")
+        present = seen.installed or bool(codes)
+        blocked = ""
+        if windows and seen.installed and not codes:
+            blocked = (f"the {plan.get('service_name') or 'Synchronizer'} service exists but no installed product "
+                       "matches it (set synchronizer.upgrade_code or display_name in fleet.yml, or uninstall it "
+                       "by hand): nothing was removed")
+        return SynchronizerChanges(remove=present, uninstall=codes, why="fleet_state is absent", blocked=blocked)
     if action != INSTALL:
         return SynchronizerChanges(why=str(plan.get("reason", "")))
-    if not seen.installed:
+    wanted = str(plan["version"])
+    start_mode = "delayed" if seen.start_mode == "delayed" else "auto"
+    reinstall = False
+    if not seen.installed and not codes:
         why = "not installed"
-    elif seen.version != plan["version"]:
-        why = f"version {seen.version or 'unknown'} installed, {plan['version']} wanted"
+    elif not seen.installed:
+        why, reinstall = "registered in Programs and Features but its service is missing", True
+    elif not (same_version(seen.version, wanted) if windows else seen.version == wanted):
+        why = f"version {seen.version or 'unknown'} installed, {wanted} wanted"
+        # a major upgrade (another ProductCode) replaces the old product itself; the same
+        # ProductCode (or an unknown one) needs the old one removed first
+        reinstall = bool(codes) and (not plan.get("product_id") or plan["product_id"] in codes)
     elif seen.key_fingerprint != plan["product_key_fingerprint"]:
-        why = "the product key changed"
+        why = "the product key changed" if seen.key_fingerprint else "installed without fleet's record of its key"
+        reinstall = bool(codes)
     else:
         why = "up to date" if seen.running and seen.enabled else "installed, " + (
             "not running" if not seen.running else "not started at boot")
-        return SynchronizerChanges(ensure_running=True, start=not seen.running, enable=not seen.enabled, why=why)
-    return SynchronizerChanges(install=True, ensure_running=True, start=True, enable=not seen.enabled, why=why)
+        return SynchronizerChanges(ensure_running=True, start=not seen.running, enable=not seen.enabled, why=why,
+                                   start_mode=start_mode)
+    if windows and len(codes) > 1 and not reinstall:
+        reinstall = True  # several registrations: start clean
+    return SynchronizerChanges(install=True, ensure_running=True, start=True, enable=not seen.enabled, why=why,
+                               uninstall=codes if reinstall else (), start_mode=start_mode, verify=windows)
+
+
+@dataclass(frozen=True)
+class SynchronizerVerified:
+    """After an install: is what fleet wanted really there? Only then is it recorded."""
+
+    ok: bool
+    why: str
+    version: str = ""
+    product_code: str = ""
+    start_mode: str = "auto"
+
+
+def synchronizer_verified(plan: Mapping[str, Any], seen: SynchronizerSeen) -> SynchronizerVerified:
+    """The read-back after an install (the service, its binary's version, the registration)."""
+    wanted = str(plan["version"])
+    start_mode = "delayed" if seen.start_mode == "delayed" else "auto"
+    code = seen.products[0].product_code if len(seen.products) == 1 else ""
+    if not seen.installed:
+        return SynchronizerVerified(False, f"the installer finished but the {plan.get('service_name')} service "
+                                           "does not exist", start_mode=start_mode)
+    if not same_version(seen.version, wanted):
+        return SynchronizerVerified(False, f"the installer finished but version {seen.version or 'unknown'} is "
+                                           f"installed, not {wanted}", seen.version, code, start_mode)
+    if len(seen.products) > 1:
+        return SynchronizerVerified(False, "several Synchronizer products are registered after the install: "
+                                           + ", ".join(f"{p.name} {p.version} {p.product_code}" for p in seen.products),
+                                    seen.version, "", start_mode)
+    return SynchronizerVerified(True, f"version {seen.version} verified", seen.version, code, start_mode)
 
 
 def msi_arguments(plan: Mapping[str, Any], product_key: str) -> str:
-    """msiexec arguments: the silent switches plus PROPERTY="key" (only inside a no_log task)."""
-    if not product_key or any(c in product_key for c in '\0\r\n"'):
-        raise PlanError("the product key is missing or contains a quote or line break")
-    return f'{plan["silent_args"]} {plan["product_key_property"]}="{product_key}"'.strip()
+    """msiexec arguments: the silent switches plus PROPERTY="key" (only inside a no_log task).
+    Inside a quoted MSI property value a double quote is written twice (msiexec's rule)."""
+    if not product_key or any(c in product_key for c in "\0\r\n"):
+        raise PlanError("the product key is missing or contains a NUL or line break")
+    value = product_key.replace('"', '""')
+    return f'{plan["silent_args"]} {plan["product_key_property"]}="{value}"'.strip()
 
 
 def linux_seen(status: Mapping[str, Any] | None) -> SynchronizerSeen:
@@ -804,15 +896,36 @@ def linux_seen(status: Mapping[str, Any] | None) -> SynchronizerSeen:
     )
 
 
-def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, Any] | None) -> SynchronizerSeen:
-    """From win_service_info (the service) and win_reg_stat of fleet's marker key."""
+def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, Any] | None,
+                 installed: Mapping[str, Any] | None = None) -> SynchronizerSeen:
+    """From win_service_info (the service), win_reg_stat of fleet's marker key and the role's
+    read of what is installed (win_powershell: the registered products of any version and the
+    service binary's version). The version is what runs: the binary's, else the registration's."""
     services = (service_info or {}).get("services") or []
     svc = services[0] if services else None
     values = reg_stat_values(marker) or {}
+    found = _installed_doc(installed)
+    products = tuple(InstalledProduct(str(p.get("product_code") or "").upper(), str(p.get("name") or ""),
+                                      str(p.get("version") or ""))
+                     for p in found.get("products") or [] if isinstance(p, Mapping) and p.get("product_code"))
+    version = str(found.get("binary_version") or "") if svc is not None else ""
+    if svc is not None and not version and len(products) == 1:
+        version = products[0].version
     return SynchronizerSeen(
         installed=svc is not None,
-        version=str(values.get("Version") or ""),
+        version=version,
         key_fingerprint=str(values.get("KeyFingerprint") or ""),
         running=bool(svc and svc.get("state") == "started"),
         enabled=bool(svc and svc.get("start_mode") in ("auto", "delayed")),
+        products=products,
+        start_mode=str(svc.get("start_mode") or "") if svc else "",
+        marker_version=str(values.get("Version") or ""),
     )
+
+
+def _installed_doc(result: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The one object the role's read script outputs (win_powershell's ``output[0]``)."""
+    output = (result or {}).get("output") if isinstance(result, Mapping) else None
+    if isinstance(output, list) and output and isinstance(output[0], Mapping):
+        return output[0]
+    return {}
