@@ -136,12 +136,15 @@ def _by_browser(registered: Any) -> dict[str, Any]:
     return {str(r["item"]["browser"]): fleet_plan_mod.reg_stat_values(r) for r in _results(registered)}
 
 
-def fleet_windows_changes(ext: Mapping[str, Any], forcelist_stats: Any, ours_stats: Any = None) -> dict[str, Any]:
+def fleet_windows_changes(ext: Mapping[str, Any], forcelist_stats: Any, ours_stats: Any = None,
+                          extensions_stats: Any = None) -> dict[str, Any]:
     """Registry writes that are needed, from win_reg_stat loop results (item = a browser plan): the
     browsers' forcelist keys, and our own keys (managed-policy key of the browsers applied, extension key
-    of the browsers removed). The token's value is compared by fingerprint, never returned."""
+    of the browsers removed), and the 3rdparty\\extensions keys of the browsers with earlier IDs to remove.
+    The token's value is compared by fingerprint, never returned."""
     forcelist = {b: v or {} for b, v in _by_browser(forcelist_stats).items()}
-    ch = fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats))
+    subkeys = {str(r["item"]["browser"]): fleet_plan_mod.reg_stat_subkeys(r) for r in _results(extensions_stats)}
+    ch = fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats), subkeys)
     return {**_asdict(ch), "any": ch.any}
 
 

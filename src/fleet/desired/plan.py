@@ -34,7 +34,14 @@ from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
 from fleet.desired.context import PlanError, host_context
 from fleet.desired.platforms import ABSENT, FORCELIST, LINUX_POLICY_DIRS, PRESENT, REGISTRY_ROOT, STATES
-from fleet.desired.policy import REG_DWORD, ExtensionPolicy, PracticePolicy, practice_policy, removal_policy
+from fleet.desired.policy import (
+    REG_DWORD,
+    EdgeBuildError,
+    ExtensionPolicy,
+    PracticePolicy,
+    practice_policy,
+    removal_policy,
+)
 from fleet.errors import FleetError
 from fleet.inventory import Host, Practice
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
@@ -87,6 +94,10 @@ class BrowserPlan:
     linux_document: Mapping[str, Any]  # our policy JSON, the token value left out (None)
     macos_forcelist_domain: str
     macos_extension_domain: str
+    # IDs of the variant that must not stay in this browser (fleet.yml previous_ids; in Edge the other
+    # store's build): their forcelist entries and their whole 3rdparty\extensions\<id> key go.
+    stale_ids: tuple[str, ...] = ()
+    extensions_key: str = ""  # HKLM:\...\3rdparty\extensions (its subkeys show which stale keys exist)
 
 
 @dataclass(frozen=True)
@@ -203,6 +214,8 @@ def _browser_plan(ext: ExtensionPolicy, secret_field: str | None) -> BrowserPlan
         linux_document=doc,
         macos_forcelist_domain=ext.macos_forcelist_domain,
         macos_extension_domain=ext.macos_extension_domain,
+        stale_ids=ext.stale_ids,
+        extensions_key=HKLM + ext.managed_key.rsplit("\\", 2)[0],
     )
 
 
@@ -256,7 +269,7 @@ def plan_host(
         ext = ExtensionPlan(NONE, "fleet_uses_pms: false (nobody uses the PMS here): no extension expected")
         sync = SynchronizerPlan(NONE, "workstation")
     elif host.role == "workstation":
-        ext = _extension_plan(host, practice, method, secrets, catalog, config, state)
+        ext = _extension_plan(host, practice, method, secrets, catalog, config, state, ctx.join)
         sync = SynchronizerPlan(NONE, "workstation")
     elif host.role == "server":
         ext = ExtensionPlan(NONE, "server")
@@ -269,7 +282,7 @@ def plan_host(
 
 
 def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secrets: Mapping[str, str],
-                    catalog: Catalog, config: FleetConfig, state: str) -> ExtensionPlan:
+                    catalog: Catalog, config: FleetConfig, state: str, join: str | None = None) -> ExtensionPlan:
     if method is not InstallMethod.CHROME_EXTENSION:
         return ExtensionPlan(NONE, "on-premises practice: nothing to install on workstations")
     if host.platform == "macos":
@@ -293,7 +306,10 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
         return ExtensionPlan(REMOVE, "fleet_state is absent",
                              remove_browsers=_removal_plans(REGISTRY_ROOT, removal), **common)
     token = secrets.get(TOKEN_VAR, "")
-    policy = practice_policy(practice, token, catalog, config)
+    try:  # Windows: Edge's build follows the host's join state (fleet_join)
+        policy = practice_policy(practice, token, catalog, config, join=join)
+    except EdgeBuildError as exc:
+        raise PlanError(f"{host.name} (fleet_join: {join}): {exc.message}", hint=exc.hint) from None
     browsers = tuple(_browser_plan(e, e.token_field) for e in policy.extensions)
     # Browsers fleet does not manage here (any more): remove our entries there. Each browser has its
     # own registry root and policy folders, so this never touches a managed browser's entries.
@@ -462,7 +478,8 @@ class WindowsChanges:
     managed_set: list[dict[str, Any]] = field(default_factory=list)  # {key, name, type, data} (not secret)
     secret_set: list[dict[str, Any]] = field(default_factory=list)  # {key, name, type}: data from the vault
     managed_delete: list[dict[str, Any]] = field(default_factory=list)  # {key, name} stale values in our key
-    keys_delete: list[str] = field(default_factory=list)  # our 3rdparty\extensions\<id> keys (that exist)
+    keys_delete: list[str] = field(default_factory=list)  # our 3rdparty\extensions\<id> keys (that exist),
+    #                                                   earlier IDs' included
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -483,13 +500,16 @@ def _same_reg(seen: Any, want: Any, typ: str) -> bool:
 
 
 def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping[str, Any]],
-                    ours_seen: Mapping[str, Mapping[str, Any] | None]) -> WindowsChanges:
-    """Registry writes for one host, from the plan's ``extension`` (dict form) and what is there.
+                    ours_seen: Mapping[str, Mapping[str, Any] | None],
+                    extensions_seen: Mapping[str, Iterable[str] | None] | None = None) -> WindowsChanges:
+    r"""Registry writes for one host, from the plan's ``extension`` (dict form) and what is there.
 
     ``forcelist_seen``: {browser: {value name: data}} of each browser's forcelist key.
     ``ours_seen``: {browser: {value name: data}} of our managed-policy key for the browsers we apply,
     and of our extension key for the browsers we remove; None when the key does not exist. The
     token's seen value is only compared by fingerprint and never copied into the result.
+    ``extensions_seen``: {browser: subkey names of ``3rdparty\extensions``}, read for the browsers
+    with ``stale_ids``: the forcelist entries and keys of those IDs are removed.
     """
     ch = WindowsChanges()
     token_fp = str(ext.get("token_fingerprint") or "")
@@ -524,7 +544,30 @@ def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping
                 "builds (which counted up from 1) would not")
         if ours_seen.get(b["browser"]) is not None:
             ch.keys_delete.append(b["extension_key"])
+    for b in (*ext.get("browsers", ()), *ext.get("remove_browsers", ())):
+        _stale_changes(ch, b, forcelist_seen.get(b["browser"], {}), (extensions_seen or {}).get(b["browser"]))
     return ch
+
+
+def _stale_changes(ch: WindowsChanges, b: Mapping[str, Any], forcelist: Mapping[str, Any],
+                   subkeys: Iterable[str] | None) -> None:
+    """Remove the forcelist entries and the 3rdparty keys of a browser plan's ``stale_ids``."""
+    present = {str(k).lower() for k in subkeys or ()}
+    for old in b.get("stale_ids") or ():
+        for name in forcelist_removal(forcelist, old).names:
+            item = {"key": b["forcelist_key"], "name": name, "browser": b["browser"]}
+            if item not in ch.forcelist_delete:
+                ch.forcelist_delete.append(item)
+        key = f"{b['extensions_key']}\\{old}"
+        if old.lower() in present and key not in ch.keys_delete:
+            ch.keys_delete.append(key)
+
+
+def reg_stat_subkeys(result: Mapping[str, Any] | None) -> list[str] | None:
+    """Subkey names from an ansible.windows.win_reg_stat result; None when the key is missing."""
+    if not result or not result.get("exists"):
+        return None
+    return [str(k) for k in result.get("sub_keys") or ()]
 
 
 def reg_stat_values(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -624,11 +667,13 @@ def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile],
         others.setdefault(_dirname(path), []).append((_basename(path), entries))
     for b in ext.get("browsers", ()):
         ours = b["extension_id"].lower()
+        stale = {i.lower() for i in b.get("stale_ids") or ()}  # our earlier IDs are not carried over
         for d in b["linux_dirs"]:
             theirs = others.get(d, [])
             merged: list[str] = []
             for _fname, entries in theirs:
-                merged += [e for e in entries if _entry_id(e) != ours and e not in merged]
+                merged += [e for e in entries if _entry_id(e) != ours and _entry_id(e) not in stale
+                           and e not in merged]
             merged.append(b["forcelist_entry"])
             doc = json.loads(json.dumps(b["linux_document"]))
             doc[FORCELIST] = merged
