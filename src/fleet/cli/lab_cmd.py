@@ -158,7 +158,9 @@ def status(app: AppContext, directory: Path | None, fmt: str) -> None:
         for r in rows:
             b = browsers.get(r["host"], {})
             r |= {c: b.get(c, "") for c in ("browser", "memory_mb", "policy", "installed", "settings")}
-    emit(rows, columns, fmt)
+    # The table keeps to what fits; --json/--csv carry everything.
+    narrow = [c for c in columns if not (browsers and c in ("pid", "client"))] if fmt == "table" else columns
+    emit(rows, narrow, fmt)
     down_ = [r["host"] for r in rows if r["status"] != "up"]
     if len(down_) == len(rows):
         note(f"the lab at {ws_dir} is stopped (0 of {len(rows)} hosts up); start it: fleet lab up --dir {ws_dir}",
@@ -227,7 +229,7 @@ def browsers(app: AppContext, directory: Path | None, timeout: float, fmt: str) 
     mode = load(engine_dir(ws_dir))
     if mode is not None and mode.mode == REAL:
         rows = wait_for_browsers(ws_dir, timeout)
-        emit(rows, ["host", "practice", "browser", "memory_mb", "policy", "installed", "settings"], fmt)
+        emit(rows, ["host", "practice", "browser", "memory_mb", "policy", "installed", "settings"], fmt, json_doc=rows)
         late = [r["host"] for r in rows if not r["converged"]]
         if late:
             note(f"browsers: {len(late)} of {len(rows)} workstations have not followed their policy within "
