@@ -58,7 +58,12 @@ class SynchronizerPackage:
     silent_args: str = "/qn /norestart"
     product_key_property: str = "PRODUCTKEY"
     service_name: str = "Synchronizer"
-    product_id: str = ""
+    product_id: str = ""  # the MSI's ProductCode ({GUID}), when known
+    # How fleet finds the installed product whatever its version (removal, upgrades): the MSI's
+    # UpgradeCode, or the start of its name in Programs and Features; without either, the product
+    # installed in the service binary's folder.
+    upgrade_code: str = ""
+    display_name: str = ""
     linux_url: str = ""
     linux_sha256: str = ""
 
@@ -123,6 +128,9 @@ class FleetConfig:
     def gpo_domain_for(self, client_id: str) -> GpoDomain:
         """The domain GPO exports of a client name (fleet.yml ``gpo:``, its ``clients:`` entry first)."""
         return self.gpo_domains.get("", GpoDomain()).merged(self.gpo_domains.get(client_id))
+    # extensions.variant_for: practice system id -> variant, for systems whose variant the vendor's
+    # guide does not name (ModMed) or where the MSP was told otherwise.
+    system_variants: Mapping[str, str] = field(default_factory=dict)
 
     def variant(self, name: str) -> ExtensionVariant:
         try:
@@ -133,6 +141,34 @@ class FleetConfig:
                 where=Location(str(self.path)) if self.path else None,
                 hint=f"add extensions.variants.{name}.chrome (a 32-letter a-p ID) to fleet.yml",
             ) from None
+
+    def variant_name_for(self, system_id: str, system_name: str, catalog_variant: str | None) -> str:
+        """The extension variant a practice system uses: fleet.yml's ``extensions.variant_for``, else
+        the catalog's (the guide's). Never invented: a system the guide names no variant for and
+        fleet.yml does not mention is an error saying so."""
+        name = self.system_variants.get(system_id) or catalog_variant
+        if not name:
+            raise ConfigError(
+                f"the installation guide names no extension variant for {system_name}, and fleet.yml "
+                f"does not say which one to use",
+                where=Location(str(self.path)) if self.path else None,
+                hint=f"ask the vendor, then add extensions.variant_for.{system_id}: vN (and that "
+                     "variant's IDs under extensions.variants) to fleet.yml")
+        return name
+
+    def variant_for(self, system_id: str, system_name: str, catalog_variant: str | None) -> ExtensionVariant:
+        """The configured variant (IDs, fields) of a practice system; see ``variant_name_for``."""
+        return self.variant(self.variant_name_for(system_id, system_name, catalog_variant))
+
+
+def _guid(raw: Mapping[str, Any], key: str, path: Path) -> str:
+    """An optional MSI GUID (``{8-4-4-4-12}``, upper-cased as the registry keeps them)."""
+    value = str(raw.get(key) or "").strip()
+    if value and not re.fullmatch(r"\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}", value):
+        raise ConfigError(f"synchronizer.{key} is not an MSI GUID: {value!r}",
+                          where=Location(str(path), line_of(raw, key)),
+                          hint="write it as in the registry, braces included: {12345678-90AB-CDEF-1234-567890ABCDEF}")
+    return value.upper()
 
 
 def _req(raw: Mapping[str, Any], key: str, path: Path, ctx: str) -> Any:
@@ -205,6 +241,11 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
             edge_addons_id=addons,
         )
         variants[name] = replace(variant, previous_ids=_previous_ids(v, name, variant.current_ids, path))
+    variant_for = ext.get("variant_for") or {}
+    if not isinstance(variant_for, dict) or not all(
+            isinstance(v, str) and re.fullmatch(r"v\d+", v) for v in variant_for.values()):
+        raise ConfigError("extensions.variant_for must map practice system ids to variants (e.g. modmed: v5)",
+                          where=Location(str(path), line_of(ext, "variant_for") if isinstance(ext, dict) else 1))
     sync = None
     s = raw.get("synchronizer")
     if s:
@@ -222,7 +263,9 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
             silent_args=str(s.get("silent_args", "/qn /norestart")),
             product_key_property=str(s.get("product_key_property", "PRODUCTKEY")),
             service_name=str(s.get("service_name", "Synchronizer")),
-            product_id=str(s.get("product_id", "")),
+            product_id=_guid(s, "product_id", path),
+            upgrade_code=_guid(s, "upgrade_code", path),
+            display_name=str(s.get("display_name", "")),
             linux_url=str(s.get("linux_url", "")),
             linux_sha256=str(s.get("linux_sha256", "")).lower(),
         )
@@ -253,6 +296,7 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
         alerts=tuple(alerts),
         path=path,
         gpo_domains=gpo_domains,
+        system_variants={str(k): str(v) for k, v in variant_for.items()},
     )
 
 

@@ -19,7 +19,7 @@ from fleet.config import FleetConfig, load_config
 from fleet.errors import ConfigError, FleetError, Location, VaultError
 from fleet.inventory import Inventory, Practice, load_inventory
 from fleet.resources import data_dir
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secretstore import SecretKind, SecretStore, fingerprint
 from fleet.validate import Report, validate
 
 CONFIG_NAME = "fleet.yml"
@@ -135,8 +135,23 @@ class Workspace:
             return f"the practice's vault has no {label} ({var})"
         return None
 
+    def secret_fingerprints(self) -> dict[str, dict[str, str]] | None:
+        """Practice id -> {vault var: fingerprint} of every readable vault; None without a password."""
+        pw = self.password(required=False)
+        if pw is None:
+            return None
+        out: dict[str, dict[str, str]] = {}
+        for pid in self.inventory.practices:
+            if self.secrets.exists(pid):
+                try:
+                    out[pid] = {k: fingerprint(v) for k, v in self.secrets.read(pid, pw).items()}
+                except VaultError:
+                    continue  # secret_check reports an unreadable vault
+        return out
+
     def validate(self, practices: list[Practice] | None = None) -> Report:
-        return validate(self.inventory, self.catalog, self.config, self.secret_check, practices)
+        return validate(self.inventory, self.catalog, self.config, self.secret_check, practices,
+                        secret_fingerprints=self.secret_fingerprints())
 
 
 # -- creating -------------------------------------------------------------------------------------

@@ -15,8 +15,6 @@ from fleet.catalog import Catalog, InstallMethod
 from fleet.config import EDGE_ADDONS_UPDATE_URL, ExtensionVariant, FleetConfig
 from fleet.desired.platforms import (
     FORCELIST,
-    JOIN_STATES,
-    JOIN_VAR,
     MACOS_DOMAIN,
     REGISTRY_ROOT,
     UNKNOWN_JOIN,
@@ -183,18 +181,6 @@ def edge_build(variant: ExtensionVariant, join: str | None) -> tuple[str, str]:
     return web_store
 
 
-def join_state(vars_: Mapping[str, Any]) -> str:
-    """A host's (or practice's) ``fleet_join``: domain | entra | workgroup, else ``unknown``."""
-    value = vars_.get(JOIN_VAR)
-    if value in (None, ""):
-        return UNKNOWN_JOIN
-    value = str(value).strip().lower()
-    if value not in JOIN_STATES:
-        raise PolicyError(f"{JOIN_VAR} is {vars_.get(JOIN_VAR)!r}; must be one of {', '.join(JOIN_STATES)}",
-                          hint="domain (AD-joined), entra (Entra ID-joined) or workgroup (neither)")
-    return value
-
-
 def practice_policy(practice: Practice, token: str, catalog: Catalog, config: FleetConfig,
                     join: str | None = None, strict: bool = True) -> PracticePolicy:
     """Compute the browser policy of a cloud practice. ``token`` is its extension token.
@@ -214,7 +200,7 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
     if not token:
         raise PolicyError(f"practice {practice.id} has no extension token",
                           hint=f"fleet secrets set {practice.id} --token")
-    variant = config.variant(system.extension_variant or "")
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     managed: dict[str, str | int | bool] = {variant.token_field: token}
     for field_name, var in variant.extra_fields.items():
         value = practice.vars.get(var)
@@ -263,7 +249,7 @@ def removal_policy(practice: Practice, catalog: Catalog, config: FleetConfig) ->
     extension in every policy browser (a browser may have been managed before), with no managed
     value wanted, and every earlier ID and other build (``stale_ids``). Needs no token."""
     system = catalog.get(practice.pms)
-    variant = config.variant(system.extension_variant or "")
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     extensions = tuple(ExtensionPolicy(b, variant.id_for(b), variant.update_url, {}, variant.token_field,
                                        stale_ids=_stale_ids(variant, b, variant.id_for(b)))
                        for b in REGISTRY_ROOT)
@@ -272,5 +258,6 @@ def removal_policy(practice: Practice, catalog: Catalog, config: FleetConfig) ->
 
 def managed_field_names(practice: Practice, catalog: Catalog, config: FleetConfig) -> tuple[str, ...]:
     """Every managed-storage field our extension may carry for the practice (token first)."""
-    variant = config.variant(catalog.get(practice.pms).extension_variant or "")
+    system = catalog.get(practice.pms)
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     return (variant.token_field, *variant.extra_fields)

@@ -44,7 +44,14 @@ from fleet.health.model import (
     State,
     worst,
 )
-from fleet.health.rollup import HostOutcome, PracticeRollup, rollup_clients, rollup_group, rollup_practices
+from fleet.health.rollup import (
+    NOT_USING_PMS,
+    HostOutcome,
+    PracticeRollup,
+    rollup_clients,
+    rollup_group,
+    rollup_practices,
+)
 from fleet.health.settings import HealthSettings
 from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
@@ -145,6 +152,7 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
     """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
     h, x = plan.host, plan.expect
     base = {"role": x.role, "platform": x.platform, "install_method": x.install_method,
+            **({} if h.uses_pms else {"uses_pms": False}),
             "sweep": {"elapsed_s": round(raw.elapsed, 3), "bytes": len(raw.stdout), "exit_code": raw.exit_code}}
     outcomes: list[tuple[CheckDef, State, str, str]] = []
     facts_doc: dict[str, Any] | None = None
@@ -189,7 +197,8 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
                     ok=sum(1 for s in states.values() if s is State.OK),
                     failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
                     message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
-    outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states)
+    outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states,
+                          uses_pms=h.uses_pms)
     return Judged(hr, checks, outcome)
 
 
@@ -309,7 +318,10 @@ class Sweep:
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
-            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
+            # A workstation where nobody uses the PMS is expected to carry no extension: only the
+            # checks that apply whatever the install method (reachable, disk, clock...).
+            method = x.install_method if ctx.uses_pms else NOT_USING_PMS
+            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()

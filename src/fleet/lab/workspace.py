@@ -57,6 +57,7 @@ VAULT_PASS_FILE = ".vault-pass"
 DEFAULT_PRACTICES = 3
 DEFAULT_WORKSTATIONS = 2
 WEB_STORE = "https://clients2.google.com/service/update2/crx"
+LAB_VARIANT_FOR = {"modmed": "v5"}  # systems whose variant the catalog leaves to the MSP
 _EPOCH = 1_700_000_000  # fixed mtime inside the package: same bytes, same SHA-256, every build
 
 
@@ -257,7 +258,9 @@ def lab_config(package_url: str, package_sha256: str, sync_endpoint: str = "",
         variants[f"v{i}"] = v
     return {
         "msp": {"name": "fleet lab (simulated practices, fake data)"},
-        "extensions": {"update_url": browsers.update_url if real and browsers else WEB_STORE, "variants": variants},
+        # The guide names no variant for ModMed: the lab (like an MSP after asking the vendor) says which.
+        "extensions": {"update_url": browsers.update_url if real and browsers else WEB_STORE, "variants": variants,
+                       "variant_for": dict(LAB_VARIANT_FOR)},
         "synchronizer": {
             "version": SYNC_VERSION,
             # Windows servers would get this MSI; the lab has none (fake URL, checksum of a fake file).
@@ -659,7 +662,7 @@ def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str,
         if rec.role != "workstation":
             continue
         practice = state.topology.practice(rec.practice)
-        variant = catalog.get(practice.pms).extension_variant
+        variant = catalog.get(practice.pms).extension_variant or LAB_VARIANT_FOR.get(practice.pms)
         ext_id = b.extensions.get(variant or "")
         hp = lab.paths.host(rec.name)
         pids = browser.chromium_pids(rec.mnt_ns, rec.uts_ns) if rec.status == "up" else []
