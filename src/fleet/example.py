@@ -27,6 +27,8 @@ def example_config() -> dict[str, Any]:
                 f"v{i}": {"chrome": fake_extension_id(f"example-v{i}"), "token_field": "token"}
                 for i in range(1, 8)
             },
+            # The installation guide names no variant for ModMed; the (fictitious) vendor told us v5.
+            "variant_for": {"modmed": "v5"},
         },
         "synchronizer": {
             "version": "4.2.0",
@@ -130,7 +132,7 @@ def example_clients() -> dict[str, dict[str, Any]]:
         "summit_cloud": {
             "vars": {"fleet_practice_name": "Summit Satellite", "fleet_pms": "cloud9",
                      "fleet_online_booking": True, "fleet_default_appointment_type": "Recall",
-                     "fleet_unavailable_appointment_classes": ["Surgery", "Sedation"]},
+                     "fleet_unavailable_appointment_classes": ["Break", "Lunch"]},
             "hosts": {"sps-front01": _win("10.40.1.21"), "sps-front02": _win("10.40.1.22")},
         },
         "summit_curve": {

@@ -10,6 +10,7 @@ they arrive, so an interrupted run keeps what it gathered and is marked ``interr
 from __future__ import annotations
 
 import fnmatch
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet.deploy.events import TaskResult, parse_event
+from fleet.deploy.preflight import check_ansible_content
 from fleet.deploy.results import (
     RETRY_STATUSES,
     HostOutcome,
@@ -26,7 +28,7 @@ from fleet.deploy.results import (
     run_status,
     summary,
 )
-from fleet.deploy.runner import BatchSpec, PlaybookRun, default_forks
+from fleet.deploy.runner import BatchSpec, PlaybookRun, ansible_env, default_forks, scrubbed_env
 from fleet.desired.plan import ABSENT, PRESENT, HostPlan, plan_host
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory import Host, Practice
@@ -411,6 +413,8 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
     chosen = [p for p in chosen if p.id in pids]
     if not hosts:
         return Deployment(ws, [], [], {}, Redactor(), options, {"retry_failed": retry_failed})
+    # Every module the roles name resolves, as ansible-playbook will see them (else every host fails).
+    check_ansible_content(os.environ | scrubbed_env(os.environ) | ansible_env(ws.root / "ansible.cfg"))
     report = ws.validate(chosen)
     warnings = [f for f in report.all_findings() if f.level.value == "warning"]
     blocking = _blocking(report, pids)

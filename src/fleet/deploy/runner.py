@@ -42,6 +42,7 @@ PLAYBOOK = "deploy.yml"
 VAULT_PROMPT = r"Vault password[^:\n]*:\s*$"
 _SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|STORE_URL|PG_URL|DATABASE_URL")
 _KEEP_ENV = re.compile(r"(_FILE|_PATH|_DIR)$|^SSH_AUTH_SOCK$")
+DEFAULT_COLLECTIONS_PATH = os.pathsep.join(["~/.ansible/collections", "/usr/share/ansible/collections"])
 FORKS_CAP = 64  # forks beyond this rarely help, and each costs ~100 MB
 
 
@@ -71,6 +72,36 @@ def ansible_playbook() -> str:
 def scrubbed_env(environ: Mapping[str, str]) -> dict[str, str]:
     """Overrides that blank every secret-looking variable for the ansible-playbook child."""
     return {k: "" for k in environ if _SECRET_ENV.search(k.upper()) and not _KEEP_ENV.search(k.upper())}
+
+
+def collections_path() -> str:
+    """Where ansible-playbook looks for collections: the ones fleet ships first (the versions its roles
+    are tested with), then $ANSIBLE_COLLECTIONS_PATH if set, then Ansible's defaults."""
+    rest = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or DEFAULT_COLLECTIONS_PATH
+    return os.pathsep.join([str(data_dir("collections")), rest])
+
+
+def ansible_env(config_file: Path | None) -> dict[str, str]:
+    """The variables fleet sets for every ansible-playbook it runs (on top of this process's environment)."""
+    playbooks = data_dir("playbooks")
+    bin_dir = str(Path(ansible_playbook()).parent)  # runner finds ansible-playbook on the child's PATH
+    path = os.environ.get("PATH", "")
+    env = {
+        "PATH": path if bin_dir in path.split(os.pathsep) else os.pathsep.join(filter(None, [bin_dir, path])),
+        "ANSIBLE_ROLES_PATH": str(data_dir("roles")),
+        "ANSIBLE_FILTER_PLUGINS": str(playbooks / "filter_plugins"),
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
+    }
+    if config_file is not None and config_file.is_file():
+        env["ANSIBLE_CONFIG"] = str(config_file)
+    return env
 
 
 @dataclass
@@ -133,30 +164,15 @@ class PlaybookRun:
         return bin_dir
 
     def env(self) -> dict[str, str]:
-        playbooks = data_dir("playbooks")
-        env = scrubbed_env(os.environ)
-        bin_dir = str(Path(ansible_playbook()).parent)  # runner finds ansible-playbook on the child's PATH
-        path = os.environ.get("PATH", "")
+        env = scrubbed_env(os.environ) | ansible_env(self.config_file)
         env |= {
-            "PATH": path if bin_dir in path.split(os.pathsep) else os.pathsep.join(filter(None, [bin_dir, path])),
-            "ANSIBLE_ROLES_PATH": str(data_dir("roles")),
-            "ANSIBLE_FILTER_PLUGINS": str(playbooks / "filter_plugins"),
             "ANSIBLE_LOCAL_TEMP": str(self.local_tmp),
-            "ANSIBLE_PIPELINING": "True",
-            "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
-            "ANSIBLE_HOST_KEY_CHECKING": "True",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
-            "ANSIBLE_DEPRECATION_WARNINGS": "False",
-            "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
             "FLEET_PRELOAD_CONFIG": str(self.spec.extravars.get("fleet_config_file", "")),
             "FLEET_GUARD_PARENT": str(os.getpid()),
             "FLEET_GUARD_PIDFILE": str(self.guard_pidfile),
         }
         if self._control_dir:  # short (a unix socket path is at most 107 bytes), private, this batch's
             env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = self._control_dir
-        if self.config_file is not None and self.config_file.is_file():
-            env["ANSIBLE_CONFIG"] = str(self.config_file)
         return env
 
     def start(self) -> None:

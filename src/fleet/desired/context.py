@@ -63,6 +63,12 @@ class HostContext:
     def browsers(self) -> tuple[str, ...]:
         return self.practice.browsers
 
+    @property
+    def uses_pms(self) -> bool:
+        """False for a workstation nobody uses the PMS on (``fleet_uses_pms: false``): no extension
+        is expected there and it is not in coverage."""
+        return self.host.uses_pms
+
 
 def host_context(host: Host, practice: Practice, state: str | None = None) -> HostContext:
     """``state`` (e.g. ``fleet deploy --remove``) overrides the host's ``fleet_state``."""

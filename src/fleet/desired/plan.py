@@ -250,7 +250,10 @@ def plan_host(
                         hint="fleet refuses unsupported practices; see `fleet inventory validate`")
     ext = ExtensionPlan(NONE, "")
     sync = SynchronizerPlan(NONE, "")
-    if host.role == "workstation":
+    if host.role == "workstation" and not ctx.uses_pms and method is InstallMethod.CHROME_EXTENSION:
+        ext = ExtensionPlan(NONE, "fleet_uses_pms: false (nobody uses the PMS here): no extension expected")
+        sync = SynchronizerPlan(NONE, "workstation")
+    elif host.role == "workstation":
         ext = _extension_plan(host, practice, method, secrets, catalog, config, state)
         sync = SynchronizerPlan(NONE, "workstation")
     elif host.role == "server":
@@ -273,7 +276,8 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
     if host.platform not in ("windows", "linux"):
         raise PlanError(f"{host.name}: fleet_platform is {host.platform or 'missing'!r}; "
                         "must be windows, linux or macos")
-    variant = config.variant(catalog.get(practice.pms).extension_variant or "")
+    system = catalog.get(practice.pms)
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     managed_browsers = [b for b in practice.browsers if b in REGISTRY_ROOT]
     unknown = [b for b in practice.browsers if b not in REGISTRY_ROOT]
     if unknown:

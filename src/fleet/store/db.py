@@ -191,9 +191,9 @@ class Store:
             return [_audit(r) for r in conn.execute(q).mappings()]
 
     def last_seen(self, hosts: Sequence[str] | None = None) -> dict[str, datetime]:
-        """When each host last answered (any run, status other than unreachable/unknown)."""
+        """When each host last answered (any run, status other than unreachable/timed_out/unknown)."""
         q = (sa.select(t.host_results.c.host, sa.func.max(t.host_results.c.recorded_at))
-             .where(t.host_results.c.status.not_in(["unreachable", "unknown"]))
+             .where(t.host_results.c.status.not_in(["unreachable", "timed_out", "unknown"]))
              .group_by(t.host_results.c.host))
         if hosts is not None:
             q = q.where(t.host_results.c.host.in_(list(hosts)))
