@@ -38,6 +38,7 @@ class Key:
     doc: str
     fields: Mapping[str, Key] = field(default_factory=dict)  # MAP: its keys
     item: Key | None = None  # LIST items, DICT_OF values
+    names: str | None = r"[A-Za-z0-9_.-]{1,64}"  # DICT_OF: what its names must match (None: any text)
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
@@ -48,6 +49,7 @@ class Key:
     what: str = "valid"  # "'x' is not <what>" when the pattern does not match
     schemes: tuple[str, ...] = ()  # STR: a URL with one of these schemes
     empty_ok: bool = True  # STR: "" allowed (means: not set)
+    controls_ok: bool = False  # STR/DICT_OF names: control characters left to the exporters to judge
     check: Callable[[Any], str | None] | None = None  # extra check: an error message or None
 
 
@@ -63,23 +65,39 @@ _SHA256 = dict(pattern=r"[0-9a-fA-F]{64}", what="a SHA-256 hex digest",
                pattern_hint="64 hex characters, e.g. from `sha256sum installer.msi`")
 _EXT_ID = dict(pattern=r"[a-p]{32}", what="an extension ID",
                pattern_hint="an extension ID is exactly 32 letters a-p (see chrome://extensions)")
-_NAME = dict(pattern=r"[A-Za-z_][A-Za-z0-9_]{0,63}", pattern_hint="letters, digits and _ (a policy field name)")
+_NAME = dict(pattern=r"[A-Za-z_][A-Za-z0-9_]{0,63}", pattern_hint="letters, digits and _ (an MSI property name)")
 _VAR = dict(pattern=r"[A-Za-z_][A-Za-z0-9_]{0,63}", pattern_hint="an inventory variable name (letters, digits, _)")
 
 VARIANT = Key(MAP, "one variant (v1..v7) of the vendor's extension", fields={
     "chrome": Key(STR, "its Chrome Web Store ID", required=True, **_EXT_ID),  # type: ignore[arg-type]
     "edge": Key(STR, "its Edge ID, when it differs from Chrome's", **_EXT_ID),  # type: ignore[arg-type]
     "update_url": _https("its update URL (default: extensions.update_url)"),
-    "token_field": Key(STR, "managed-storage field that receives the practice's token", **_NAME),  # type: ignore[arg-type]
-    "extra_fields": Key(DICT_OF, "managed-storage field -> practice variable",
+    "token_field": Key(STR, "managed-storage field that receives the practice's token", max_len=200,
+                       controls_ok=True),
+    "extra_fields": Key(DICT_OF, "managed-storage field -> practice variable", names=None, controls_ok=True,
                         item=Key(STR, "a practice variable", **_VAR)),  # type: ignore[arg-type]
+    "edge_addons": Key(STR, "its ID on the Edge Add-ons site (workgroup Edge needs it)", **_EXT_ID),  # type: ignore[arg-type]
+    "previous_ids": Key(LIST, "earlier IDs of this variant, removed wherever found",
+                        item=Key(STR, "an extension ID", **_EXT_ID)),  # type: ignore[arg-type]
 })
+
+_GPO_DOMAIN = {
+    "domain": Key(STR, "the AD domain's DNS name", max_len=253),
+    "domain_guid": Key(STR, "(Get-ADDomain).ObjectGUID", max_len=40),
+    "domain_controller": Key(STR, "the DC's DNS name", max_len=253),
+}
 
 SCHEMA = Key(MAP, "fleet.yml", fields={
     "msp": Key(MAP, "who the MSP is", fields={"name": Key(STR, "shown in reports", max_len=200)}),
     "extensions": Key(MAP, "the vendor's browser extension", fields={
         "update_url": _https("update URL of every variant (default: the Chrome Web Store's)"),
         "variants": Key(DICT_OF, "extension variants by name (v1..v7)", item=VARIANT),
+        "variant_for": Key(DICT_OF, "practice system id -> variant, where the guide names none",
+                           item=Key(STR, "a variant name (v1..v7); fleet.config checks it")),
+    }),
+    "gpo": Key(MAP, "the AD domain GPO exports name", fields={
+        **_GPO_DOMAIN,
+        "clients": Key(DICT_OF, "per client", item=Key(MAP, "one client's domain", fields=_GPO_DOMAIN)),
     }),
     "synchronizer": Key(MAP, "the Synchronizer installer for on-prem servers", fields={
         "version": Key(VERSION, "the version it installs (quote it: \"4.10\")", max_len=64),
@@ -135,6 +153,17 @@ SCHEMA = Key(MAP, "fleet.yml", fields={
 })
 
 
+def _loopback(host: str | None) -> bool:
+    import ipaddress
+
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
 def _fail(path: Path, line: int | None, dotted: str, message: str, hint: str | None = None) -> ConfigError:
     return ConfigError(f"{dotted}: {message}" if dotted else message, where=Location(str(path), line), hint=hint)
 
@@ -168,7 +197,8 @@ def _check(key: Key, value: Any, path: Path, dotted: str, line: int | None) -> N
             raise _fail(path, line, dotted, f"must be {_TYPE_WORDS[DICT_OF]}, not {_type_name(value)}")
         assert key.item is not None
         for name, v in value.items():
-            if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+            if not isinstance(name, str) or (key.names and not re.fullmatch(key.names, name)) or \
+                    len(name) > 200 or (not key.controls_ok and any(ord(c) < 32 for c in name)):
                 raise _fail(path, line_of(value, name), dotted, f"{name!r} is not a valid name",
                             hint="letters, digits, '_', '-' or '.', at most 64")
             _check(key.item, v, path, f"{dotted}.{name}", line_of(value, name))
@@ -234,7 +264,7 @@ def _check_scalar(key: Key, value: Any, path: Path, dotted: str, line: int | Non
         return
     if len(value) > key.max_len:
         raise _fail(path, line, dotted, f"is {len(value)} characters long (at most {key.max_len})")
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if not key.controls_ok and any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise _fail(path, line, dotted, "contains control characters (line breaks, tabs, escapes)")
     if key.choices and value not in key.choices:
         allowed = ", ".join(dict.fromkeys(c.lower() for c in key.choices))
@@ -243,7 +273,10 @@ def _check_scalar(key: Key, value: Any, path: Path, dotted: str, line: int | Non
         raise _fail(path, line, dotted, f"{value!r} is not {key.what}", hint=key.pattern_hint or None)
     if key.schemes:
         parts = urlsplit(value)
-        if parts.scheme.lower() not in key.schemes or not (parts.netloc or parts.scheme == "file"):
+        scheme = parts.scheme.lower()
+        if scheme == "http" and "https" in key.schemes and _loopback(parts.hostname):
+            scheme = "https"  # a local test server (127.0.0.0/8, localhost) may serve plain http
+        if scheme not in key.schemes or not (parts.netloc or scheme == "file"):
             only = " or ".join(f"{s}://" for s in key.schemes)
             raise _fail(path, line, dotted, f"{value!r} is not an {only} URL",
                         hint="browsers only fetch extensions over https" if key.schemes == ("https",) else None)
