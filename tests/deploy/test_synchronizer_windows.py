@@ -290,3 +290,17 @@ def test_results_are_read_only_by_documented_return_values() -> None:
     # what fleet's filters read from them (fleet.desired.plan.windows_seen / reg_stat_values)
     assert {"name", "state", "start_mode"} <= set(_return_spec("win_service_info")["services"]["contains"])
     assert {"exists", "properties"} <= _return_doc("win_reg_stat") and "output" in _return_doc("win_powershell")
+
+
+def test_a_product_key_with_a_double_quote_is_planned_not_refused() -> None:
+    from helpers_deploy import config, host_and_practice
+
+    from fleet.catalog import default_catalog
+    from fleet.desired.plan import plan_host
+
+    host, practice = host_and_practice("dentrix", role="server", platform="windows")
+    key = 'AB"CD-12'
+    sync = plan_host(host, practice, {"fleet_product_key": key}, default_catalog(), config()).to_dict()["synchronizer"]
+    assert sync["action"] == "install" and sync["product_key_fingerprint"] == fingerprint(key)
+    assert key not in str(sync)
+    assert msi_arguments(sync, key).endswith('PRODUCTKEY="AB""CD-12"')
