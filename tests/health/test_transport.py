@@ -216,3 +216,23 @@ def test_psrp_connection_refused_is_unreachable() -> None:
                       "ansible_password": "pw"}, "win01", 10)
     r = run_psrp("win01", kw, "'hello'", 10, 1000)
     assert r.unreachable and not r.timed_out and r.exit_code == 255, r
+
+
+def test_the_psrp_worker_does_not_outlive_its_deadline_on_its_own() -> None:
+    """Should the sweep be killed with -9, its PSRP worker (a session of its own) still ends: it
+    arms an alarm for its deadline."""
+    import subprocess
+
+    from fleet.health.transport import PSRP_WORKER, psrp_payload
+
+    srv = SilentListener()
+    try:
+        kw = psrp_kwargs({"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": srv.port,
+                          "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm", "ansible_user": "u",
+                          "ansible_password": "p"}, "win01", 60)
+        t0 = time.monotonic()
+        r = subprocess.run(list(PSRP_WORKER), input=psrp_payload(kw, "'x'", 1), capture_output=True, timeout=30)
+    finally:
+        srv.close()
+    assert r.returncode == -14  # SIGALRM
+    assert time.monotonic() - t0 < 15
