@@ -294,4 +294,8 @@ def init_workspace(root: Path, example: bool = False, password: vault.VaultPassw
         for pid, (kind, secret) in ex.example_secrets().items():
             store.set(pid, SecretKind(kind), secret, password)
             written.append(store.path(pid))
+        # The example's practices are at different onboarding steps (fleet practice list).
+        db = root / "state" / "fleet.db"
+        ex.seed_example_lifecycle(f"sqlite:///{db}", ex.example_clients())
+        written.append(db)
     return written

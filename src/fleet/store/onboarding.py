@@ -90,7 +90,7 @@ def _retrying(store: Store, fn: Any) -> Any:
 
 def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by: str, source: str,
               note: str = "", scheduled_for: dt.date | None = None,
-              only_from: Collection[str] | None = None) -> bool:
+              only_from: Collection[str] | None = None, at: dt.datetime | None = None) -> bool:
     """Record a lifecycle state (with the engineer's date, or None) and its history event. With
     ``only_from``, change nothing (and
     return False) unless the current state is one of those (fleet's own moves never overwrite a
@@ -106,7 +106,7 @@ def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by:
         if only_from is not None and current not in only_from:
             return False
         when = scheduled_for
-        values = {"client_id": client_id, "state": state, "since": _now(), "scheduled_for": when,
+        values = {"client_id": client_id, "state": state, "since": at or _now(), "scheduled_for": when,
                   "note": note[:2000], "updated_by": by[:100], "source": source}
         if row:
             conn.execute(lc.update().where(lc.c.practice_id == practice_id).values(**values))
@@ -127,9 +127,10 @@ def add_note(store: Store, practice_id: str, note: str, *, by: str) -> None:
         _event(conn, PracticeEvent(practice_id, _now(), by, "technician", "note", note=note))
 
 
-def confirm(store: Store, practice_id: str, item: str, *, by: str, note: str = "") -> Confirmation:
+def confirm(store: Store, practice_id: str, item: str, *, by: str, note: str = "",
+            at: dt.datetime | None = None) -> Confirmation:
     ck = t.practice_checklist
-    at = _now()
+    at = at or _now()
 
     def write(conn: sa.Connection) -> None:
         conn.execute(ck.delete().where(ck.c.practice_id == practice_id, ck.c.item == item))
