@@ -58,7 +58,12 @@ class SynchronizerPackage:
     silent_args: str = "/qn /norestart"
     product_key_property: str = "PRODUCTKEY"
     service_name: str = "Synchronizer"
-    product_id: str = ""
+    product_id: str = ""  # the MSI's ProductCode ({GUID}), when known
+    # How fleet finds the installed product whatever its version (removal, upgrades): the MSI's
+    # UpgradeCode, or the start of its name in Programs and Features; without either, the product
+    # installed in the service binary's folder.
+    upgrade_code: str = ""
+    display_name: str = ""
     linux_url: str = ""
     linux_sha256: str = ""
 
@@ -137,7 +142,6 @@ class FleetConfig:
                 hint=f"add extensions.variants.{name}.chrome (a 32-letter a-p ID) to fleet.yml",
             ) from None
 
-
     def variant_name_for(self, system_id: str, system_name: str, catalog_variant: str | None) -> str:
         """The extension variant a practice system uses: fleet.yml's ``extensions.variant_for``, else
         the catalog's (the guide's). Never invented: a system the guide names no variant for and
@@ -155,6 +159,16 @@ class FleetConfig:
     def variant_for(self, system_id: str, system_name: str, catalog_variant: str | None) -> ExtensionVariant:
         """The configured variant (IDs, fields) of a practice system; see ``variant_name_for``."""
         return self.variant(self.variant_name_for(system_id, system_name, catalog_variant))
+
+
+def _guid(raw: Mapping[str, Any], key: str, path: Path) -> str:
+    """An optional MSI GUID (``{8-4-4-4-12}``, upper-cased as the registry keeps them)."""
+    value = str(raw.get(key) or "").strip()
+    if value and not re.fullmatch(r"\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}", value):
+        raise ConfigError(f"synchronizer.{key} is not an MSI GUID: {value!r}",
+                          where=Location(str(path), line_of(raw, key)),
+                          hint="write it as in the registry, braces included: {12345678-90AB-CDEF-1234-567890ABCDEF}")
+    return value.upper()
 
 
 def _req(raw: Mapping[str, Any], key: str, path: Path, ctx: str) -> Any:
@@ -249,7 +263,9 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
             silent_args=str(s.get("silent_args", "/qn /norestart")),
             product_key_property=str(s.get("product_key_property", "PRODUCTKEY")),
             service_name=str(s.get("service_name", "Synchronizer")),
-            product_id=str(s.get("product_id", "")),
+            product_id=_guid(s, "product_id", path),
+            upgrade_code=_guid(s, "upgrade_code", path),
+            display_name=str(s.get("display_name", "")),
             linux_url=str(s.get("linux_url", "")),
             linux_sha256=str(s.get("linux_sha256", "")).lower(),
         )

@@ -96,7 +96,7 @@ def example_clients() -> dict[str, dict[str, Any]]:
                      "fleet_pms": "dentrix", "fleet_pms_version": "G7.1"},
             "hosts": {"bsn-srv01": _win("10.10.2.5", "server"), "bsn-front01": _win("10.10.2.21")},
         },
-    })
+    }, fleet_join="domain")  # a group with its own AD: Edge takes the Chrome Web Store build
     client("lakeside", "Lakeside Family Dentistry", {
         "lakeside_main": {
             "vars": {"fleet_practice_name": "Lakeside Main Street", "fleet_site": "Main Street",
@@ -109,7 +109,7 @@ def example_clients() -> dict[str, dict[str, Any]]:
                      "fleet_pms": "dolphin"},
             "hosts": {"lfo-srv01": _win("10.20.1.5", "server"), "lfo-front01": _win("10.20.1.21")},
         },
-    })
+    }, fleet_join="workgroup")  # most small practices: no domain
     client("riverbend", "Riverbend Medical Associates", {
         "riverbend_clinic": {
             "vars": {"fleet_practice_name": "Riverbend Clinic", "fleet_pms": "athenahealth",

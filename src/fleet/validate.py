@@ -13,8 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from fleet.catalog import HOSTING_ACCEPTED, Catalog, InstallMethod, PracticeSystem, Required, parse_version
-from fleet.config import FleetConfig
-from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES
+from fleet.config import ExtensionVariant, FleetConfig
+from fleet.desired.context import PlanError, join_state
+from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES, UNKNOWN_JOIN, WORKGROUP
 from fleet.errors import ConfigError, Location
 from fleet.inventory import Host, Inventory, Practice
 from fleet.onboarding.status import PracticeOnboarding
@@ -359,6 +360,8 @@ def _check_hosts_for_method(
                     out.append(Finding(Level.ERROR, f"no extension ID configured for variant {variant}",
                                        p.id, where=cfg_where,
                                        hint=f"add extensions.variants.{variant}.chrome to fleet.yml"))
+                else:
+                    _check_edge_builds(p, workstations, config.variants[variant], out)
         return
     # On-prem: the Synchronizer goes on exactly one server.
     if len(servers) > 1:
@@ -402,6 +405,54 @@ def _check_hosts_for_method(
         if not servers:
             out.append(Finding(Level.WARNING, "no server listed: health checks of the Synchronizer need it",
                                p.id, where=p.where))
+
+
+def _names(hosts: list[Host], limit: int = 5) -> str:
+    return ", ".join(h.name for h in hosts[:limit]) + (f" and {len(hosts) - limit} more" if len(hosts) > limit else "")
+
+
+def _check_edge_builds(p: Practice, workstations: Iterable[Host], variant: ExtensionVariant,
+                       out: list[Finding]) -> None:
+    """Edge force-installs a Chrome Web Store build only on Windows machines joined to AD or Entra
+    ID: a workgroup Windows workstation with Edge needs the variant's Edge Add-ons build (refused
+    without one, as the deploy plan refuses it); one whose fleet_join is unset gets a warning."""
+    workgroup: list[Host] = []
+    unknown: list[Host] = []
+    for h in workstations:
+        if h.platform != "windows":
+            continue
+        try:
+            join = join_state(h.vars)
+        except PlanError as exc:
+            out.append(Finding(Level.ERROR, exc.message, p.id, h.name, h.where, exc.hint or ""))
+            continue
+        browsers = h.vars.get("fleet_browsers") or ["chrome"]
+        if "edge" not in (browsers if isinstance(browsers, list | tuple) else [browsers]):
+            continue
+        if join == WORKGROUP:
+            workgroup.append(h)
+        elif join == UNKNOWN_JOIN:
+            unknown.append(h)
+    if variant.edge_addons_id:
+        return
+    if workgroup:
+        names = _names(workgroup)
+        out.append(Finding(
+            Level.ERROR,
+            f"Edge on workgroup Windows machines ({names}) force-installs only extensions from the Edge "
+            f"Add-ons site, and extension variant {variant.name} has no Edge Add-ons ID: Edge would never "
+            "install the extension there", p.id, workgroup[0].name, workgroup[0].where,
+            f"add extensions.variants.{variant.name}.edge_addons to fleet.yml (ask the vendor for the Edge "
+            "Add-ons build), or drop edge from fleet_browsers for these machines"))
+    if unknown:
+        names = _names(unknown)
+        out.append(Finding(
+            Level.WARNING,
+            f"fleet_join is not set for Windows machines with Edge ({names}): Edge installs the Chrome Web "
+            "Store build only on machines joined to AD or Entra ID, and most small practices are workgroups",
+            p.id, unknown[0].name, unknown[0].where,
+            "set fleet_join: domain | entra | workgroup (practice or host var); `fleet health` reports "
+            "what each machine says"))
 
 
 def _open_items(p: Practice, catalog: Catalog, o: PracticeOnboarding) -> list[Finding]:

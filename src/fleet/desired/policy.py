@@ -15,8 +15,6 @@ from fleet.catalog import Catalog, InstallMethod
 from fleet.config import EDGE_ADDONS_UPDATE_URL, ExtensionVariant, FleetConfig
 from fleet.desired.platforms import (
     FORCELIST,
-    JOIN_STATES,
-    JOIN_VAR,
     MACOS_DOMAIN,
     REGISTRY_ROOT,
     UNKNOWN_JOIN,
@@ -181,18 +179,6 @@ def edge_build(variant: ExtensionVariant, join: str | None) -> tuple[str, str]:
     if join == UNKNOWN_JOIN and variant.edge_addons_id:
         return variant.edge_addons_id, EDGE_ADDONS_UPDATE_URL
     return web_store
-
-
-def join_state(vars_: Mapping[str, Any]) -> str:
-    """A host's (or practice's) ``fleet_join``: domain | entra | workgroup, else ``unknown``."""
-    value = vars_.get(JOIN_VAR)
-    if value in (None, ""):
-        return UNKNOWN_JOIN
-    value = str(value).strip().lower()
-    if value not in JOIN_STATES:
-        raise PolicyError(f"{JOIN_VAR} is {vars_.get(JOIN_VAR)!r}; must be one of {', '.join(JOIN_STATES)}",
-                          hint="domain (AD-joined), entra (Entra ID-joined) or workgroup (neither)")
-    return value
 
 
 def practice_policy(practice: Practice, token: str, catalog: Catalog, config: FleetConfig,

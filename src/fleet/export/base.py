@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from fleet import __version__
 from fleet.config import GpoDomain
+from fleet.desired.context import join_state
 from fleet.desired.platforms import UNKNOWN_JOIN
-from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue, join_state
+from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.errors import FleetError
 from fleet.inventory import Practice
 
