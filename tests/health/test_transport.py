@@ -237,3 +237,36 @@ def test_the_psrp_worker_does_not_outlive_its_deadline_on_its_own() -> None:
         srv.close()
     assert r.returncode == -14  # SIGALRM
     assert time.monotonic() - t0 < 15
+
+
+def test_the_sweep_stops_waiting_for_a_wedged_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transports end their round trips at the deadline; should a thread still not come back
+    (stuck in a kernel call, a bug), the sweep records the host "timed out" past a grace period
+    and goes on, so the run always closes. (A wedged thread cannot be made with real parts: the
+    round trip is replaced by one that blocks.)"""
+    import threading
+    from types import SimpleNamespace
+
+    from fleet.health import sweep as sweep_mod
+    from fleet.health.transport import RawResult
+
+    release = threading.Event()
+
+    def wedged(plan, settings, timeout):  # type: ignore[no-untyped-def]
+        if plan.host.name == "stuck":
+            release.wait(30)
+        return RawResult(plan.host.name, b"{}", time.time(), time.time(), 0)
+
+    monkeypatch.setattr(sweep_mod, "collect", wedged)
+    monkeypatch.setattr(sweep_mod, "OVERDUE_GRACE_S", 0.5)
+    sw = sweep_mod.Sweep.__new__(sweep_mod.Sweep)
+    sw.settings = SimpleNamespace()
+    plans = [SimpleNamespace(host=SimpleNamespace(name=n)) for n in ("stuck", "ok1", "ok2")]
+    t0 = time.monotonic()
+    try:
+        got = {p.host.name: r for p, r in sw._collect(plans, sweep_mod.SweepOptions(forks=2, timeout=1))}
+    finally:
+        release.set()
+    assert time.monotonic() - t0 < 5
+    assert got["stuck"].timed_out and got["stuck"].error == "timed out after 1s"
+    assert not got["ok1"].timed_out and not got["ok2"].timed_out
