@@ -284,3 +284,30 @@ def test_the_controller_reads_the_new_facts(doc: dict) -> None:
     assert f.managed.join in ("entra", "")
     assert isinstance(f.runtime.skipped, tuple)
     assert f.errors
+
+
+def test_a_constrained_host_is_unknown_with_the_reason_not_failing() -> None:
+    """In Constrained Language Mode the collector can read nothing: "no browser", "not installed"
+    would be guesses. Every check but reachability is UNKNOWN and says why."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from healthkit import NOW, expectations
+
+    from fleet.health.checks import default_checks
+    from fleet.health.evaluate import HostContext, evaluate_host
+    from fleet.health.model import State
+
+    doc = {"fleet_health": 1, "collector": "windows", "host": {"hostname": "FRONT1", "os": "Windows", "user": "u"},
+           "managed": {"kind": "unknown", "detail": "", "join": ""},
+           "runtime": {"language_mode": "ConstrainedLanguage", "ps_host": "ConsoleHost"},
+           "errors": [{"where": "language_mode", "error": "PowerShell runs in ConstrainedLanguage mode"}]}
+    x = expectations(platform="windows")
+    checks = default_checks().applicable("workstation", "windows", x.install_method)
+    out = {c.id: o for c, o in evaluate_host(checks, HostContext(parse_facts(json.dumps(doc).encode(), 10_000), x,
+                                                                    NOW - 0.5, NOW + 0.5))}
+    assert out["reachable"].state is State.OK and "ConstrainedLanguage" in out["reachable"].message
+    others = {k: o for k, o in out.items() if k not in ("reachable", "clock_skew")}
+    assert others and all(o.state is State.UNKNOWN and "ConstrainedLanguage mode" in o.message
+                          for o in others.values()), {k: (o.state, o.message) for k, o in others.items()}

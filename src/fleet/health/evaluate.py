@@ -643,5 +643,16 @@ def evaluate_check(check: CheckDef, ctx: HostContext) -> Outcome:
         return _unknown(f"cannot evaluate: {type(exc).__name__}: {exc}"[:300])
 
 
+# The checks a collector that cannot read the machine still answers (it reports why it cannot).
+_RUNS_CONSTRAINED = frozenset({"reachable", "clock_skew"})
+
+
 def evaluate_host(checks: Iterable[CheckDef], ctx: HostContext) -> list[tuple[CheckDef, Outcome]]:
+    mode = ctx.facts.runtime.language_mode
+    if mode and mode != "FullLanguage":
+        # Constrained Language Mode (AppLocker/WDAC): the Windows collector could read nothing, so
+        # "no browser", "not installed" would be guesses; those checks are UNKNOWN with the reason.
+        why = (f"not checked: PowerShell runs in {mode} mode on this host (AppLocker or WDAC), so the "
+               "collector cannot read the registry, services or profiles")
+        return [(c, evaluate_check(c, ctx) if c.kind in _RUNS_CONSTRAINED else _unknown(why)) for c in checks]
     return [(c, evaluate_check(c, ctx)) for c in checks]
