@@ -39,7 +39,8 @@ def standin_synchronizer() -> PosixSynchronizer:
     root = LINUX_SYNC_ROOT
     return PosixSynchronizer(install_dir=f"{root}/current", version_file=f"{root}/current/VERSION",
                              pidfile=f"{root}/run/synchronizer.pid",
-                             process_match=f"{LINUX_SYNC_SERVICE} run", autostart_file=f"{root}/enabled")
+                             process_match=f"{LINUX_SYNC_SERVICE} run", autostart_file=f"{root}/enabled",
+                             key_file=f"{root}/etc/product.key")
 DEFAULT_SYNCHRONIZER = "Synchronizer"
 # Placeholder so the policy model can run without the vault password; its fingerprint is never used.
 _NO_TOKEN = "fleet-health-token-not-available"
@@ -89,6 +90,8 @@ class PracticeExpect:
     pms_services: tuple[ServiceGroup, ...] = ()
     system_name: str = ""
     state: str = PRESENT  # absent: the practice (or this host) is offboarded; fleet's things must be gone
+    stale: tuple[ExpectedExtension, ...] = ()  # browsers no longer managed here: our extension must be gone
+    product_key_fingerprint: str = ""  # self-install: the product key the Synchronizer must run with ("": unknown)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ class Expectations:
 
 
 def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
-                    token: Callable[[], str | None], state: str = PRESENT) -> PracticeExpect:
+                    token: Callable[[], str | None], state: str = PRESENT,
+                    product_key: Callable[[], str | None] | None = None) -> PracticeExpect:
     """What a practice's machines must carry. ``token()`` returns the practice's extension token, or
     None when it cannot be read (then the token check is UNKNOWN; the other checks still run).
     ``practice`` is the host's view of it (``fleet.desired.context.practice_view``: host overrides
@@ -147,6 +151,12 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
     groups = tuple(ServiceGroup(s.label, s.any_of, s.required) for s in system.server_services)
     base = PracticeExpect(practice.id, practice.client_id, practice.pms, method.value, pms_services=groups,
                           system_name=system.name, state=state)
+    if method is InstallMethod.SELF_INSTALL and state == PRESENT and product_key is not None:
+        try:
+            key = product_key()
+        except FleetError:
+            key = None
+        return replace(base, product_key_fingerprint=fingerprint(key) if key else "")
     if method is not InstallMethod.CHROME_EXTENSION:
         return base
     if state == ABSENT:  # the plan's removal: our extension in every policy browser, no value wanted
@@ -168,6 +178,12 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
         policy = practice_policy(practice, secret or _NO_TOKEN, catalog, config)
     except FleetError as exc:
         return PracticeExpect(**{**base.__dict__, "problem": f"cannot compute the practice's policy: {exc.message}"})
+    managed = {e.browser for e in policy.extensions}
+    try:
+        stale = tuple(ExpectedExtension(e.browser, e.extension_id, e.update_url, e.token_field, {})
+                      for e in removal_policy(practice, catalog, config).extensions if e.browser not in managed)
+    except FleetError:
+        stale = ()
     extensions = []
     for ext in policy.extensions:
         fps = {name: value_fingerprints(value) for name, value in ext.managed.items()
@@ -176,7 +192,7 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
             fps[ext.token_field] = frozenset({policy.token_fingerprint})
         extensions.append(ExpectedExtension(ext.browser, ext.extension_id, ext.update_url, ext.token_field, fps))
     return PracticeExpect(**{**base.__dict__, "extensions": tuple(extensions), "token_known": bool(secret),
-                             "problem": problem})
+                             "problem": problem, "stale": stale})
 
 
 def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
@@ -193,7 +209,7 @@ def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
         fields_by_browser = {e.browser: sorted(e.fingerprints.keys() | {e.token_field}) for e in pe.extensions}
         wire["browsers"] = [
             {"name": f.name, "policy": f.policy, "data": f.data, "bins": list(f.bins),
-             "ext": [e.extension_id for e in pe.extensions if e.browser == f.manages],
+             "ext": [e.extension_id for e in (*pe.extensions, *pe.stale) if e.browser == f.manages],
              "fields": fields_by_browser.get(f.manages, [])}
             for f in flavors
         ]

@@ -153,7 +153,7 @@ foreach ($b in @($x.browsers)) {
 # -- services ------------------------------------------------------------------------------------
 foreach ($s in @($x.services)) {
     $row = [ordered]@{ name = $s.name; kind = $s.kind; present = $false; running = $false; start = 'unknown';
-                       version = ''; crashes_24h = $null; probe = 'scm' }
+                       version = ''; crashes_24h = $null; probe = 'scm'; key_fingerprint = '' }
     try {
         $svc = Get-CimInstance -ClassName Win32_Service -Filter ("Name='{0}'" -f ($s.name -replace "'", "''"))
         if ($svc) {
@@ -167,6 +167,12 @@ foreach ($s in @($x.services)) {
                 try { $row.version = [string](Get-Item -LiteralPath $exe).VersionInfo.ProductVersion } catch { }
             }
             if ($s.kind -eq 'synchronizer') {
+                # fleet's record of what it installed: version and the product key's fingerprint (not the key)
+                $marker = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\fleet\Synchronizer' -ErrorAction SilentlyContinue
+                if ($marker) {
+                    $row.key_fingerprint = [string]$marker.KeyFingerprint
+                    if ($marker.Version) { $row.version = [string]$marker.Version }
+                }
                 # 7031: terminated unexpectedly (will restart), 7034: terminated unexpectedly; param1 = display name
                 $events = @(Get-WinEvent -FilterHashtable @{ LogName = 'System'; Id = 7031, 7034;
                                                               StartTime = (Get-Date).AddHours(-24) } -ErrorAction SilentlyContinue)
