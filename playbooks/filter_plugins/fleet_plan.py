@@ -136,12 +136,15 @@ def _by_browser(registered: Any) -> dict[str, Any]:
     return {str(r["item"]["browser"]): fleet_plan_mod.reg_stat_values(r) for r in _results(registered)}
 
 
-def fleet_windows_changes(ext: Mapping[str, Any], forcelist_stats: Any, ours_stats: Any = None) -> dict[str, Any]:
+def fleet_windows_changes(ext: Mapping[str, Any], forcelist_stats: Any, ours_stats: Any = None,
+                          extensions_stats: Any = None) -> dict[str, Any]:
     """Registry writes that are needed, from win_reg_stat loop results (item = a browser plan): the
     browsers' forcelist keys, and our own keys (managed-policy key of the browsers applied, extension key
-    of the browsers removed). The token's value is compared by fingerprint, never returned."""
+    of the browsers removed), and the 3rdparty\\extensions keys of the browsers with earlier IDs to remove.
+    The token's value is compared by fingerprint, never returned."""
     forcelist = {b: v or {} for b, v in _by_browser(forcelist_stats).items()}
-    ch = fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats))
+    subkeys = {str(r["item"]["browser"]): fleet_plan_mod.reg_stat_subkeys(r) for r in _results(extensions_stats)}
+    ch = fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats), subkeys)
     return {**_asdict(ch), "any": ch.any}
 
 
@@ -180,13 +183,14 @@ def fleet_linux_file(changes: Mapping[str, Any], ext: Mapping[str, Any], token: 
     return fleet_plan_mod.render_linux_file(f, _plain(ext), str(token or ""))
 
 
-def fleet_synchronizer_changes(plan: Mapping[str, Any], seen: Any = None, marker: Any = None) -> dict[str, Any]:
+def fleet_synchronizer_changes(plan: Mapping[str, Any], seen: Any = None, marker: Any = None,
+                               installed: Any = None) -> dict[str, Any]:
     """Install/upgrade/start/remove decisions. Linux: ``seen`` is the result of ``fleet-synchronizer status``
-    (JSON on stdout). Windows: ``seen`` is win_service_info's result and ``marker`` win_reg_stat's of
-    fleet's marker key."""
+    (JSON on stdout). Windows: ``seen`` is win_service_info's result, ``marker`` win_reg_stat's of
+    fleet's marker key and ``installed`` the role's win_powershell read of the registered products."""
     plan = _plain(plan)
     if plan.get("platform") == "windows":
-        state = fleet_plan_mod.windows_seen(_plain(seen or {}), _plain(marker or {}))
+        state = fleet_plan_mod.windows_seen(_plain(seen or {}), _plain(marker or {}), _plain(installed or {}))
     else:
         status = None
         if isinstance(seen, Mapping) and seen.get("rc") == 0 and seen.get("stdout"):
@@ -197,6 +201,13 @@ def fleet_synchronizer_changes(plan: Mapping[str, Any], seen: Any = None, marker
         state = fleet_plan_mod.linux_seen(status)
     ch = fleet_plan_mod.synchronizer_changes(plan, state)
     return {**_asdict(ch), "steps": ch.steps}
+
+
+def fleet_synchronizer_verified(plan: Mapping[str, Any], seen: Any = None, installed: Any = None) -> dict[str, Any]:
+    """Windows, after an install: the read-back (win_service_info + the installed-products read)
+    judged against the plan; fleet's marker is written only when ``ok``."""
+    state = fleet_plan_mod.windows_seen(_plain(seen or {}), {}, _plain(installed or {}))
+    return _asdict(fleet_plan_mod.synchronizer_verified(_plain(plan), state))
 
 
 def fleet_msi_arguments(plan: Mapping[str, Any], product_key: str) -> str:
@@ -215,6 +226,7 @@ class FilterModule:
             "fleet_linux_changes": fleet_linux_changes,
             "fleet_linux_file": fleet_linux_file,
             "fleet_synchronizer_changes": fleet_synchronizer_changes,
+            "fleet_synchronizer_verified": fleet_synchronizer_verified,
             "fleet_msi_arguments": fleet_msi_arguments,
         }
 

@@ -25,6 +25,25 @@ class Hosting(StrEnum):
     ON_PREM = "on_prem"
 
 
+# How people write a practice's hosting in fleet_pms_hosting (compared lower-case, trimmed).
+HOSTING_ALIASES: Mapping[str, Hosting] = {
+    "cloud": Hosting.CLOUD,
+    "on_prem": Hosting.ON_PREM,
+    "on-prem": Hosting.ON_PREM,
+    "onprem": Hosting.ON_PREM,
+    "server": Hosting.ON_PREM,
+}
+HOSTING_ACCEPTED = ", ".join(HOSTING_ALIASES)
+
+
+def normalize_hosting(value: Any) -> Hosting | None:
+    """``fleet_pms_hosting`` as a Hosting (``on-prem``, ``onprem``, ``on_prem``, ``server`` -> on_prem;
+    ``cloud``), or None when it is none of the accepted spellings (see HOSTING_ACCEPTED)."""
+    if isinstance(value, Hosting):
+        return value
+    return HOSTING_ALIASES.get(str(value).strip().lower()) if isinstance(value, str) else None
+
+
 class InstallMethod(StrEnum):
     CHROME_EXTENSION = "chrome_extension"
     SELF_INSTALL = "self_install"
@@ -117,11 +136,22 @@ class PracticeSystem:
             return True
         return parse_version(version) >= parse_version(self.min_version)
 
+    def hosting_of(self, practice_vars: Mapping[str, Any]) -> Hosting | None:
+        """The practice's hosting (``fleet_pms_hosting``, else the catalog's); None if unrecognised."""
+        raw = practice_vars.get("fleet_pms_hosting")
+        if raw is None or raw == "":
+            return self.hosting
+        return normalize_hosting(raw)
+
     def resolve(self, practice_vars: Mapping[str, Any]) -> tuple[InstallMethod, str]:
         """The install method for one practice, after its hosting and the catalog's rules."""
-        hosting = practice_vars.get("fleet_pms_hosting") or self.hosting.value
-        if hosting not in {h.value for h in self.hostings}:
-            where = "on-premises" if hosting == Hosting.ON_PREM else "cloud-hosted"
+        hosting = self.hosting_of(practice_vars)
+        if hosting is None:
+            return InstallMethod.UNSUPPORTED, (
+                f"fleet_pms_hosting is {practice_vars.get('fleet_pms_hosting')!r}; "
+                f"accepted: {HOSTING_ACCEPTED}")
+        if hosting not in self.hostings:
+            where = "on-premises" if hosting is Hosting.ON_PREM else "cloud-hosted"
             return InstallMethod.UNSUPPORTED, f"{where} {self.name} is not supported by the Synchronizer"
         for rule in self.rules:
             if rule.matches(practice_vars):
@@ -218,8 +248,10 @@ def _system(raw: Mapping[str, Any]) -> PracticeSystem:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"catalog entry {sid!r} is malformed: {exc}") from None
-    if system.install_method is InstallMethod.CHROME_EXTENSION and not system.extension_variant:
-        raise CatalogError(f"catalog entry {sid!r}: chrome_extension systems need an extension_variant")
+    if system.install_method is InstallMethod.CHROME_EXTENSION and "extension_variant" not in raw:
+        # null is allowed and means "not in the guide": fleet.yml's extensions.variant_for names it.
+        raise CatalogError(f"catalog entry {sid!r}: chrome_extension systems need an extension_variant "
+                           "(null when the guide names none)")
     return system
 
 

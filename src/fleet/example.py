@@ -27,6 +27,8 @@ def example_config() -> dict[str, Any]:
                 f"v{i}": {"chrome": fake_extension_id(f"example-v{i}"), "token_field": "token"}
                 for i in range(1, 8)
             },
+            # The installation guide names no variant for ModMed; the (fictitious) vendor told us v5.
+            "variant_for": {"modmed": "v5"},
         },
         "synchronizer": {
             "version": "4.2.0",
@@ -94,7 +96,7 @@ def example_clients() -> dict[str, dict[str, Any]]:
                      "fleet_pms": "dentrix", "fleet_pms_version": "G7.1"},
             "hosts": {"bsn-srv01": _win("10.10.2.5", "server"), "bsn-front01": _win("10.10.2.21")},
         },
-    })
+    }, fleet_join="domain")  # a group with its own AD: Edge takes the Chrome Web Store build
     client("lakeside", "Lakeside Family Dentistry", {
         "lakeside_main": {
             "vars": {"fleet_practice_name": "Lakeside Main Street", "fleet_site": "Main Street",
@@ -107,7 +109,7 @@ def example_clients() -> dict[str, dict[str, Any]]:
                      "fleet_pms": "dolphin"},
             "hosts": {"lfo-srv01": _win("10.20.1.5", "server"), "lfo-front01": _win("10.20.1.21")},
         },
-    })
+    }, fleet_join="workgroup")  # most small practices: no domain
     client("riverbend", "Riverbend Medical Associates", {
         "riverbend_clinic": {
             "vars": {"fleet_practice_name": "Riverbend Clinic", "fleet_pms": "athenahealth"},
@@ -130,7 +132,7 @@ def example_clients() -> dict[str, dict[str, Any]]:
         "summit_cloud": {
             "vars": {"fleet_practice_name": "Summit Satellite", "fleet_pms": "cloud9",
                      "fleet_online_booking": True, "fleet_default_appointment_type": "Recall",
-                     "fleet_unavailable_appointment_classes": ["Surgery", "Sedation"]},
+                     "fleet_unavailable_appointment_classes": ["Break", "Lunch"]},
             "hosts": {"sps-front01": _win("10.40.1.21"), "sps-front02": _win("10.40.1.22")},
         },
         "summit_curve": {

@@ -48,6 +48,12 @@ class Host:
     def connection(self) -> str:
         return str(self.vars.get("ansible_connection", "ssh"))
 
+    @property
+    def uses_pms(self) -> bool:
+        """False for a workstation where nobody changes the schedule or patients (``fleet_uses_pms:
+        false``): no extension is expected there and it does not count toward coverage."""
+        return self.vars.get("fleet_uses_pms", True) is not False
+
 
 @dataclass(frozen=True)
 class Practice:
@@ -89,6 +95,11 @@ class Practice:
     @property
     def workstations(self) -> tuple[Host, ...]:
         return self.with_role("workstation")
+
+    @property
+    def pms_workstations(self) -> tuple[Host, ...]:
+        """Workstations where staff use the PMS: the ones the extension must be on."""
+        return tuple(h for h in self.workstations if h.uses_pms)
 
     @property
     def servers(self) -> tuple[Host, ...]:

@@ -8,6 +8,7 @@ fingerprint and never prints them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -102,3 +103,15 @@ class SecretStore:
             kinds=tuple(sorted(data)),
             fingerprints=tuple(fingerprint(data[k]) for k in sorted(data)),
         )
+
+
+def shared_secrets(fingerprints: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """Secrets stored for more than one practice: (var, fingerprint) -> practice ids, sorted.
+
+    ``fingerprints`` is practice id -> {vault var: fingerprint}. Each sync has its own token or
+    product key, so any entry here is a copy-paste mistake (compared by fingerprint only)."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for pid, fps in fingerprints.items():
+        for var, fp in fps.items():
+            seen.setdefault((var, fp), []).append(pid)
+    return {k: sorted(v) for k, v in seen.items() if len(v) > 1}

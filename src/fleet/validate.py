@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from fleet.catalog import Catalog, InstallMethod, PracticeSystem, Required, parse_version
-from fleet.config import FleetConfig
-from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES
-from fleet.errors import Location
+from fleet.catalog import HOSTING_ACCEPTED, Catalog, InstallMethod, PracticeSystem, Required, parse_version
+from fleet.config import ExtensionVariant, FleetConfig
+from fleet.desired.context import PlanError, join_state
+from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES, UNKNOWN_JOIN, WORKGROUP
+from fleet.errors import ConfigError, Location
 from fleet.inventory import Host, Inventory, Practice
+from fleet.secretstore import TOKEN_VAR, shared_secrets
 
 
 class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # worth knowing, changes nothing (e.g. a lab stand-in); never blocks, never warns
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,13 @@ def _check_host(h: Host, out: list[Finding]) -> None:
                 "add fleet_platform: windows (or macos/linux) to the host",
             )
         )
+    uses = h.vars.get("fleet_uses_pms")
+    if uses is not None and not isinstance(uses, bool):
+        out.append(Finding(Level.ERROR, f"fleet_uses_pms must be true or false, not {uses!r}", h.practice_id,
+                           h.name, h.where, "fleet_uses_pms: false marks a workstation where nobody uses the PMS"))
+    elif uses is False and h.role != "workstation":
+        out.append(Finding(Level.ERROR, "fleet_uses_pms: false is for workstations; the server holds the PMS",
+                           h.practice_id, h.name, h.where, "remove fleet_uses_pms from the server"))
     conn = h.vars.get("ansible_connection", "ssh")
     if conn in ("winrm", "psrp"):
         insecure_ok = h.vars.get("fleet_allow_insecure_transport") is True
@@ -286,8 +296,10 @@ def check_practice(
         resolved, reason = system.resolve(p.vars)
         method = resolved.value
         if resolved is InstallMethod.UNSUPPORTED:
+            bad_hosting = system.hosting_of(p.vars) is None
             out.append(Finding(Level.ERROR, f"cannot be synced: {reason}", p.id, where=p.where,
-                               hint="this practice cannot be onboarded; remove it or correct fleet_pms_hosting"))
+                               hint=f"write fleet_pms_hosting as one of: {HOSTING_ACCEPTED}" if bad_hosting else
+                               "this practice cannot be onboarded; remove it or correct fleet_pms_hosting"))
         else:
             _check_version(system, p, out)
             _check_facts(system, p, out)
@@ -313,12 +325,14 @@ def _check_hosts_for_method(
     config: FleetConfig | None,
     out: list[Finding],
 ) -> None:
-    servers, workstations = p.servers, p.workstations
+    servers, workstations = p.servers, p.pms_workstations
     if method is InstallMethod.CHROME_EXTENSION:
         if not workstations:
             out.append(Finding(Level.ERROR, "a cloud practice needs at least one workstation for the extension",
                                p.id, where=p.where,
-                               hint="add the practice's workstations with fleet_role: workstation"))
+                               hint="add the practice's workstations with fleet_role: workstation (every "
+                                    "one where staff change the schedule or patients)"
+                                    + ("; all of them say fleet_uses_pms: false" if p.workstations else "")))
         for h in workstations:
             if h.platform == "macos":
                 out.append(Finding(Level.WARNING, "macOS needs an MDM configuration profile; fleet deploy cannot "
@@ -328,10 +342,19 @@ def _check_hosts_for_method(
             if b not in POLICY_BROWSERS:
                 out.append(Finding(Level.ERROR, f"unknown browser {b!r} in fleet_browsers", p.id, where=p.where,
                                    hint="use chrome and/or edge"))
-        if config is not None and system.extension_variant not in config.variants:
-            out.append(Finding(Level.ERROR, f"no extension ID configured for variant {system.extension_variant}",
-                               p.id, where=Location(str(config.path)) if config.path else None,
-                               hint=f"add extensions.variants.{system.extension_variant}.chrome to fleet.yml"))
+        if config is not None:
+            cfg_where = Location(str(config.path)) if config.path else None
+            try:
+                variant = config.variant_name_for(system.id, system.name, system.extension_variant)
+            except ConfigError as exc:
+                out.append(Finding(Level.ERROR, exc.message, p.id, where=cfg_where, hint=exc.hint))
+            else:
+                if variant not in config.variants:
+                    out.append(Finding(Level.ERROR, f"no extension ID configured for variant {variant}",
+                                       p.id, where=cfg_where,
+                                       hint=f"add extensions.variants.{variant}.chrome to fleet.yml"))
+                else:
+                    _check_edge_builds(p, workstations, config.variants[variant], out)
         return
     # On-prem: the Synchronizer goes on exactly one server.
     if len(servers) > 1:
@@ -353,10 +376,21 @@ def _check_hosts_for_method(
                 out.append(Finding(Level.ERROR, "the Synchronizer installer has no SHA-256 checksum", p.id,
                                    where=Location(str(config.path)) if config.path else None,
                                    hint="add synchronizer.sha256 (fleet never installs an unverified download)"))
+        standin = config is not None and config.synchronizer is not None and bool(config.synchronizer.linux_url)
         for h in servers:
-            if h.platform == "macos":
-                out.append(Finding(Level.ERROR, "the Synchronizer service runs on Windows servers only",
-                                   p.id, h.name, h.where))
+            if h.platform == "windows":
+                continue
+            if h.platform == "linux" and standin:
+                out.append(Finding(Level.NOTE, "Linux server: gets the lab's stand-in of the Synchronizer "
+                                   "(synchronizer.linux_url), not the vendor's Windows service",
+                                   p.id, h.name, h.where,
+                                   "a real practice server is Windows; the stand-in is for the lab and tests"))
+            elif h.platform in ("linux", "macos"):
+                out.append(Finding(Level.ERROR, "the Synchronizer is a Windows service, installed by a Windows "
+                                   f"administrator on the PMS server; this server is {h.platform}",
+                                   p.id, h.name, h.where,
+                                   "set fleet_platform: windows if the server is Windows; a Linux lab server "
+                                   "needs synchronizer.linux_url (the stand-in `fleet lab up` builds) in fleet.yml"))
     elif method is InstallMethod.ENGINEER_INSTALL:
         why = reason or f"{system.name} installs are scheduled with the vendor's engineer"
         out.append(Finding(Level.WARNING, f"{why}; fleet skips the install and only health-checks the server",
@@ -366,13 +400,79 @@ def _check_hosts_for_method(
                                p.id, where=p.where))
 
 
+def _names(hosts: list[Host], limit: int = 5) -> str:
+    return ", ".join(h.name for h in hosts[:limit]) + (f" and {len(hosts) - limit} more" if len(hosts) > limit else "")
+
+
+def _check_edge_builds(p: Practice, workstations: Iterable[Host], variant: ExtensionVariant,
+                       out: list[Finding]) -> None:
+    """Edge force-installs a Chrome Web Store build only on Windows machines joined to AD or Entra
+    ID: a workgroup Windows workstation with Edge needs the variant's Edge Add-ons build (refused
+    without one, as the deploy plan refuses it); one whose fleet_join is unset gets a warning."""
+    workgroup: list[Host] = []
+    unknown: list[Host] = []
+    for h in workstations:
+        if h.platform != "windows":
+            continue
+        try:
+            join = join_state(h.vars)
+        except PlanError as exc:
+            out.append(Finding(Level.ERROR, exc.message, p.id, h.name, h.where, exc.hint or ""))
+            continue
+        browsers = h.vars.get("fleet_browsers") or ["chrome"]
+        if "edge" not in (browsers if isinstance(browsers, list | tuple) else [browsers]):
+            continue
+        if join == WORKGROUP:
+            workgroup.append(h)
+        elif join == UNKNOWN_JOIN:
+            unknown.append(h)
+    if variant.edge_addons_id:
+        return
+    if workgroup:
+        names = _names(workgroup)
+        out.append(Finding(
+            Level.ERROR,
+            f"Edge on workgroup Windows machines ({names}) force-installs only extensions from the Edge "
+            f"Add-ons site, and extension variant {variant.name} has no Edge Add-ons ID: Edge would never "
+            "install the extension there", p.id, workgroup[0].name, workgroup[0].where,
+            f"add extensions.variants.{variant.name}.edge_addons to fleet.yml (ask the vendor for the Edge "
+            "Add-ons build), or drop edge from fleet_browsers for these machines"))
+    if unknown:
+        names = _names(unknown)
+        out.append(Finding(
+            Level.WARNING,
+            f"fleet_join is not set for Windows machines with Edge ({names}): Edge installs the Chrome Web "
+            "Store build only on machines joined to AD or Entra ID, and most small practices are workgroups",
+            p.id, unknown[0].name, unknown[0].where,
+            "set fleet_join: domain | entra | workgroup (practice or host var); `fleet health` reports "
+            "what each machine says"))
+
+
+def _shared_secret_findings(p: Practice, shared: Mapping[tuple[str, str], list[str]]) -> list[Finding]:
+    out = []
+    for (var, fp), pids in sorted(shared.items()):
+        if p.id not in pids:
+            continue
+        label, flag = ("extension token", "--token") if var == TOKEN_VAR else ("product key", "--product-key")
+        others = ", ".join(x for x in pids if x != p.id)
+        out.append(Finding(Level.ERROR, f"the same {label} (fingerprint {fp}) is stored for {others} too: "
+                           f"each sync has its own {label}", p.id, where=p.where,
+                           hint=f"fleet secrets set {p.id} {flag} with this practice's own {label} "
+                                "from the vendor's portal"))
+    return out
+
+
 def validate(
     inv: Inventory,
     catalog: Catalog,
     config: FleetConfig | None,
     secret_check: SecretCheck | None = None,
     practices: Iterable[Practice] | None = None,
+    secret_fingerprints: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
+    """Readiness of ``practices`` (default: all). ``secret_fingerprints`` (practice id -> {vault var:
+    fingerprint}, over the whole inventory) lets validation refuse a token or product key that is
+    stored for more than one practice."""
     report = Report()
     chosen = list(practices) if practices is not None else list(inv.practices.values())
     ids = {p.id for p in chosen}
@@ -380,8 +480,13 @@ def validate(
         f = Finding(Level.ERROR, prob.message, prob.practice_id, prob.host, prob.where, prob.hint)
         if prob.practice_id is None or prob.practice_id in ids:
             report.general.append(f)
+    shared = shared_secrets(secret_fingerprints or {})
     for p in chosen:
-        report.practices.append(check_practice(p, catalog, config, secret_check))
+        r = check_practice(p, catalog, config, secret_check)
+        dupes = _shared_secret_findings(p, shared)
+        if dupes:
+            r = replace(r, findings=r.findings + tuple(dupes))
+        report.practices.append(r)
     if not inv.practices:
         report.general.append(Finding(Level.ERROR, "the inventory has no practices", where=Location(str(inv.root)),
                                       hint="add client files under inventory/ or `fleet inventory import`"))

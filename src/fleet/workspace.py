@@ -19,7 +19,7 @@ from fleet.config import FleetConfig, load_config
 from fleet.errors import ConfigError, FleetError, Location, VaultError
 from fleet.inventory import Inventory, Practice, load_inventory
 from fleet.resources import data_dir
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secretstore import SecretKind, SecretStore, fingerprint
 from fleet.validate import Report, validate
 
 CONFIG_NAME = "fleet.yml"
@@ -135,8 +135,23 @@ class Workspace:
             return f"the practice's vault has no {label} ({var})"
         return None
 
+    def secret_fingerprints(self) -> dict[str, dict[str, str]] | None:
+        """Practice id -> {vault var: fingerprint} of every readable vault; None without a password."""
+        pw = self.password(required=False)
+        if pw is None:
+            return None
+        out: dict[str, dict[str, str]] = {}
+        for pid in self.inventory.practices:
+            if self.secrets.exists(pid):
+                try:
+                    out[pid] = {k: fingerprint(v) for k, v in self.secrets.read(pid, pw).items()}
+                except VaultError:
+                    continue  # secret_check reports an unreadable vault
+        return out
+
     def validate(self, practices: list[Practice] | None = None) -> Report:
-        return validate(self.inventory, self.catalog, self.config, self.secret_check, practices)
+        return validate(self.inventory, self.catalog, self.config, self.secret_check, practices,
+                        secret_fingerprints=self.secret_fingerprints())
 
 
 # -- creating -------------------------------------------------------------------------------------
@@ -147,8 +162,11 @@ msp:
   name: {msp_name}
 
 # The vendor's browser extension, one ID per variant (v1..v7) and browser. An ID is 32 letters a-p.
-# A Chrome Web Store extension installs in Edge with the same ID and update URL; set `edge:` only
-# if the vendor publishes a separate Edge Add-ons build.
+# A Chrome Web Store extension installs in Edge with the same ID and update URL, but only on Windows
+# machines joined to AD or Entra ID (or MDM-enrolled). On workgroup machines Edge force-installs only
+# extensions from the Edge Add-ons site: give that build's ID as `edge_addons:` (fleet picks it per
+# host from fleet_join: domain | entra | workgroup). `previous_ids: [...]` lists IDs a variant used
+# before: deploy, exports and health remove / flag them wherever they are still configured.
 {extensions}
 # The on-prem Synchronizer installer: fleet downloads it on the server, verifies the SHA-256 and
 # installs it silently with the practice's product key (passed as product_key_property=...).
@@ -187,6 +205,7 @@ ANSIBLE_CFG = """\
 inventory = inventory
 roles_path = {roles}
 filter_plugins = {playbooks}/filter_plugins
+collections_path = {collections}:~/.ansible/collections:/usr/share/ansible/collections
 host_key_checking = True
 retry_files_enabled = False
 interpreter_python = auto_silent
@@ -200,7 +219,8 @@ GITIGNORE = "state/\n*.retry\n.vault-pass*\n"
 
 def write_ansible_cfg(root: Path) -> None:
     (root / "ansible.cfg").write_text(
-        ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"))
+        ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"),
+                          collections=data_dir("collections"))
     )
 
 

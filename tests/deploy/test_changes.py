@@ -287,9 +287,11 @@ def test_synchronizer_removal_only_when_installed_and_skip_does_nothing() -> Non
     assert not (skip.install or skip.start or skip.remove) and "engineer" in skip.why
 
 
-def test_msi_arguments_quote_the_key_and_refuse_quotes() -> None:
+def test_msi_arguments_quote_the_key_and_refuse_line_breaks() -> None:
     plan = {"silent_args": "/qn /norestart", "product_key_property": "PRODUCTKEY"}
     assert msi_arguments(plan, "AB CD-12") == '/qn /norestart PRODUCTKEY="AB CD-12"'
-    for bad in ('AB"CD', "AB\nCD", ""):
+    # msiexec's rule: a double quote inside a quoted property value is written twice
+    assert msi_arguments(plan, 'AB"CD') == '/qn /norestart PRODUCTKEY="AB""CD"'
+    for bad in ("AB\nCD", "AB\rCD", "AB\0CD", ""):
         with pytest.raises(Exception, match="product key"):
             msi_arguments(plan, bad)

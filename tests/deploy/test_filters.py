@@ -155,7 +155,13 @@ def test_synchronizer_changes_from_module_results(ws: Path) -> None:
     svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "started", "start_mode": "auto"}]}
     marker = {"exists": True, "properties": {"Version": {"value": "4.2.0"},
                                              "KeyFingerprint": {"value": fingerprint(KEY)}}}
-    assert F.fleet_synchronizer_changes(win, svc, marker)["why"] == "up to date"
+    installed = {"output": [{"products": [{"product_code": "{6F3A0C2E-1B2D-4E5F-8A9B-0C1D2E3F4A5B}",
+                                           "name": "Synchronizer", "version": "4.2.0"}],
+                             "binary": "C:\\Program Files\\Synchronizer\\sync.exe", "binary_version": "4.2.0.0"}]}
+    assert F.fleet_synchronizer_changes(win, svc, marker, installed)["why"] == "up to date"
+    # fleet's record alone is not trusted: without a readable binary version or registration it reinstalls
+    assert F.fleet_synchronizer_changes(win, svc, marker)["install"]
+    assert F.fleet_synchronizer_verified(win, svc, installed)["ok"]
     assert F.fleet_synchronizer_changes(win, {"exists": False, "services": []}, {"exists": False})["install"]
     args = F.fleet_msi_arguments(win, KEY)
     assert args.endswith(f'PRODUCTKEY="{KEY}"')

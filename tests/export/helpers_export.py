@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import copy
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fleet.catalog import default_catalog
-from fleet.config import parse_config
+from fleet.config import FleetConfig, GpoDomain, parse_config
 from fleet.desired.policy import PracticePolicy, practice_policy
 from fleet.errors import Location
 from fleet.example import example_config, fake_extension_id
@@ -42,23 +43,53 @@ def config_dict(extra_fields: dict[str, str] | None = None, token_field: str = "
     return cfg
 
 
+def addons_id(variant: str = "v3") -> str:
+    """The fake Edge Add-ons ID tests give a variant (``edge_addons=True``)."""
+    return fake_extension_id(f"edge-addons-{variant}")
+
+
+def previous_id(variant: str = "v3", n: int = 1) -> str:
+    """The fake earlier IDs tests give a variant (``previous=N``)."""
+    return fake_extension_id(f"previous-{variant}-{n}")
+
+
+def _config(extra_fields: dict[str, str] | None, token_field: str, edge_id: bool, edge_addons: bool,
+            previous: int) -> FleetConfig:
+    ids: dict[str, dict[str, Any]] = {f"v{i}": {} for i in range(1, 8)}
+    for i in range(1, 8):
+        if edge_id:
+            ids[f"v{i}"]["edge"] = fake_extension_id(f"edge-v{i}")
+        if edge_addons:
+            ids[f"v{i}"]["edge_addons"] = addons_id(f"v{i}")
+        if previous:
+            ids[f"v{i}"]["previous_ids"] = [previous_id(f"v{i}", n) for n in range(1, previous + 1)]
+    return parse_config(config_dict(extra_fields, token_field, ids=ids), Path("fleet.yml"))
+
+
 def build_policy(token: str, *, browsers: tuple[str, ...] = ("chrome", "edge"), pms: str = "dentrix_ascend",
                  pvars: dict[str, Any] | None = None, extra_fields: dict[str, str] | None = None,
                  token_field: str = "token", practice_id: str = "p1", client_id: str = "c1",
-                 edge_id: bool = True) -> tuple[Practice, PracticePolicy]:
-    """A practice and its policy model, in memory (no workspace, no vault)."""
-    ids = {f"v{i}": {"edge": fake_extension_id(f"edge-v{i}")} for i in range(1, 8)} if edge_id else None
-    cfg = parse_config(config_dict(extra_fields, token_field, ids=ids), Path("fleet.yml"))
+                 edge_id: bool = True, edge_addons: bool = False, previous: int = 0,
+                 ) -> tuple[Practice, PracticePolicy, Callable[[str | None], PracticePolicy]]:
+    """A practice, its policy model and the per-join-state policy factory, in memory (no workspace,
+    no vault). ``edge_addons``: the variants have an Edge Add-ons build; ``previous``: N earlier IDs."""
+    cfg = _config(extra_fields, token_field, edge_id, edge_addons, previous)
     vars_ = {"fleet_pms": pms, "fleet_browsers": list(browsers),
              "fleet_pms_url": "https://x.dentrixascend.com", "fleet_pms_org_alias": "ORG-1",
              "fleet_online_booking": True, "fleet_sync_interval": 15, **(pvars or {})}
     practice = Practice(practice_id, client_id, vars_, (), Location("test"))
-    return practice, practice_policy(practice, token, default_catalog(), cfg)
+
+    def factory(join: str | None) -> PracticePolicy:
+        return practice_policy(practice, token, default_catalog(), cfg, join=join, strict=False)
+
+    return practice, practice_policy(practice, token, default_catalog(), cfg), factory
 
 
-def context(token: str, options: ExportOptions | None = None, **kw: Any) -> PracticeContext:
-    practice, policy = build_policy(token, **kw)
-    return PracticeContext(practice, policy, options or ExportOptions(), msp_name="Test MSP")
+def context(token: str, options: ExportOptions | None = None, gpo_domain: GpoDomain | None = None,
+            **kw: Any) -> PracticeContext:
+    practice, policy, factory = build_policy(token, **kw)
+    return PracticeContext(practice, policy, options or ExportOptions(), msp_name="Test MSP",
+                           policy_factory=factory, gpo_domain=gpo_domain)
 
 
 # -- real workspaces ------------------------------------------------------------------------------

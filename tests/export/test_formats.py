@@ -127,7 +127,7 @@ def test_intune_rows_match_admx_and_model() -> None:
     assert [{k: r[k] for k in ("name", "omaUri", "dataType", "value")} for r in rows] == \
            [{k: r[k] for k in ("name", "omaUri", "dataType", "value")} for r in csv_rows]
 
-    install, *settings_ = rows
+    install, *settings_, edge_row = rows
     assert install["omaUri"] == "./Device/Vendor/MSFT/Policy/ConfigOperations/ADMXInstall/fleet_p1/Policy/fleet_p1Admx"
     assert install["value"] == arts["intune/fleet_p1.admx"].data.decode()
     ns = {"a": "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"}
@@ -149,10 +149,22 @@ def test_intune_rows_match_admx_and_model() -> None:
         value = _data_value(row["value"])
         got.append((pol.get("key"), element.get("valueName"),
                     int(value) if element.tag.endswith("decimal") else value))
-    assert got == [(v.key, v.name, v.data) for v in ctx.registry_values()]
+    chrome = ctx.policy.for_browser("chrome")
+    assert got == [(v.key, v.name, v.data) for v in ctx.registry_values() if v.key.startswith(chrome.root_key)]
     assert ("55" in {name for _, name, _ in got})
     # no ADMX <list>: it would make the client wipe other software's forcelist entries
     assert admx.find(".//a:list", ns) is None
+    # ingested ADMX may not write under Software\Policies\Microsoft: the custom ADMX is Chrome's only
+    keys = [p.get("key") for p in policies.values()]
+    assert keys and not any(k.lower().startswith("software\\policies\\microsoft") for k in keys), keys
+    # Edge's forcelist: Edge's own ADMX-backed policy (built into Intune), a list item "55" -> our entry
+    assert edge_row["omaUri"] == ("./Device/Vendor/MSFT/Policy/Config/microsoft_edge~Policy~microsoft_edge~"
+                                  "Extensions/ExtensionInstallForcelist")
+    root = ET.fromstring(f"<r>{edge_row['value']}</r>")
+    assert [c.tag for c in root] == ["enabled", "data"]
+    assert root[1].get("id") == "ExtensionInstallForcelistDesc"
+    assert root[1].get("value").split("\uf000") == ["55", ctx.policy.for_browser("edge").forcelist_entry]
+    assert not edge_row["containsToken"]
 
 
 @settings(max_examples=100, deadline=None)
@@ -166,7 +178,7 @@ def test_intune_token_round_trips_through_the_xml_data(token: str) -> None:
         return
     rows = json.loads(arts["intune/oma-uri.json"].data)
     tokens_ = [_data_value(r["value"]) for r in rows if r["containsToken"]]
-    assert tokens_ == [token, token]
+    assert tokens_ == [token]  # Chrome's ADMX row; Edge's settings go through the platform script
 
 
 def test_intune_platform_script_only_when_embedding() -> None:
@@ -235,3 +247,15 @@ def test_reg_refuses_line_breaks_clearly(token: str) -> None:
     with pytest.raises(FleetError) as info:
         render_reg_file(context(token))
     assert token not in str(info.value)
+
+
+def test_intune_edge_only_practice_has_no_custom_admx_and_says_what_it_misses() -> None:
+    ctx = context("tok", browsers=("edge",))
+    arts = {a.path: a for a in render_intune(ctx)}
+    assert arts["intune/fleet_p1.admx"].remove  # nothing to ingest; an older one is deleted
+    rows = json.loads(arts["intune/oma-uri.json"].data)
+    assert [r["omaUri"].rsplit("/", 1)[-1] for r in rows] == ["ExtensionInstallForcelist"]
+    assert not arts["intune/oma-uri.json"].contains_token
+    assert any("--embed-token" in n for n in ctx.notes), ctx.notes
+    readme = arts["intune/README.md"].data.decode()
+    assert "microsoft_edge~Policy~microsoft_edge~Extensions" in readme and "--embed-token" in readme

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
-from helpers_export import context, samba_unpack
+from helpers_export import addons_id, context, previous_id, samba_unpack
 
+from fleet.config import GpoDomain, gpo_domain, parse_config
 from fleet.desired.policy import REG_DWORD, REG_SZ
+from fleet.errors import ConfigError
 from fleet.export.base import DEFAULT_FORCELIST_SLOT, ExportOptions
 from fleet.export.regpol import decode
-from fleet.export.windows import REGISTRY_CSE, REGISTRY_TOOL, render_gpo, render_lgpo, render_reg_file
+from fleet.export.windows import (
+    REGISTRY_CSE,
+    REGISTRY_TOOL,
+    machine_version_number,
+    render_gpo,
+    render_lgpo,
+    render_reg_file,
+)
 
 BKP = "{http://www.microsoft.com/GroupPolicy/GPOOperations}"
 MFST = "{http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest}"
@@ -42,10 +52,14 @@ def test_lgpo_registry_pol_read_by_samba_equals_the_model(slot: int) -> None:
 
 
 def test_no_list_wiping_markers_in_any_pol() -> None:
-    ctx = context("tok")
+    ctx = context("tok", previous=2, edge_addons=True)
     for art in render_lgpo(ctx) + [a for a in render_gpo(ctx) if a.path.endswith(".pol")]:
-        names = [e.value for e in decode(art.data)]
-        assert not any(n.startswith("**") for n in names), names
+        entries = decode(art.data)
+        markers = [e for e in entries if e.value.startswith("**")]
+        # only the delvals. of earlier IDs' own 3rdparty keys; never on a forcelist key
+        assert markers and all(e.is_delete_all_values for e in markers)
+        assert not any("ExtensionInstallForcelist" in e.key for e in markers)
+        assert all(e.key.split("\\")[-3] == "extensions" for e in markers), [e.key for e in markers]
 
 
 def test_gpmc_backup_structure() -> None:
@@ -59,7 +73,7 @@ def test_gpmc_backup_structure() -> None:
     for name in ("Backup.xml", "bkupInfo.xml", "gpreport.xml", "DomainSysvol/GPO/Machine/registry.pol"):
         assert f"{base}/{name}" in arts, name
 
-    backup = ET.fromstring(arts[f"{base}/Backup.xml"].data.decode("utf-8-sig"))
+    backup = ET.fromstring(arts[f"{base}/Backup.xml"].data)
     assert backup.tag == f"{BKP}GroupPolicyBackupScheme"
     assert backup.get(f"{BKP}version") == "2.0"
     assert backup.get(f"{BKP}type") == "GroupPolicyBackupTemplate"
@@ -77,7 +91,7 @@ def test_gpmc_backup_structure() -> None:
     assert fso.get(f"{BKP}Location") == r"DomainSysvol\GPO\Machine\registry.pol"
     assert fso.get(f"{BKP}Location").replace("\\", "/") in [p[len(base) + 1:] for p in arts if p.startswith(base)]
 
-    info = ET.fromstring(arts[f"{base}/bkupInfo.xml"].data.decode("utf-8-sig"))
+    info = ET.fromstring(arts[f"{base}/bkupInfo.xml"].data)
     assert info.tag == f"{MFST}BackupInst"
     assert info.findtext(f"{MFST}ID") == backup_id  # Import-GPO -BackupId
     assert info.findtext(f"{MFST}GPOGuid") == gpo_id
@@ -94,7 +108,7 @@ def test_gpreport_lists_the_model_values() -> None:
     ctx = context("tok<&>\"'")
     arts = {a.path: a for a in render_gpo(ctx)}
     (report_path,) = [p for p in arts if p.endswith("gpreport.xml")]
-    root = ET.fromstring(arts[report_path].data.decode("utf-8-sig"))
+    root = ET.fromstring(arts[report_path].data)  # expat reads the BOM and encoding="utf-16" itself
     ns = {"g": "http://www.microsoft.com/GroupPolicy/Settings",
           "q1": "http://www.microsoft.com/GroupPolicy/Settings/Registry"}
     got = []
@@ -135,3 +149,136 @@ def test_reg_file_carries_the_model() -> None:
     entries = parse_reg(decode_reg_file(art.data))
     assert [(e.key, e.value, e.decoded()) for e in entries] == [
         (v.key, v.name, v.data) for v in ctx.registry_values()]
+
+
+# -- GPMC backup as real backups are (issue #11) ------------------------------------------------
+
+GPS = "{http://www.microsoft.com/GroupPolicy/Settings}"
+
+
+def _backup(ctx) -> dict[str, bytes]:
+    arts = {a.path: a.data for a in render_gpo(ctx)}
+    (folder,) = {p.split("/")[1] for p in arts if p.startswith("gpo/{")}
+    return {p.removeprefix(f"gpo/{folder}/"): d for p, d in arts.items() if p.startswith(f"gpo/{folder}/")}
+
+
+@pytest.mark.parametrize(("directory", "sysvol", "number"), [(1, 1, 65537), (2, 2, 131074), (35, 35, 2293795),
+                                                             (0, 3, 3), (4, 0, 262144)])
+def test_machine_version_number_halves(directory: int, sysvol: int, number: int) -> None:
+    # the figures of public GPMC backups (FIELD-NOTES): 2/2 -> 131074, 35/35 -> 2293795
+    assert machine_version_number(directory, sysvol) == number
+
+
+def test_backup_versions_agree_with_gpreport_and_encodings_are_gpmc_s() -> None:
+    files = _backup(context("tok"))
+    backup, info, report = files["Backup.xml"], files["bkupInfo.xml"], files["gpreport.xml"]
+    # Backup.xml and bkupInfo.xml: UTF-8 without a BOM; gpreport.xml: UTF-16LE with a BOM, encoding="utf-16"
+    assert not backup.startswith(b"\xef\xbb\xbf") and backup.startswith(b"<?xml")
+    assert not info.startswith(b"\xef\xbb\xbf") and info.startswith(b"<BackupInst")
+    assert report.startswith(b"\xff\xfe") and report[2:].decode("utf-16-le").startswith(
+        '<?xml version="1.0" encoding="utf-16"?>')
+    core = ET.fromstring(backup).find(f"{BKP}GroupPolicyObject/{BKP}GroupPolicyCoreSettings")
+    number = int(core.findtext(f"{BKP}MachineVersionNumber"))
+    computer = ET.fromstring(report).find(f"{GPS}Computer")
+    directory, sysvol = int(computer.findtext(f"{GPS}VersionDirectory")), int(computer.findtext(f"{GPS}VersionSysvol"))
+    assert (number >> 16, number & 0xFFFF) == (directory, sysvol) == (1, 1)
+    assert number == 65537  # not the 1 of before: that would claim directory version 0, SYSVOL 1
+    assert int(core.findtext(f"{BKP}UserVersionNumber")) == 0
+
+
+def test_backup_names_the_domain_when_given() -> None:
+    domain = GpoDomain("corp.example.com", "{4F7C1E2A-0B3D-4C5E-8F9A-1B2C3D4E5F60}", "dc1.corp.example.com")
+    files = _backup(context("tok", gpo_domain=domain))
+    info = ET.fromstring(files["bkupInfo.xml"])
+    assert (info.findtext(f"{MFST}GPODomain"), info.findtext(f"{MFST}GPODomainGuid"),
+            info.findtext(f"{MFST}GPODomainController")) == (domain.name, domain.guid, domain.controller)
+    core = ET.fromstring(files["Backup.xml"]).find(f"{BKP}GroupPolicyObject/{BKP}GroupPolicyCoreSettings")
+    assert core.findtext(f"{BKP}Domain") == domain.name
+    report = ET.fromstring(files["gpreport.xml"])
+    assert report.findtext(f"{GPS}Identifier/{{http://www.microsoft.com/GroupPolicy/Types}}Domain") == domain.name
+    # and without: empty elements, as before
+    info = ET.fromstring(_backup(context("tok"))["bkupInfo.xml"])
+    assert info.find(f"{MFST}GPODomain") is not None and not info.findtext(f"{MFST}GPODomain")
+
+
+def test_gpo_domain_fields_are_validated_and_normalised() -> None:
+    assert gpo_domain("corp.example", "4f7c1e2a-0b3d-4c5e-8f9a-1b2c3d4e5f60").guid == \
+        "{4F7C1E2A-0B3D-4C5E-8F9A-1B2C3D4E5F60}"
+    for bad in ({"name": "corp example"}, {"guid": "not-a-guid"}, {"controller": "dc1;rm"}):
+        with pytest.raises(ConfigError):
+            gpo_domain(**bad)
+
+
+def test_fleet_yml_gpo_domain_per_client() -> None:
+    from helpers_export import config_dict
+
+    cfg = config_dict()
+    cfg["gpo"] = {"domain": "msp.example",
+                  "clients": {"c1": {"domain": "c1.example", "domain_controller": "dc.c1.example"}}}
+    config = parse_config(cfg, Path("fleet.yml"))
+    assert config.gpo_domain_for("c1") == GpoDomain("c1.example", "", "dc.c1.example")
+    assert config.gpo_domain_for("c2") == GpoDomain("msp.example", "", "")
+    cfg["gpo"] = {"domain_guid": "nope"}
+    with pytest.raises(ConfigError, match="not a GUID"):
+        parse_config(cfg, Path("fleet.yml"))
+
+
+# -- earlier IDs and Edge on workgroups ---------------------------------------------------------
+
+def test_earlier_ids_are_removed_by_pol_reg_and_create_gpo() -> None:
+    ctx = context("tok", ExportOptions(forcelist_slot=100), previous=2)
+    olds = [previous_id("v3", 1), previous_id("v3", 2)]
+    want = [f"{root}\\3rdparty\\extensions\\{old}" for root in (r"SOFTWARE\Policies\Google\Chrome",
+                                                                 r"SOFTWARE\Policies\Microsoft\Edge") for old in olds]
+    for pol in (render_lgpo(ctx)[0].data, _backup(ctx)["DomainSysvol/GPO/Machine/registry.pol"]):
+        rows = samba_rows(pol)
+        assert [(k, v) for k, v, *_ in rows if v.startswith("**")] == [(w + "\\policy", "**delvals.") for w in want]
+        # the current values follow, exactly the model
+        assert [r for r in rows if not r[1].startswith("**")] == model_rows(ctx)
+    from fleet.export.regfile import decode_reg_file, parse_reg
+
+    deleted: list[str] = []
+    parse_reg(decode_reg_file(render_reg_file(ctx)[0].data), deleted=deleted)
+    assert deleted == want
+    script = next(a for a in render_gpo(ctx) if a.path == "create-gpo.ps1").data
+    from test_powershell import assignment, parse
+
+    root = parse(script)
+    stale = [n.text.decode().strip("'") for n in _strings(assignment(root, "$StaleKeys"))]
+    assert stale == ["HKLM\\" + w for w in want]
+
+
+def _strings(node):
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "verbatim_string_characters":
+            out.append(n)
+        stack.extend(reversed(n.children))
+    return out
+
+
+def test_lgpo_and_reg_follow_the_practice_join_state() -> None:
+    from fleet.config import EDGE_ADDONS_UPDATE_URL, WEB_STORE_UPDATE_URL
+
+    def edge_entries(ctx):
+        rows = samba_rows(render_lgpo(ctx)[0].data)
+        return [d for k, v, _, d in rows if k.endswith(r"Edge\ExtensionInstallForcelist")]
+
+    # workgroup without an Edge Add-ons build: Edge is left out, and the export says why
+    ctx = context("tok", pvars={"fleet_join": "workgroup"})
+    assert edge_entries(ctx) == []
+    render_reg_file(ctx)
+    assert any("registry.pol" in n and "Edge Add-ons" in n for n in ctx.notes), ctx.notes
+    assert any(n.startswith(".reg") for n in ctx.notes)
+    # workgroup with one: the Add-ons build and its update URL, and the web-store build's key removed
+    ctx = context("tok", pvars={"fleet_join": "workgroup"}, edge_addons=True)
+    assert edge_entries(ctx) == [f"{addons_id()};{EDGE_ADDONS_UPDATE_URL}"]
+    assert ctx.notes == []
+    # domain: the Chrome Web Store build; the GPO always (it only reaches domain machines)
+    ctx = context("tok", pvars={"fleet_join": "domain"}, edge_addons=True)
+    assert edge_entries(ctx) == [f"{ctx.policy.for_browser('edge').extension_id};{WEB_STORE_UPDATE_URL}"]
+    ctx = context("tok", pvars={"fleet_join": "workgroup"})
+    gpo_rows = samba_rows(_backup(ctx)["DomainSysvol/GPO/Machine/registry.pol"])
+    assert [d for k, v, _, d in gpo_rows if k.endswith(r"Edge\ExtensionInstallForcelist")] == [
+        ctx.policy.for_browser("edge").forcelist_entry]

@@ -213,5 +213,7 @@ def test_rmm_script_shape() -> None:
     root = parse(text.encode())
     root = assignment(root, "$Extensions")
     assert hash_literals(root, "ForcelistKey") == [e.forcelist_key for e in ctx.policy.extensions]
-    assert hash_literals(root, "ManagedKey") == [e.managed_key for e in ctx.policy.extensions]
-    assert hash_literals(root, "Entry") == [e.forcelist_entry for e in ctx.policy.extensions]
+    assert hash_literals(root, "RootKey") == [e.root_key for e in ctx.policy.extensions]
+    # Chrome: the same build joined or not; Edge without an Edge Add-ons build: none for workgroups
+    chrome, edge = ctx.policy.extensions
+    assert hash_literals(root, "Entry") == [chrome.forcelist_entry, chrome.forcelist_entry, edge.forcelist_entry]

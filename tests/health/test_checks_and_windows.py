@@ -97,7 +97,7 @@ def test_windows_collector_keeps_secrets_home_and_reads_the_64_bit_registry() ->
     assert value_uses
     assert re.search(r"Get-Sha16 \(\[string\]\$value\)", SCRIPT)
     assert "$value = $null" in SCRIPT
-    rows = re.findall(r"Add-Row 'managed_values' @\{[^}]*\}", SCRIPT, re.S)
+    rows = re.findall(r"Add-Row 'managed_values' \(\[ordered\]@\{[^}]*\}", SCRIPT, re.S)
     assert rows and all("$value" not in r for r in rows)
     for table in ("disks", "browsers", "userdata", "profiles", "extensions", "policy_sources", "forcelist",
                   "managed_values", "services", "errors"):

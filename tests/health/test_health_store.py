@@ -145,6 +145,9 @@ def test_stale_running_sweeps_become_interrupted(store: Store) -> None:
     mine_dead = store.start_run(HEALTH_KIND, options={**storage.run_marker(), "pid": dead.pid})
     mine_alive = store.start_run(HEALTH_KIND, options=storage.run_marker())
     elsewhere_old = _old_run(store, 3, finished=False)
+    with store.engine.begin() as conn:  # another controller's run, silent for 3 days
+        conn.execute(t.runs.update().where(t.runs.c.id == elsewhere_old).values(
+            options={"controller": "other-box", "pid": 1}, heartbeat_at=datetime.now(UTC) - timedelta(days=3)))
     elsewhere_new = store.start_run(HEALTH_KIND, options={"controller": "other-box", "pid": 1})
     storage.record_host(store, mine_dead.id, host_row("ws", "p"), checks_for("ws", "p", {"disk_free": "OK"}))
     closed = storage.close_stale_runs(store)

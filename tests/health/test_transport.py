@@ -53,7 +53,22 @@ def test_ssh_argv_defaults_and_overrides() -> None:
 def test_remote_commands() -> None:
     assert posix_remote_command({}) == "/bin/sh -s"
     assert posix_remote_command({"ansible_shell_executable": "/opt/my sh"}) == "'/opt/my sh' -s"
-    assert "ReadToEnd" in POWERSHELL_OVER_SSH and "-NonInteractive" in POWERSHELL_OVER_SSH
+    assert "-NonInteractive" in POWERSHELL_OVER_SSH and "-EncodedCommand" in POWERSHELL_OVER_SSH
+
+
+def test_powershell_over_ssh_survives_either_default_shell() -> None:
+    """OpenSSH for Windows hands the command to its DefaultShell (cmd.exe or PowerShell), which
+    expands it first: the command line may hold nothing either would touch ($, quotes, ;, &, %,
+    parentheses...), and the script must come back intact from -EncodedCommand (UTF-16LE base64)."""
+    import base64
+    import re
+
+    from fleet.health.transport import POWERSHELL_BOOTSTRAP
+
+    assert re.fullmatch(r"[A-Za-z0-9.+/= -]+", POWERSHELL_OVER_SSH), POWERSHELL_OVER_SSH
+    encoded = POWERSHELL_OVER_SSH.split("-EncodedCommand ", 1)[1]
+    assert base64.b64decode(encoded).decode("utf-16-le") == POWERSHELL_BOOTSTRAP
+    assert "$input" in POWERSHELL_BOOTSTRAP  # stdin, readable in every language mode
 
 
 def test_powershell_payload_is_a_literal_here_string() -> None:
@@ -121,7 +136,7 @@ def test_run_process_caps_output_and_kills() -> None:
 def test_run_process_times_out_and_kills_the_group() -> None:
     t0 = time.monotonic()
     r = run_process("h", ["sh", "-c", "sleep 30 & sleep 30"], b"", 1, 1000)
-    assert r.error.startswith("timed out") and r.unreachable
+    assert r.error.startswith("timed out") and r.timed_out and not r.unreachable
     assert time.monotonic() - t0 < 8
 
 
@@ -140,3 +155,64 @@ def test_real_ssh_to_a_closed_port_is_unreachable() -> None:
                      "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"}, "h", "true", 5)
     r = run_process("h", argv, b"", 20, 1000)
     assert r.unreachable and r.exit_code == 255 and "refused" in r.error.lower()
+
+
+class SilentListener:
+    """A TCP port on loopback that accepts connections and never answers (a wedged WinRM listener)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+
+    def close(self) -> None:
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+def test_psrp_has_a_hard_deadline_and_says_timed_out() -> None:
+    """pypsrp alone would wait its read timeout and then poll again; the worker process is killed
+    at the deadline, and the result is "timed out", not "unreachable"."""
+    from fleet.health.transport import run_psrp
+
+    srv = SilentListener()
+    try:
+        kw = psrp_kwargs({"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": srv.port,
+                          "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm", "ansible_user": "msp",
+                          "ansible_password": "S3cret-pw-not-in-output"}, "win01", 30)
+        t0 = time.monotonic()
+        r = run_psrp("win01", kw, "'hello'", 2, 1000)
+        took = time.monotonic() - t0
+    finally:
+        srv.close()
+    assert r.timed_out and not r.unreachable and r.error == "timed out after 2s", r
+    assert took < 6, took
+    assert "S3cret" not in r.stderr + r.error
+
+
+def test_psrp_connection_refused_is_unreachable() -> None:
+    import socket
+
+    from fleet.health.transport import run_psrp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens once closed
+    kw = psrp_kwargs({"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": port,
+                      "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm", "ansible_user": "msp",
+                      "ansible_password": "pw"}, "win01", 10)
+    r = run_psrp("win01", kw, "'hello'", 10, 1000)
+    assert r.unreachable and not r.timed_out and r.exit_code == 255, r

@@ -9,9 +9,11 @@ import pytest
 import yaml
 
 from fleet.catalog import default_catalog
+from fleet.config import parse_config
 from fleet.inventory import load_inventory
 from fleet.lab import LabError, LabSSH, plan_lab, write_inventory
 from fleet.lab.topology import CLOUD, ON_PREM
+from fleet.lab.workspace import lab_config
 from fleet.validate import Level, validate
 
 CATALOG_IDS = {
@@ -86,7 +88,9 @@ def test_inventory_passes_fleet_validation(tmp_path: Path) -> None:
     inv = load_inventory(tmp_path)
     assert not inv.problems
     assert set(inv.hosts) == {h.name for h in t.hosts}
-    report = validate(inv, default_catalog(), None)
+    # With the lab's fleet.yml: its Linux servers are the Synchronizer's stand-in (synchronizer.linux_url).
+    cfg = parse_config(lab_config("http://127.0.0.1:1/fleet-synchronizer.tar.gz", "0" * 64), tmp_path / "fleet.yml")
+    report = validate(inv, default_catalog(), cfg)
     errors = [f for f in report.all_findings() if f.level is Level.ERROR]
     assert errors == []
 

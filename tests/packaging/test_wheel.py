@@ -65,11 +65,32 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         if name in ("fleet", "__pycache__") or name.startswith(("fleet-", "fleet.", "_editable_impl_fleet",
                                                                    "__editable__.fleet", "__editable___fleet")):
             continue
+        if name == "ansible_collections" or re.match(r"ansible-\d", name):
+            continue  # the `ansible` package (an extra, and a test tool): `pip install fleet` has none of it
         if entry.suffix == ".pth":
             continue  # .pth files only act in a site dir; none of them may re-add the source tree
         (deps / entry.name).symlink_to(entry)
     (site / "zz_project_deps.pth").write_text(f"{deps}\n")
+    _console_scripts(deps, v / "bin")
     return v
+
+
+def _console_scripts(deps: Path, bin_dir: Path) -> None:
+    """The commands pip would have installed with the dependencies (ansible-playbook, ...)."""
+    import configparser
+
+    for ep_file in deps.glob("*.dist-info/entry_points.txt"):
+        cp = configparser.ConfigParser(delimiters=("=",))
+        cp.optionxform = str  # type: ignore[assignment,method-assign]
+        cp.read(ep_file)
+        if not cp.has_section("console_scripts"):
+            continue
+        for name, target in cp.items("console_scripts"):
+            module, func = target.strip().split(":")
+            script = bin_dir / name
+            script.write_text(f"#!{bin_dir / 'python'}\nimport sys\nfrom {module} import {func.split('.')[0]}\n"
+                              f"sys.exit({func}())\n")
+            script.chmod(0o755)
 
 
 def test_the_wheel_holds_the_package_data_and_declares_its_dependencies(wheel: Path) -> None:
@@ -79,7 +100,9 @@ def test_the_wheel_holds_the_package_data_and_declares_its_dependencies(wheel: P
         meta = zf.read(meta_name).decode()
         sources = {n: zf.read(n).decode() for n in names if n.endswith(".py")}
     assert "fleet/data/catalog.yaml" in names
-    for d in ("playbooks", "roles", "templates"):
+    assert "fleet/_data/collections/ansible_collections/ansible/windows/plugins/modules/win_regedit.ps1" in names
+    assert "fleet/_data/collections/ansible_collections/ansible/windows/COPYING" in names
+    for d in ("playbooks", "roles", "templates", "collections"):
         assert any(n.startswith(f"fleet/_data/{d}/") for n in names), d
     assert not any(n.startswith(("src/", "tests/")) for n in names)
     assert "fleet = fleet.cli.main:main" in _entry_points(wheel)
@@ -139,6 +162,10 @@ def test_the_installed_wheel_runs_without_the_source_tree(venv: Path, tmp_path: 
     assert site.is_relative_to(venv), probe["file"]
     assert not any(str(REPO) in p for p in probe["path"]), "the source tree is on sys.path"
     assert [Path(d) for d in probe["dists"]] == [site]
+    # Installed without extras: no `ansible` package, so no collection but the ones fleet ships.
+    probe_ansible = "import importlib.util as u; print(u.find_spec('ansible_collections') is not None)"
+    has_ansible = _run([str(py), "-c", probe_ansible], cwd=cwd).stdout.strip()
+    assert has_ansible == "False"
 
     assert _run([str(fleet_bin), "--version"], cwd=cwd).stdout.strip() == f"fleet, version {fleet.__version__}"
     catalog = json.loads(_run([str(fleet_bin), "catalog", "list", "--json"], cwd=cwd).stdout)
@@ -161,3 +188,26 @@ def test_the_installed_wheel_runs_without_the_source_tree(venv: Path, tmp_path: 
                                      "Lakeside Family Dentistry,Main Street,LFD-FRONT02,10.20.0.22,Windows 11\n")
     _run([str(fleet_bin), "-w", "msp", "inventory", "import", "devices.csv"], cwd=cwd)
     assert "lfd-front02:" in (cwd / "msp" / "inventory" / "lakeside.yml").read_text()
+
+
+@pytest.mark.lab
+@pytest.mark.skipif(os.geteuid() != 0, reason="lab hosts need root")
+@pytest.mark.skipif(not os.access("/usr/sbin/sshd", os.X_OK), reason="needs openssh-server")
+def test_the_wheel_without_extras_deploys_to_a_lab(venv: Path, tmp_path: Path) -> None:
+    """The newcomer's first hour: the wheel, no extras (no `ansible` package), a lab, a deploy that
+    reaches every host (the roles' ansible.windows names resolve from the collection fleet ships)."""
+    fleet_bin = venv / "bin" / "fleet"
+    lab_dir = tmp_path / "lab"
+    try:
+        _run([str(fleet_bin), "lab", "up", "--practices", "1", "--workstations", "1",
+              "--dir", str(lab_dir)], cwd=tmp_path)
+        paths = json.loads(_run([str(fleet_bin), "-w", str(lab_dir), "paths", "--json"], cwd=tmp_path).stdout)
+        assert Path(paths["collections"]).is_relative_to(venv)
+        out = _run([str(fleet_bin), "-w", str(lab_dir), "deploy", "--yes", "--json"], cwd=tmp_path)
+        result = json.loads(out.stdout)
+        assert result["status"] == "ok", out.stdout[-3000:] + out.stderr[-3000:]
+        hosts = {h["host"]: h["status"] for h in result["hosts"]}
+        assert hosts == {"bs-downtown-ws01": "changed"}, hosts  # before the fix: unknown (exit 4 at parse)
+    finally:
+        subprocess.run([str(fleet_bin), "lab", "down", "--purge", "--dir", str(lab_dir)], cwd=tmp_path,
+                       capture_output=True, timeout=120)

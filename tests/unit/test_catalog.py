@@ -48,19 +48,37 @@ def test_system_matches_field_notes(system_id: str) -> None:
     assert s.min_version == min_version
     assert s.versions_label == (f"{min_version}+" if min_version else "all")
     assert s.needs_server is (hosting is ON_PREM)
-    if method is EXT:
-        expected = variant or s.extension_variant
-        assert s.extension_variant == expected and expected in {f"v{i}" for i in range(1, 8)}
-    else:
-        assert s.extension_variant is None
+    # The guide names no variant for ModMed: the catalog must not invent one (fleet.yml says it).
+    assert s.extension_variant == variant
     # The default resolution (no per-practice vars) is the catalog's install method.
     assert s.resolve({}) == (method, "")
 
 
-def test_every_cloud_system_has_its_own_extension_variant() -> None:
-    variants = [s.extension_variant for s in default_catalog() if s.install_method is EXT]
-    assert len(variants) == 7
-    assert len(set(variants)) == 7, f"two systems share a variant: {variants}"
+def test_every_cloud_system_the_guide_names_a_variant_for_has_its_own() -> None:
+    variants = [s.extension_variant for s in default_catalog() if s.install_method is EXT and s.extension_variant]
+    assert len(variants) == 6
+    assert len(set(variants)) == 6, f"two systems share a variant: {variants}"
+
+
+@pytest.mark.parametrize("spelling", ["on-prem", "onprem", "on_prem", "server", "ON-PREM", " On_Prem "])
+def test_on_prem_spellings_are_read_as_on_prem(spelling: str) -> None:
+    cat = default_catalog()
+    assert cat.get("dentrix").resolve({"fleet_pms_hosting": spelling}) == (SELF, "")
+    method, reason = cat.get("eclinicalworks").resolve({"fleet_pms_hosting": spelling})
+    assert method is InstallMethod.UNSUPPORTED
+    assert reason == "on-premises eClinicalWorks is not supported by the Synchronizer"
+
+
+def test_an_unknown_hosting_is_refused_with_the_accepted_list() -> None:
+    method, reason = default_catalog().get("dentrix").resolve({"fleet_pms_hosting": "hosted"})
+    assert method is InstallMethod.UNSUPPORTED
+    assert reason == "fleet_pms_hosting is 'hosted'; accepted: cloud, on_prem, on-prem, onprem, server"
+
+
+def test_cloud9_appointment_classes_are_worded_as_unavailable_time() -> None:
+    fact = next(f for f in default_catalog().get("cloud9").facts if f.var == "fleet_unavailable_appointment_classes")
+    assert "unavailable time" in fact.label and "break" in fact.label
+    assert "online booking" not in fact.label
 
 
 @pytest.mark.parametrize(

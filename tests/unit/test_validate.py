@@ -458,12 +458,15 @@ def test_bad_role_or_platform(wsb: Any, var: str, value: Any, message: str) -> N
     assert_at_host(f, root, "acme_onprem", "ao-ws01")
 
 
-def test_macos_server_for_the_synchronizer_is_refused(wsb: Any) -> None:
+@pytest.mark.parametrize("platform", ["macos", "linux"])
+def test_a_non_windows_server_for_the_synchronizer_is_refused(wsb: Any, platform: str) -> None:
     clients = baseline(wsb)
-    clients["acme"]["acme_onprem"]["hosts"]["ao-srv01"]["fleet_platform"] = "macos"
+    clients["acme"]["acme_onprem"]["hosts"]["ao-srv01"]["fleet_platform"] = platform
     root = wsb.write(clients)
     f = only_error(check(root))
-    assert f.message == "the Synchronizer service runs on Windows servers only"
+    assert f.message == ("the Synchronizer is a Windows service, installed by a Windows administrator on the PMS "
+                         f"server; this server is {platform}")
+    assert "synchronizer.linux_url" in f.hint
     assert_at_host(f, root, "acme_onprem", "ao-srv01")
 
 

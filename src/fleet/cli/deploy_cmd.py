@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -13,19 +15,31 @@ import click
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 
-
-def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @contextmanager
 def _interruptible() -> Iterator[None]:
-    """SIGTERM (kill) behaves like Ctrl-C during a deploy: results so far are kept, the run is marked."""
-    old = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    """SIGINT (Ctrl-C), SIGTERM (kill) and SIGHUP (the terminal closed) stop a deploy the same way:
+    Ansible's whole process group is ended and waited for, results so far are kept, the run is
+    marked interrupted. Only the first signal interrupts; more while fleet is stopping Ansible
+    (a few seconds at most) are noted and do not cut the clean-up short."""
+    fired: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        if fired:
+            with contextlib.suppress(Exception):
+                note("fleet: still stopping Ansible and recording what it did...", fg="yellow")
+            return
+        fired.append(signum)
+        raise KeyboardInterrupt
+
+    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 @click.command()
@@ -46,12 +60,14 @@ def _interruptible() -> Iterator[None]:
                    "round trip) and runs Ansible only where something drifted or could not be verified.")
 @click.option("--remove", is_flag=True, help="Remove what fleet installed (extension policy, Synchronizer) instead.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation (needed when not interactive).")
+@click.option("--wait", "wait", is_flag=True,
+              help="If another deploy holds one of these practices, wait for it instead of refusing.")
 @click.option("-v", "--verbose", "verbosity", count=True, help="More Ansible detail in the run's stdout artifact.")
 @output_options
 @pass_app
 def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], limit: tuple[str, ...],
            check: bool, diff: bool, retry_failed: bool, canary: int | None, serial: str | None, forks: int | None,
-           full: bool, remove: bool, yes: bool, verbosity: int, fmt: str) -> None:
+           full: bool, remove: bool, yes: bool, wait: bool, verbosity: int, fmt: str) -> None:
     """Deploy the browser extension policy (workstations) and the Synchronizer (on-prem servers).
 
     Everything is checked before anything runs: the selection, each practice's readiness
@@ -69,6 +85,10 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
       fleet deploy --client lakeside --canary 2 --yes
       fleet deploy --retry-failed --yes           # the hosts that failed or were offline last time
       fleet deploy --json --yes | jq '.hosts[] | select(.status=="failed")'
+
+    Two deploys never run on one practice at once: the second is refused, naming who holds it
+    (or waits, with --wait). A run whose fleet was killed is marked interrupted by the next
+    fleet command; --retry-failed then takes every host it did not finish.
     """
     from fleet.deploy import DeployBlocked, DeployOptions, prepare
 
@@ -98,7 +118,7 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
             sys.exit(1)
     progress = _Progress(len(deployment.hosts), quiet=fmt == "json")
     with _interruptible(), progress:
-        result = deployment.run(progress.observer())
+        result = deployment.run(progress.observer(), wait=math.inf if wait else None)
     rows = _host_rows(result) if fmt != "table" else None
     if fmt == "json":
         emit([], [], fmt, json_doc=result.as_json())
@@ -224,7 +244,12 @@ class _Progress:
         from fleet.deploy import Observer
 
         return Observer(batch_started=self.batch_started, task_result=self.task_result,
-                        host_finished=self.host_finished)
+                        host_finished=self.host_finished, lock_wait=self.lock_wait)
+
+    def lock_wait(self, practice: str, holder: dict[str, Any]) -> None:
+        from fleet.store.locks import describe_holder
+
+        self._print(f"waiting: practice {practice} is {describe_holder(holder)}")
 
     def batch_started(self, name: str, hosts: Sequence[str]) -> None:
         self.batch = name

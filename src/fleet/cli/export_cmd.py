@@ -39,6 +39,12 @@ def export_options(func: F) -> F:
         click.option("--embed-token", is_flag=True,
                      help="Embed the token in the PowerShell scripts (rmm, intune platform script, "
                           "create-gpo.ps1). Otherwise they take -Token or $env:FLEET_TOKEN."),
+        click.option("--gpo-domain", metavar="FQDN", default="",
+                     help="AD domain the GPMC backup names (default: fleet.yml gpo.domain)."),
+        click.option("--gpo-domain-guid", metavar="GUID", default="",
+                     help="The domain's GUID, (Get-ADDomain).ObjectGUID (default: fleet.yml gpo.domain_guid)."),
+        click.option("--gpo-dc", "gpo_dc", metavar="HOST", default="",
+                     help="Domain controller the backup names (default: fleet.yml gpo.domain_controller)."),
     ]):
         func = decorator(func)
     return func
@@ -62,14 +68,24 @@ def export() -> None:
 
 
 def _run(app: AppContext, formats: list[str], practices: tuple[str, ...], clients: tuple[str, ...],
-         all_: bool, out: Path, use_zip: bool, forcelist_slot: int, embed_token: bool, fmt: str) -> None:
+         all_: bool, out: Path, use_zip: bool, forcelist_slot: int, embed_token: bool, fmt: str,
+         gpo_domain: str = "", gpo_domain_guid: str = "", gpo_dc: str = "") -> None:
+    from fleet.config import gpo_domain as make_domain
+    from fleet.errors import ConfigError
     from fleet.export.base import ExportOptions
     from fleet.export.runner import Selection, run_export
 
     selection = Selection(tuple(practices), tuple(clients), all_)
     if selection.empty:
         raise click.UsageError("nothing selected: pass --practice ID, --client ID or --all")
-    options = ExportOptions(forcelist_slot=forcelist_slot, embed_token=embed_token, zip=use_zip)
+    domain = None
+    if gpo_domain or gpo_domain_guid or gpo_dc:
+        try:
+            domain = make_domain(gpo_domain, gpo_domain_guid, gpo_dc, "--gpo-domain/--gpo-domain-guid/--gpo-dc")
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+    options = ExportOptions(forcelist_slot=forcelist_slot, embed_token=embed_token, zip=use_zip,
+                            gpo_domain=domain)
     result = run_export(app.ws, selection, formats, out, options)
 
     emit([r.row() for r in result.practices], COLUMNS, fmt, title=f"fleet export {' '.join(formats)}",
@@ -79,6 +95,8 @@ def _run(app: AppContext, formats: list[str], practices: tuple[str, ...], client
     for r in result.practices:
         if r.status == "failed":
             note(f"{r.practice_id or r.client_id}: {r.reason}", fg="red")
+        for text in r.notes:
+            note(f"{r.practice_id}: not covered: {text}", fg="yellow")
     files = len(result.manifest["files"])
     removed = len(result.manifest["removed"])
     note(f"wrote {files} files for {len(written)} practices to {out}"

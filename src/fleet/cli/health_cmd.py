@@ -146,6 +146,10 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
          f"exit {result.exit_code} ({result.state.value})", fg=STATE_COLOURS[result.state.value])
     if unreachable:
         note(f"unreachable: {', '.join(unreachable[:10])}" + (" ..." if len(unreachable) > 10 else ""))
+    timed_out = [d["host"] for d in host_docs if d["status"] == "timed_out"]
+    if timed_out:
+        note(f"timed out (stopped at the per-host deadline): {', '.join(timed_out[:10])}"
+             + (" ..." if len(timed_out) > 10 else ""))
     if result.stale_closed:
         note(f"marked {len(result.stale_closed)} earlier sweep(s) that never finished as interrupted")
     if send or (send is None and ws.config.alerts):

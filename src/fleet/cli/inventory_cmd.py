@@ -45,7 +45,7 @@ def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ..
         rows.append({"practice": "-", "host": f.host or "", "level": f.level.value, "message": f.message,
                      "where": str(f.where or ""), "fix": f.hint})
     for p in report.practices:
-        if not p.findings:
+        if not p.errors and not p.warnings:
             rows.append({"practice": p.practice_id, "host": "", "level": "ok", "message": f"ready ({p.install_method})",
                          "where": "", "fix": ""})
         for f in p.findings:

@@ -9,7 +9,7 @@ import click
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 from fleet.errors import FleetError
-from fleet.secretstore import SecretKind
+from fleet.secretstore import SecretKind, shared_secrets
 
 
 @click.group()
@@ -80,6 +80,9 @@ def check(app: AppContext, fmt: str) -> None:
     ws = app.ws
     pw = ws.password(required=False)
     rows, missing = [], 0
+    fps = ws.secret_fingerprints()
+    shared = shared_secrets(fps or {})
+    dupes = 0
     for p in ws.inventory.practices.values():
         want = _expected_kind(ws, p)
         st = ws.secrets.status(p.id, pw)
@@ -93,10 +96,18 @@ def check(app: AppContext, fmt: str) -> None:
             state, missing = f"no {want.label}", missing + 1
         else:
             state = "ok" if pw is not None else "stored (not decrypted: no vault password)"
+            others = sorted({o for (var, _), pids in shared.items() if var == want.var and p.id in pids
+                             for o in pids if o != p.id})
+            if others:
+                state, dupes = f"same {want.label} as {', '.join(others)}", dupes + 1
         rows.append({"practice": p.id, "needs": want.label if want else "-", "state": state,
                      "fingerprint": ", ".join(st.fingerprints)})
     emit(rows, ["practice", "needs", "state", "fingerprint"], fmt)
-    if missing:
-        note(f"{missing} practices lack a usable secret", fg="red")
+    if missing or dupes:
+        problems = [f"{missing} practices lack a usable secret"] if missing else []
+        if dupes:
+            problems.append(f"{dupes} practices share a secret with another practice (each sync has its own: "
+                            "store each practice's own with `fleet secrets set`)")
+        note("; ".join(problems), fg="red")
         sys.exit(1)
     note("every practice that needs a secret has one", fg="green")

@@ -48,5 +48,5 @@ def paths(fmt: str) -> None:
     Example:
       ansible-playbook -i inventory "$(fleet paths --json | jq -r .playbooks)/deploy.yml"
     """
-    doc = {name: str(data_dir(name)) for name in ("playbooks", "roles", "templates")}
+    doc = {name: str(data_dir(name)) for name in ("playbooks", "roles", "templates", "collections")}
     emit([{"name": k, "path": v} for k, v in doc.items()], ["name", "path"], fmt, json_doc=doc)

@@ -10,6 +10,7 @@ they arrive, so an interrupted run keeps what it gathered and is marked ``interr
 from __future__ import annotations
 
 import fnmatch
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet.deploy.events import TaskResult, parse_event
+from fleet.deploy.preflight import check_ansible_content
 from fleet.deploy.results import (
     DRIFTED,
     IN_SYNC,
@@ -28,12 +30,14 @@ from fleet.deploy.results import (
     run_status,
     summary,
 )
-from fleet.deploy.runner import BatchSpec, PlaybookRun, default_forks
+from fleet.deploy.runner import BatchSpec, PlaybookRun, ansible_env, default_forks, scrubbed_env
 from fleet.desired.plan import ABSENT, PRESENT, HostPlan, plan_host
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory import Host, Practice
 from fleet.redact import Redactor
 from fleet.store import AuditEvent, Store
+from fleet.store.lifecycle import HEARTBEAT_EVERY
+from fleet.store.locks import practice_locks
 from fleet.validate import Finding, Report
 from fleet.vault import VaultPassword
 from fleet.workspace import Workspace
@@ -73,6 +77,7 @@ class Observer:
     task_result: Callable[[TaskResult], None] = lambda ev: None
     host_finished: Callable[[HostOutcome], None] = lambda o: None
     idle: Callable[[], None] = lambda: None
+    lock_wait: Callable[[str, dict[str, Any]], None] = lambda practice, holder: None  # waiting for a lock
 
 
 @dataclass
@@ -119,7 +124,10 @@ def select_hosts(ws: Workspace, practices: Sequence[str] = (), clients: Sequence
 
 
 def hosts_to_retry(store: Store, hosts: Iterable[Host], depth: int = 50) -> list[Host]:
-    """Hosts whose latest real (not --check) deploy result is failed, unreachable or unknown."""
+    """Hosts whose latest real (not --check) deploy result is failed, unreachable, unknown or not
+    run: what failed, and what an interrupted or killed run never finished (the store gives a
+    killed run's unreached hosts an ``unknown`` result when it closes the run). A run still running
+    (its owner alive) is skipped: its hosts are not decided yet."""
     latest: dict[str, str] = {}
     for run in store.runs(RUN_KIND, limit=depth):
         if run.options.get("check") or run.status == "running":
@@ -171,10 +179,25 @@ class Deployment:
                 out.append((f"batch {i}/{len(chunks)}" if len(chunks) > 1 else "all", chunk))
         return out
 
-    def run(self, observer: Observer | None = None, store: Store | None = None) -> DeployResult:
-        obs = observer or Observer()
+    def run(self, observer: Observer | None = None, store: Store | None = None,
+            wait: float | None = None) -> DeployResult:
+        """Run the deploy. A real deploy (not --check) first takes the lock of every practice it
+        touches (``fleet.store.locks``): another deploy on one of them is refused (``LockBusy``,
+        naming its holder) or, with ``wait`` seconds, waited for."""
         own_store = store is None
         store = store or Store(self.ws.store_url())
+        try:
+            if self.options.check:
+                return self._run(observer, store)
+            with practice_locks(store, self.ws.state_dir, sorted({h.practice_id for h in self.hosts}),
+                                wait=wait, on_wait=(observer or Observer()).lock_wait):
+                return self._run(observer, store)
+        finally:
+            if own_store:
+                store.close()
+
+    def _run(self, observer: Observer | None, store: Store) -> DeployResult:
+        obs = observer or Observer()
         t0 = time.monotonic()
         opts = self.options
         run = store.start_run(RUN_KIND, selection=self.selection, options={
@@ -207,7 +230,8 @@ class Deployment:
                         outcomes[n].not_run_reason = "not run: the canary failed"
                     continue
                 obs.batch_started(name, batch)
-                interrupted = self._run_batch(run_dir, name, batch, outcomes, obs, record)
+                interrupted = self._run_batch(run_dir, name, batch, outcomes, obs, record,
+                                              lambda: store.heartbeat(run.id))
                 if interrupted:
                     break
                 if name == "canary" and any(outcomes[n].status not in ("ok", "changed") for n in batch):
@@ -227,8 +251,6 @@ class Deployment:
             store.finish_run(run.id, status, {**summary(outcomes.values()), "canary_failed": canary_failed,
                                               "seconds": round(result.seconds, 2), "full": opts.full})
             _prune_run_dirs(self.ws.state_dir / "runs", keep=KEEP_RUN_DIRS)
-            if own_store:
-                store.close()
         return result
 
     def _converge_only_drifted(self, store: Store, run_id: str, outcomes: dict[str, HostOutcome],
@@ -242,7 +264,11 @@ class Deployment:
 
         pending = {h.name for h in self.hosts}
         state = ABSENT if self.options.remove else None
+        last_beat = time.monotonic()
         for name, v in precollect(self.ws, store, self.hosts, self.vault, state):
+            if time.monotonic() - last_beat > HEARTBEAT_EVERY:  # the run is alive (fleet.store.lifecycle)
+                store.heartbeat(run_id)
+                last_beat = time.monotonic()
             o = outcomes.get(name)
             if o is None or name not in pending:
                 continue
@@ -264,7 +290,8 @@ class Deployment:
         return [h.name for h in self.hosts if h.name in pending]
 
     def _run_batch(self, run_dir: Path, name: str, batch: list[str], outcomes: dict[str, HostOutcome],
-                   obs: Observer, record: Callable[[Iterable[HostOutcome], Tally | None], None]) -> bool:
+                   obs: Observer, record: Callable[[Iterable[HostOutcome], Tally | None], None],
+                   beat: Callable[[], None] = lambda: None) -> bool:
         opts = self.options
         extravars: dict[str, Any] = {"fleet_config_file": str(self.ws.config_path)}
         if opts.remove:
@@ -276,10 +303,15 @@ class Deployment:
         prun = PlaybookRun(run_dir, self.ws.inventory_dir, cfg, self.ws.password(), spec, opts.keep_events)
         tally = Tally({n: outcomes[n] for n in batch})
         interrupted = False
+        stopped = False  # Ansible was told to stop (interrupt, or an error on our side)
+        last_beat = time.monotonic()
         prun.start()
         try:
             while not prun.finished():
                 try:
+                    if time.monotonic() - last_beat > HEARTBEAT_EVERY:
+                        beat()
+                        last_beat = time.monotonic()
                     raw = prun.next_event()
                     if raw is None:
                         obs.idle()
@@ -294,12 +326,17 @@ class Deployment:
                         record([o], tally)
                         obs.host_finished(o)
                 except KeyboardInterrupt:
-                    if interrupted:  # a second Ctrl-C: stop waiting for Ansible to wind down
-                        break
-                    interrupted = True
-                    prun.cancel.set()  # runner stops ansible-playbook; keep taking the events it sent
+                    interrupted = stopped = True
+                    _terminate(prun)  # the guard ends ansible-playbook's process group; take what it sent
+                    _drain(prun, tally, record, obs, self.redactor)
+                    break
+        except BaseException:
+            if not stopped:  # interrupted outside the event loop, or a failure of ours: never leave Ansible running
+                stopped = True
+                _terminate(prun)
+            raise
         finally:
-            result = prun.wait(timeout=None if not prun.cancel.is_set() else 30)
+            result = prun.wait(timeout=None if not stopped else 30)
             done = [outcomes[n] for n in batch if outcomes[n].finished]
             record(done, tally)
             rest = [outcomes[n] for n in batch if not outcomes[n].finished]
@@ -330,6 +367,28 @@ class Deployment:
         from dataclasses import replace
 
         return replace(a, task=self.redactor.text(a.task), detail=self.redactor.text(a.detail))
+
+
+def _terminate(prun: Any) -> None:
+    stop = getattr(prun, "terminate", None)
+    if stop is not None:
+        stop()
+    else:  # a run without a guard (e.g. on an execution node): its own cancel
+        prun.cancel.set()
+
+
+def _drain(prun: Any, tally: Tally, record: Callable[[Iterable[HostOutcome], Tally | None], None],
+           obs: Observer, redactor: Redactor) -> None:
+    """Take the events Ansible sent before it stopped (hosts that finished meanwhile are kept)."""
+    deadline = time.monotonic() + 10
+    while not prun.finished() and time.monotonic() < deadline:
+        raw = prun.next_event(timeout=0.05)
+        ev = parse_event(raw, redactor) if raw is not None else None
+        if ev is None:
+            continue
+        for o in tally.apply(ev):
+            record([o], tally)
+            obs.host_finished(o)
 
 
 def _batch_size(serial: str, n: int) -> int:
@@ -398,6 +457,8 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
     chosen = [p for p in chosen if p.id in pids]
     if not hosts:
         return Deployment(ws, [], [], {}, Redactor(), options, {"retry_failed": retry_failed})
+    # Every module the roles name resolves, as ansible-playbook will see them (else every host fails).
+    check_ansible_content(os.environ | scrubbed_env(os.environ) | ansible_env(ws.root / "ansible.cfg"))
     report = ws.validate(chosen)
     warnings = [f for f in report.all_findings() if f.level.value == "warning"]
     blocking = _blocking(report, pids)
@@ -421,5 +482,6 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
     if errors:
         raise DeployBlocked(f"fleet cannot plan {len(errors)} host(s); nothing was run", plan_errors=errors)
     selection = {"practices": list(practices), "clients": list(clients), "limit": list(limit),
-                 "retry_failed": retry_failed, "hosts": [h.name for h in hosts]}
+                 "retry_failed": retry_failed, "hosts": [h.name for h in hosts],
+                 "host_practices": {h.name: [h.practice_id, h.client_id] for h in hosts}}
     return Deployment(ws, chosen, hosts, plans, redactor, options, selection, warnings, secrets)

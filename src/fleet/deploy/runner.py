@@ -10,18 +10,25 @@ What reaches disk and what does not:
   for the child (file paths such as ``*_PASSWORD_FILE`` are kept).
 * Secrets only ever travel inside ``no_log`` tasks, so events, ``stdout`` and ``job_events`` carry
   "censored" results; the ``Redactor`` scrubs whatever fleet keeps as a second line of defence.
+* ansible-playbook runs under the guard (``fleet.deploy.guard``): it stops with fleet, even when
+  fleet is killed, and ``terminate()`` ends its whole process group and its ssh masters.
 * Ansible's local temp dir (``ANSIBLE_LOCAL_TEMP``, where e.g. the copy module stages content)
   is inside the run dir and removed when the batch ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
+import shlex
 import shutil
+import signal
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +42,7 @@ PLAYBOOK = "deploy.yml"
 VAULT_PROMPT = r"Vault password[^:\n]*:\s*$"
 _SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|STORE_URL|PG_URL|DATABASE_URL")
 _KEEP_ENV = re.compile(r"(_FILE|_PATH|_DIR)$|^SSH_AUTH_SOCK$")
+DEFAULT_COLLECTIONS_PATH = os.pathsep.join(["~/.ansible/collections", "/usr/share/ansible/collections"])
 FORKS_CAP = 64  # forks beyond this rarely help, and each costs ~100 MB
 
 
@@ -64,6 +72,36 @@ def ansible_playbook() -> str:
 def scrubbed_env(environ: Mapping[str, str]) -> dict[str, str]:
     """Overrides that blank every secret-looking variable for the ansible-playbook child."""
     return {k: "" for k in environ if _SECRET_ENV.search(k.upper()) and not _KEEP_ENV.search(k.upper())}
+
+
+def collections_path() -> str:
+    """Where ansible-playbook looks for collections: the ones fleet ships first (the versions its roles
+    are tested with), then $ANSIBLE_COLLECTIONS_PATH if set, then Ansible's defaults."""
+    rest = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or DEFAULT_COLLECTIONS_PATH
+    return os.pathsep.join([str(data_dir("collections")), rest])
+
+
+def ansible_env(config_file: Path | None) -> dict[str, str]:
+    """The variables fleet sets for every ansible-playbook it runs (on top of this process's environment)."""
+    playbooks = data_dir("playbooks")
+    bin_dir = str(Path(ansible_playbook()).parent)  # runner finds ansible-playbook on the child's PATH
+    path = os.environ.get("PATH", "")
+    env = {
+        "PATH": path if bin_dir in path.split(os.pathsep) else os.pathsep.join(filter(None, [bin_dir, path])),
+        "ANSIBLE_ROLES_PATH": str(data_dir("roles")),
+        "ANSIBLE_FILTER_PLUGINS": str(playbooks / "filter_plugins"),
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
+    }
+    if config_file is not None and config_file.is_file():
+        env["ANSIBLE_CONFIG"] = str(config_file)
+    return env
 
 
 @dataclass
@@ -102,32 +140,39 @@ class PlaybookRun:
         self.status = "pending"
         self._thread: threading.Thread | None = None
         self._runner: Any = None
+        self._control_dir = ""
 
     @property
     def local_tmp(self) -> Path:
         return self.run_dir / "tmp" / self.spec.ident
 
+    @property
+    def guard_pidfile(self) -> Path:
+        return self.local_tmp / "guard.pid"
+
+    def _guard_wrapper(self) -> Path:
+        """A directory whose ``ansible-playbook`` runs the real one under the guard (runner finds it
+        first on the child's PATH)."""
+        from fleet.deploy import guard
+
+        bin_dir = self.local_tmp / "bin"
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        wrapper = bin_dir / "ansible-playbook"
+        wrapper.write_text("#!/bin/sh\n" + shlex.join(["exec", sys.executable, "-S", guard.__file__,
+                                                         ansible_playbook()]) + ' "$@"\n')
+        wrapper.chmod(0o700)
+        return bin_dir
+
     def env(self) -> dict[str, str]:
-        playbooks = data_dir("playbooks")
-        env = scrubbed_env(os.environ)
-        bin_dir = str(Path(ansible_playbook()).parent)  # runner finds ansible-playbook on the child's PATH
-        path = os.environ.get("PATH", "")
+        env = scrubbed_env(os.environ) | ansible_env(self.config_file)
         env |= {
-            "PATH": path if bin_dir in path.split(os.pathsep) else os.pathsep.join(filter(None, [bin_dir, path])),
-            "ANSIBLE_ROLES_PATH": str(data_dir("roles")),
-            "ANSIBLE_FILTER_PLUGINS": str(playbooks / "filter_plugins"),
             "ANSIBLE_LOCAL_TEMP": str(self.local_tmp),
-            "ANSIBLE_PIPELINING": "True",
-            "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
-            "ANSIBLE_HOST_KEY_CHECKING": "True",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
-            "ANSIBLE_DEPRECATION_WARNINGS": "False",
-            "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
             "FLEET_PRELOAD_CONFIG": str(self.spec.extravars.get("fleet_config_file", "")),
+            "FLEET_GUARD_PARENT": str(os.getpid()),
+            "FLEET_GUARD_PIDFILE": str(self.guard_pidfile),
         }
-        if self.config_file is not None and self.config_file.is_file():
-            env["ANSIBLE_CONFIG"] = str(self.config_file)
+        if self._control_dir:  # short (a unix socket path is at most 107 bytes), private, this batch's
+            env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = self._control_dir
         return env
 
     def start(self) -> None:
@@ -135,6 +180,9 @@ class PlaybookRun:
 
         self.local_tmp.mkdir(parents=True, exist_ok=True)
         os.chmod(self.run_dir, 0o700)
+        self._control_dir = tempfile.mkdtemp(prefix="fleet-cp-")
+        envvars = self.env()
+        envvars["PATH"] = os.pathsep.join([str(self._guard_wrapper()), envvars["PATH"]])
         cmdline = ["--ask-vault-pass"]
         if self.spec.check:
             cmdline.append("--check")
@@ -152,7 +200,7 @@ class PlaybookRun:
             extravars=dict(self.spec.extravars),
             cmdline=" ".join(cmdline),
             passwords={VAULT_PROMPT: self.password.value.decode()},
-            envvars=self.env(),
+            envvars=envvars,
             settings={"suppress_ansible_output": True, "pexpect_timeout": 2},
             # runner would otherwise dump passwords/envvars/extravars/settings into env/ (the vault
             # password in clear in env/passwords): keep them in memory only.
@@ -193,6 +241,25 @@ class PlaybookRun:
         return BatchResult(self._runner.status, self._runner.rc,
                            self.run_dir / "artifacts" / self.spec.ident)
 
+    def terminate(self, grace: float = 15.0) -> None:
+        """Stop the batch now: the guard ends ansible-playbook's whole process group and its ssh
+        masters; runner's own cancel (SIGKILL to the group) if the guard is not done in ``grace``."""
+        pid = 0
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(self.guard_pidfile.read_text())
+        if pid > 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while self.alive() and time.monotonic() < deadline and pid > 0:
+            if self._thread is not None:
+                self._thread.join(0.1)
+        self.cancel.set()
+
     def cleanup(self) -> None:
         shutil.rmtree(self.local_tmp, ignore_errors=True)
+        if self._control_dir:  # normally already removed by the guard
+            from fleet.deploy.guard import close_control_masters
+
+            close_control_masters(self._control_dir)
         # nothing else to scrub: env/ is not written (suppress_env_files)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fleet.desired.platforms import PRESENT, STATES
+from fleet.desired.platforms import JOIN_STATES, JOIN_VAR, PRESENT, STATES, UNKNOWN_JOIN
 from fleet.errors import FleetError
 from fleet.inventory import Host, Practice
 
@@ -31,6 +31,20 @@ def host_state(vars_: Mapping[str, Any]) -> str:
     return state
 
 
+def join_state(vars_: Mapping[str, Any]) -> str:
+    """``fleet_join`` (host or practice var): domain | entra | workgroup, else ``unknown``.
+    Raises PlanError on any other value."""
+    value = vars_.get(JOIN_VAR)
+    if value in (None, ""):
+        return UNKNOWN_JOIN
+    text = str(value).strip().lower()
+    if text not in JOIN_STATES:
+        raise PlanError(f"{JOIN_VAR} is {value!r}; must be one of {', '.join(JOIN_STATES)}",
+                        hint="domain (joined to AD, hybrid too), entra (joined to Entra ID only) or workgroup "
+                             "(neither); Edge on a workgroup machine installs only Edge Add-ons builds")
+    return text
+
+
 def practice_view(host: Host, practice: Practice) -> Practice:
     """The practice as this host sees it: its vars are the host's resolved vars (practice vars
     overlaid by the host's own), so per-host overrides such as ``fleet_browsers`` apply."""
@@ -46,6 +60,7 @@ class HostContext:
     host: Host
     practice: Practice  # the host's view (``practice_view``)
     state: str  # present | absent
+    join: str | None = None  # Windows: domain | entra | workgroup | unknown (fleet_join); None elsewhere
 
     @property
     def name(self) -> str:
@@ -63,7 +78,15 @@ class HostContext:
     def browsers(self) -> tuple[str, ...]:
         return self.practice.browsers
 
+    @property
+    def uses_pms(self) -> bool:
+        """False for a workstation nobody uses the PMS on (``fleet_uses_pms: false``): no extension
+        is expected there and it is not in coverage."""
+        return self.host.uses_pms
+
 
 def host_context(host: Host, practice: Practice, state: str | None = None) -> HostContext:
-    """``state`` (e.g. ``fleet deploy --remove``) overrides the host's ``fleet_state``."""
-    return HostContext(host, practice_view(host, practice), state or host_state(host.vars))
+    """``state`` (e.g. ``fleet deploy --remove``) overrides the host's ``fleet_state``. Raises
+    PlanError on a bad ``fleet_state`` or ``fleet_join``."""
+    join = join_state(host.vars) if host.platform == "windows" else None
+    return HostContext(host, practice_view(host, practice), state or host_state(host.vars), join)

@@ -34,7 +34,14 @@ from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
 from fleet.desired.context import PlanError, host_context
 from fleet.desired.platforms import ABSENT, FORCELIST, LINUX_POLICY_DIRS, PRESENT, REGISTRY_ROOT, STATES
-from fleet.desired.policy import REG_DWORD, ExtensionPolicy, PracticePolicy, practice_policy, removal_policy
+from fleet.desired.policy import (
+    REG_DWORD,
+    EdgeBuildError,
+    ExtensionPolicy,
+    PracticePolicy,
+    practice_policy,
+    removal_policy,
+)
 from fleet.errors import FleetError
 from fleet.inventory import Host, Practice
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
@@ -87,6 +94,10 @@ class BrowserPlan:
     linux_document: Mapping[str, Any]  # our policy JSON, the token value left out (None)
     macos_forcelist_domain: str
     macos_extension_domain: str
+    # IDs of the variant that must not stay in this browser (fleet.yml previous_ids; in Edge the other
+    # store's build): their forcelist entries and their whole 3rdparty\extensions\<id> key go.
+    stale_ids: tuple[str, ...] = ()
+    extensions_key: str = ""  # HKLM:\...\3rdparty\extensions (its subkeys show which stale keys exist)
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,8 @@ class SynchronizerPlan:
     product_key_property: str = ""
     service_name: str = ""
     product_id: str = ""
+    upgrade_code: str = ""  # Windows: finds the installed product whatever its version
+    display_name: str = ""  # Windows: the same, by the start of its Programs and Features name
     product_key_fingerprint: str = ""
     download_dir: str = ""  # where the package is saved on the server
     install_root: str = ""  # Linux stand-in: its install folder
@@ -201,6 +214,8 @@ def _browser_plan(ext: ExtensionPolicy, secret_field: str | None) -> BrowserPlan
         linux_document=doc,
         macos_forcelist_domain=ext.macos_forcelist_domain,
         macos_extension_domain=ext.macos_extension_domain,
+        stale_ids=ext.stale_ids,
+        extensions_key=HKLM + ext.managed_key.rsplit("\\", 2)[0],
     )
 
 
@@ -250,8 +265,11 @@ def plan_host(
                         hint="fleet refuses unsupported practices; see `fleet inventory validate`")
     ext = ExtensionPlan(NONE, "")
     sync = SynchronizerPlan(NONE, "")
-    if host.role == "workstation":
-        ext = _extension_plan(host, practice, method, secrets, catalog, config, state)
+    if host.role == "workstation" and not ctx.uses_pms and method is InstallMethod.CHROME_EXTENSION:
+        ext = ExtensionPlan(NONE, "fleet_uses_pms: false (nobody uses the PMS here): no extension expected")
+        sync = SynchronizerPlan(NONE, "workstation")
+    elif host.role == "workstation":
+        ext = _extension_plan(host, practice, method, secrets, catalog, config, state, ctx.join)
         sync = SynchronizerPlan(NONE, "workstation")
     elif host.role == "server":
         ext = ExtensionPlan(NONE, "server")
@@ -264,7 +282,7 @@ def plan_host(
 
 
 def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secrets: Mapping[str, str],
-                    catalog: Catalog, config: FleetConfig, state: str) -> ExtensionPlan:
+                    catalog: Catalog, config: FleetConfig, state: str, join: str | None = None) -> ExtensionPlan:
     if method is not InstallMethod.CHROME_EXTENSION:
         return ExtensionPlan(NONE, "on-premises practice: nothing to install on workstations")
     if host.platform == "macos":
@@ -273,7 +291,8 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
     if host.platform not in ("windows", "linux"):
         raise PlanError(f"{host.name}: fleet_platform is {host.platform or 'missing'!r}; "
                         "must be windows, linux or macos")
-    variant = config.variant(catalog.get(practice.pms).extension_variant or "")
+    system = catalog.get(practice.pms)
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     managed_browsers = [b for b in practice.browsers if b in REGISTRY_ROOT]
     unknown = [b for b in practice.browsers if b not in REGISTRY_ROOT]
     if unknown:
@@ -287,7 +306,10 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
         return ExtensionPlan(REMOVE, "fleet_state is absent",
                              remove_browsers=_removal_plans(REGISTRY_ROOT, removal), **common)
     token = secrets.get(TOKEN_VAR, "")
-    policy = practice_policy(practice, token, catalog, config)
+    try:  # Windows: Edge's build follows the host's join state (fleet_join)
+        policy = practice_policy(practice, token, catalog, config, join=join)
+    except EdgeBuildError as exc:
+        raise PlanError(f"{host.name} (fleet_join: {join}): {exc.message}", hint=exc.hint) from None
     browsers = tuple(_browser_plan(e, e.token_field) for e in policy.extensions)
     # Browsers fleet does not manage here (any more): remove our entries there. Each browser has its
     # own registry root and policy folders, so this never touches a managed browser's entries.
@@ -320,7 +342,7 @@ def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, re
               "package_file": _package_file(url, pkg.version, host.platform),
               "silent_args": pkg.silent_args, "product_key_property": pkg.product_key_property,
               "service_name": pkg.service_name if host.platform == "windows" else LINUX_SYNC_SERVICE,
-              "product_id": pkg.product_id}
+              "product_id": pkg.product_id, "upgrade_code": pkg.upgrade_code, "display_name": pkg.display_name}
     if host.platform == "windows":
         common |= {"download_dir": WINDOWS_DOWNLOAD_DIR, "marker_key": WINDOWS_MARKER_KEY,
                    "package_path": f"{WINDOWS_DOWNLOAD_DIR}\\{common['package_file']}"}
@@ -333,8 +355,8 @@ def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, re
     if not key:
         raise PlanError(f"{practice.id} has no Synchronizer product key in its vault",
                         hint=f"fleet secrets set {practice.id} --product-key")
-    if any(c in key for c in "\0\r\n\""):
-        raise PlanError(f"{practice.id}: the product key contains a quote, NUL or line break",
+    if any(c in key for c in "\0\r\n"):
+        raise PlanError(f"{practice.id}: the product key contains a NUL or line break",
                         hint=f"store it again: fleet secrets set {practice.id} --product-key")
     return SynchronizerPlan(INSTALL, "", product_key_fingerprint=fingerprint(key), **common)
 
@@ -456,7 +478,8 @@ class WindowsChanges:
     managed_set: list[dict[str, Any]] = field(default_factory=list)  # {key, name, type, data} (not secret)
     secret_set: list[dict[str, Any]] = field(default_factory=list)  # {key, name, type}: data from the vault
     managed_delete: list[dict[str, Any]] = field(default_factory=list)  # {key, name} stale values in our key
-    keys_delete: list[str] = field(default_factory=list)  # our 3rdparty\extensions\<id> keys (that exist)
+    keys_delete: list[str] = field(default_factory=list)  # our 3rdparty\extensions\<id> keys (that exist),
+    #                                                   earlier IDs' included
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -477,13 +500,16 @@ def _same_reg(seen: Any, want: Any, typ: str) -> bool:
 
 
 def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping[str, Any]],
-                    ours_seen: Mapping[str, Mapping[str, Any] | None]) -> WindowsChanges:
-    """Registry writes for one host, from the plan's ``extension`` (dict form) and what is there.
+                    ours_seen: Mapping[str, Mapping[str, Any] | None],
+                    extensions_seen: Mapping[str, Iterable[str] | None] | None = None) -> WindowsChanges:
+    r"""Registry writes for one host, from the plan's ``extension`` (dict form) and what is there.
 
     ``forcelist_seen``: {browser: {value name: data}} of each browser's forcelist key.
     ``ours_seen``: {browser: {value name: data}} of our managed-policy key for the browsers we apply,
     and of our extension key for the browsers we remove; None when the key does not exist. The
     token's seen value is only compared by fingerprint and never copied into the result.
+    ``extensions_seen``: {browser: subkey names of ``3rdparty\extensions``}, read for the browsers
+    with ``stale_ids``: the forcelist entries and keys of those IDs are removed.
     """
     ch = WindowsChanges()
     token_fp = str(ext.get("token_fingerprint") or "")
@@ -518,7 +544,30 @@ def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping
                 "builds (which counted up from 1) would not")
         if ours_seen.get(b["browser"]) is not None:
             ch.keys_delete.append(b["extension_key"])
+    for b in (*ext.get("browsers", ()), *ext.get("remove_browsers", ())):
+        _stale_changes(ch, b, forcelist_seen.get(b["browser"], {}), (extensions_seen or {}).get(b["browser"]))
     return ch
+
+
+def _stale_changes(ch: WindowsChanges, b: Mapping[str, Any], forcelist: Mapping[str, Any],
+                   subkeys: Iterable[str] | None) -> None:
+    """Remove the forcelist entries and the 3rdparty keys of a browser plan's ``stale_ids``."""
+    present = {str(k).lower() for k in subkeys or ()}
+    for old in b.get("stale_ids") or ():
+        for name in forcelist_removal(forcelist, old).names:
+            item = {"key": b["forcelist_key"], "name": name, "browser": b["browser"]}
+            if item not in ch.forcelist_delete:
+                ch.forcelist_delete.append(item)
+        key = f"{b['extensions_key']}\\{old}"
+        if old.lower() in present and key not in ch.keys_delete:
+            ch.keys_delete.append(key)
+
+
+def reg_stat_subkeys(result: Mapping[str, Any] | None) -> list[str] | None:
+    """Subkey names from an ansible.windows.win_reg_stat result; None when the key is missing."""
+    if not result or not result.get("exists"):
+        return None
+    return [str(k) for k in result.get("sub_keys") or ()]
 
 
 def reg_stat_values(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -618,11 +667,13 @@ def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile],
         others.setdefault(_dirname(path), []).append((_basename(path), entries))
     for b in ext.get("browsers", ()):
         ours = b["extension_id"].lower()
+        stale = {i.lower() for i in b.get("stale_ids") or ()}  # our earlier IDs are not carried over
         for d in b["linux_dirs"]:
             theirs = others.get(d, [])
             merged: list[str] = []
             for _fname, entries in theirs:
-                merged += [e for e in entries if _entry_id(e) != ours and e not in merged]
+                merged += [e for e in entries if _entry_id(e) != ours and _entry_id(e) not in stale
+                           and e not in merged]
             merged.append(b["forcelist_entry"])
             doc = json.loads(json.dumps(b["linux_document"]))
             doc[FORCELIST] = merged
@@ -689,12 +740,25 @@ def linux_work(ch: LinuxChanges, ext: Mapping[str, Any], token: str, mode: str =
 
 
 @dataclass(frozen=True)
-class SynchronizerSeen:
-    installed: bool = False
+class InstalledProduct:
+    """An entry of Programs and Features (the Uninstall registry keys) that is the Synchronizer."""
+
+    product_code: str
+    name: str = ""
     version: str = ""
-    key_fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class SynchronizerSeen:
+    installed: bool = False  # the service exists (Linux: the stand-in says so)
+    version: str = ""  # what runs: the service binary's version (Linux: the stand-in's)
+    key_fingerprint: str = ""  # fleet's record of the key it installed with
     running: bool = False
     enabled: bool = False
+    # Windows only
+    products: tuple[InstalledProduct, ...] = ()  # registered installs, any version
+    start_mode: str = ""  # auto | delayed | manual | disabled ("" no service)
+    marker_version: str = ""  # what fleet recorded after its last verified install
 
 
 @dataclass(frozen=True)
@@ -705,41 +769,118 @@ class SynchronizerChanges:
     start: bool = False  # it is not running now (or will be reinstalled)
     enable: bool = False  # it does not start at boot now
     remove: bool = False
+    # Windows: the installed products to uninstall first (a reinstall: same ProductCode upgrade,
+    # re-key, repair) or, with ``remove``, the ones to uninstall; any version.
+    uninstall: tuple[str, ...] = ()
+    start_mode: str = "auto"  # what the service is set to: the vendor's delayed start is kept
+    verify: bool = False  # Windows: read back what was installed before fleet records it
+    blocked: str = ""  # why fleet cannot do what is needed (the task fails with this)
 
     @property
     def steps(self) -> list[str]:
         """The role's task files to include, in order (none: nothing to do)."""
         if self.remove:
             return ["remove"]
-        return (["install"] if self.install else []) + (["service"] if self.start or self.enable else [])
+        return ((["install"] if self.install else []) + (["verify"] if self.install and self.verify else [])
+                + (["service"] if self.start or self.enable else []))
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``4.2.0`` and ``4.2.0.0`` (a file version) are the same version."""
+    parts = [int(p) if p.isdigit() else -1 for p in re.split(r"[.\-+]", version.strip()) if p != ""]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def same_version(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and version_key(a) == version_key(b)
 
 
 def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> SynchronizerChanges:
     """Install when missing, when the version differs (upgrade or downgrade) or the product key
-    changed; keep it running and starting at boot; remove it for ``state: absent``."""
+    changed; keep it running and starting at boot; remove it for ``state: absent``.
+
+    Windows decides on what is really there, not on the installer's ProductCode (win_package's
+    test, which says "installed" for another version or key of the same product): the service,
+    its binary's version and the registered products (any version). A reinstall (same ProductCode
+    upgrade, new key, a registration without its service) uninstalls the registered product first.
+    """
     action = plan.get("action")
+    windows = plan.get("platform") == "windows"
+    codes = tuple(p.product_code for p in seen.products)
     if action == REMOVE:
-        return SynchronizerChanges(remove=seen.installed, why="fleet_state is absent")
+        present = seen.installed or bool(codes)
+        blocked = ""
+        if windows and seen.installed and not codes:
+            blocked = (f"the {plan.get('service_name') or 'Synchronizer'} service exists but no installed product "
+                       "matches it (set synchronizer.upgrade_code or display_name in fleet.yml, or uninstall it "
+                       "by hand): nothing was removed")
+        return SynchronizerChanges(remove=present, uninstall=codes, why="fleet_state is absent", blocked=blocked)
     if action != INSTALL:
         return SynchronizerChanges(why=str(plan.get("reason", "")))
-    if not seen.installed:
+    wanted = str(plan["version"])
+    start_mode = "delayed" if seen.start_mode == "delayed" else "auto"
+    reinstall = False
+    if not seen.installed and not codes:
         why = "not installed"
-    elif seen.version != plan["version"]:
-        why = f"version {seen.version or 'unknown'} installed, {plan['version']} wanted"
+    elif not seen.installed:
+        why, reinstall = "registered in Programs and Features but its service is missing", True
+    elif not (same_version(seen.version, wanted) if windows else seen.version == wanted):
+        why = f"version {seen.version or 'unknown'} installed, {wanted} wanted"
+        # a major upgrade (another ProductCode) replaces the old product itself; the same
+        # ProductCode (or an unknown one) needs the old one removed first
+        reinstall = bool(codes) and (not plan.get("product_id") or plan["product_id"] in codes)
     elif seen.key_fingerprint != plan["product_key_fingerprint"]:
-        why = "the product key changed"
+        why = "the product key changed" if seen.key_fingerprint else "installed without fleet's record of its key"
+        reinstall = bool(codes)
     else:
         why = "up to date" if seen.running and seen.enabled else "installed, " + (
             "not running" if not seen.running else "not started at boot")
-        return SynchronizerChanges(ensure_running=True, start=not seen.running, enable=not seen.enabled, why=why)
-    return SynchronizerChanges(install=True, ensure_running=True, start=True, enable=not seen.enabled, why=why)
+        return SynchronizerChanges(ensure_running=True, start=not seen.running, enable=not seen.enabled, why=why,
+                                   start_mode=start_mode)
+    if windows and len(codes) > 1 and not reinstall:
+        reinstall = True  # several registrations: start clean
+    return SynchronizerChanges(install=True, ensure_running=True, start=True, enable=not seen.enabled, why=why,
+                               uninstall=codes if reinstall else (), start_mode=start_mode, verify=windows)
+
+
+@dataclass(frozen=True)
+class SynchronizerVerified:
+    """After an install: is what fleet wanted really there? Only then is it recorded."""
+
+    ok: bool
+    why: str
+    version: str = ""
+    product_code: str = ""
+    start_mode: str = "auto"
+
+
+def synchronizer_verified(plan: Mapping[str, Any], seen: SynchronizerSeen) -> SynchronizerVerified:
+    """The read-back after an install (the service, its binary's version, the registration)."""
+    wanted = str(plan["version"])
+    start_mode = "delayed" if seen.start_mode == "delayed" else "auto"
+    code = seen.products[0].product_code if len(seen.products) == 1 else ""
+    if not seen.installed:
+        return SynchronizerVerified(False, f"the installer finished but the {plan.get('service_name')} service "
+                                           "does not exist", start_mode=start_mode)
+    if not same_version(seen.version, wanted):
+        return SynchronizerVerified(False, f"the installer finished but version {seen.version or 'unknown'} is "
+                                           f"installed, not {wanted}", seen.version, code, start_mode)
+    if len(seen.products) > 1:
+        return SynchronizerVerified(False, "several Synchronizer products are registered after the install: "
+                                           + ", ".join(f"{p.name} {p.version} {p.product_code}" for p in seen.products),
+                                    seen.version, "", start_mode)
+    return SynchronizerVerified(True, f"version {seen.version} verified", seen.version, code, start_mode)
 
 
 def msi_arguments(plan: Mapping[str, Any], product_key: str) -> str:
-    """msiexec arguments: the silent switches plus PROPERTY="key" (only inside a no_log task)."""
-    if not product_key or any(c in product_key for c in '\0\r\n"'):
-        raise PlanError("the product key is missing or contains a quote or line break")
-    return f'{plan["silent_args"]} {plan["product_key_property"]}="{product_key}"'.strip()
+    """msiexec arguments: the silent switches plus PROPERTY="key" (only inside a no_log task).
+    Inside a quoted MSI property value a double quote is written twice (msiexec's rule)."""
+    if not product_key or any(c in product_key for c in "\0\r\n"):
+        raise PlanError("the product key is missing or contains a NUL or line break")
+    value = product_key.replace('"', '""')
+    return f'{plan["silent_args"]} {plan["product_key_property"]}="{value}"'.strip()
 
 
 def linux_seen(status: Mapping[str, Any] | None) -> SynchronizerSeen:
@@ -755,15 +896,36 @@ def linux_seen(status: Mapping[str, Any] | None) -> SynchronizerSeen:
     )
 
 
-def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, Any] | None) -> SynchronizerSeen:
-    """From win_service_info (the service) and win_reg_stat of fleet's marker key."""
+def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, Any] | None,
+                 installed: Mapping[str, Any] | None = None) -> SynchronizerSeen:
+    """From win_service_info (the service), win_reg_stat of fleet's marker key and the role's
+    read of what is installed (win_powershell: the registered products of any version and the
+    service binary's version). The version is what runs: the binary's, else the registration's."""
     services = (service_info or {}).get("services") or []
     svc = services[0] if services else None
     values = reg_stat_values(marker) or {}
+    found = _installed_doc(installed)
+    products = tuple(InstalledProduct(str(p.get("product_code") or "").upper(), str(p.get("name") or ""),
+                                      str(p.get("version") or ""))
+                     for p in found.get("products") or [] if isinstance(p, Mapping) and p.get("product_code"))
+    version = str(found.get("binary_version") or "") if svc is not None else ""
+    if svc is not None and not version and len(products) == 1:
+        version = products[0].version
     return SynchronizerSeen(
         installed=svc is not None,
-        version=str(values.get("Version") or ""),
+        version=version,
         key_fingerprint=str(values.get("KeyFingerprint") or ""),
         running=bool(svc and svc.get("state") == "started"),
         enabled=bool(svc and svc.get("start_mode") in ("auto", "delayed")),
+        products=products,
+        start_mode=str(svc.get("start_mode") or "") if svc else "",
+        marker_version=str(values.get("Version") or ""),
     )
+
+
+def _installed_doc(result: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The one object the role's read script outputs (win_powershell's ``output[0]``)."""
+    output = (result or {}).get("output") if isinstance(result, Mapping) else None
+    if isinstance(output, list) and output and isinstance(output[0], Mapping):
+        return output[0]
+    return {}

@@ -29,6 +29,15 @@ LINUX_POLICY_DIRS = {
 MACOS_DOMAIN = {"chrome": "com.google.Chrome", "edge": "com.microsoft.Edge"}
 FORCELIST = "ExtensionInstallForcelist"
 
+# How a Windows machine is joined (inventory var ``fleet_join``, host or practice level; also the
+# health collector's ``join`` fact). Edge force-installs a Chrome Web Store build only on machines
+# joined to AD or Entra ID (or MDM-enrolled); on a workgroup machine only Edge Add-ons builds install.
+JOIN_VAR = "fleet_join"
+DOMAIN, ENTRA, WORKGROUP = "domain", "entra", "workgroup"
+JOIN_STATES = (DOMAIN, ENTRA, WORKGROUP)
+UNKNOWN_JOIN = "unknown"  # a Windows host whose inventory does not say (fleet_join unset)
+MANAGED = "managed"  # what an export targets when it reaches only managed machines (GPO, Intune MDM)
+
 
 @dataclass(frozen=True)
 class Flavor:

@@ -12,14 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
-from fleet.config import FleetConfig
-from fleet.desired.platforms import FORCELIST, MACOS_DOMAIN, REGISTRY_ROOT
+from fleet.config import EDGE_ADDONS_UPDATE_URL, ExtensionVariant, FleetConfig
+from fleet.desired.platforms import (
+    FORCELIST,
+    MACOS_DOMAIN,
+    REGISTRY_ROOT,
+    UNKNOWN_JOIN,
+    WORKGROUP,
+)
 from fleet.errors import FleetError
 from fleet.inventory import Practice
 from fleet.secretstore import fingerprint
 
 REG_SZ = "REG_SZ"
 REG_DWORD = "REG_DWORD"
+
 
 
 class PolicyError(FleetError):
@@ -46,6 +53,21 @@ class ExtensionPolicy:
     update_url: str
     managed: Mapping[str, str | int | bool]  # field -> value; contains the token
     token_field: str
+    stale_ids: tuple[str, ...] = ()  # IDs of this variant that must not stay in this browser (earlier IDs,
+    #                                  the other store's build): forcelist entries and 3rdparty keys removed
+
+    @property
+    def store(self) -> str:
+        """``edge_addons`` for a build from the Edge Add-ons site, else ``web_store``."""
+        return "edge_addons" if self.update_url.rstrip("/") == EDGE_ADDONS_UPDATE_URL else "web_store"
+
+    def extension_key_for(self, extension_id: str) -> str:
+        """``<root>\\3rdparty\\extensions\\<id>``: the whole key belongs to that extension."""
+        return f"{self.root_key}\\3rdparty\\extensions\\{extension_id}"
+
+    @property
+    def stale_extension_keys(self) -> tuple[str, ...]:
+        return tuple(self.extension_key_for(i) for i in self.stale_ids)
 
     @property
     def forcelist_entry(self) -> str:
@@ -101,6 +123,7 @@ class PracticePolicy:
     variant: str
     extensions: tuple[ExtensionPolicy, ...]
     token_fingerprint: str
+    uncovered: tuple[str, ...] = ()  # browsers left out (non-strict policies only), each with the reason
 
     def for_browser(self, browser: str) -> ExtensionPolicy | None:
         return next((e for e in self.extensions if e.browser == browser), None)
@@ -131,8 +154,41 @@ def _validate_text(name: str, value: str) -> None:
         raise PolicyError(f"managed setting {name!r} contains a NUL or line break, which policy cannot carry")
 
 
-def practice_policy(practice: Practice, token: str, catalog: Catalog, config: FleetConfig) -> PracticePolicy:
-    """Compute the browser policy of a cloud practice. ``token`` is its extension token."""
+class EdgeBuildError(PolicyError):
+    """Edge on a workgroup machine, and the variant has no build on the Edge Add-ons site."""
+
+
+def edge_build(variant: ExtensionVariant, join: str | None) -> tuple[str, str]:
+    """(extension ID, update URL) Edge must be given for a machine of join state ``join``.
+
+    ``domain`` / ``entra`` / ``managed`` (GPO, MDM) and ``None`` (not Windows) take the Chrome Web
+    Store build; ``workgroup`` needs the Edge Add-ons build (EdgeBuildError without one);
+    ``unknown`` takes the Edge Add-ons build when there is one (it installs on every machine), else
+    the Chrome Web Store build (``fleet inventory validate`` warns about it).
+    """
+    web_store = (variant.id_for("edge"), variant.update_url)
+    if join == WORKGROUP:
+        if not variant.edge_addons_id:
+            raise EdgeBuildError(
+                f"Edge on workgroup machines force-installs only extensions from the Edge Add-ons site, "
+                f"and extension variant {variant.name} has no Edge Add-ons ID",
+                hint=f"add extensions.variants.{variant.name}.edge_addons (the Edge Add-ons ID) to fleet.yml, "
+                     "or drop edge from fleet_browsers for these machines (fleet_join: domain/entra if they "
+                     "are joined)")
+        return variant.edge_addons_id, EDGE_ADDONS_UPDATE_URL
+    if join == UNKNOWN_JOIN and variant.edge_addons_id:
+        return variant.edge_addons_id, EDGE_ADDONS_UPDATE_URL
+    return web_store
+
+
+def practice_policy(practice: Practice, token: str, catalog: Catalog, config: FleetConfig,
+                    join: str | None = None, strict: bool = True) -> PracticePolicy:
+    """Compute the browser policy of a cloud practice. ``token`` is its extension token.
+
+    ``join`` is the join state of the Windows machines the policy is for (see :func:`edge_build`;
+    None: not Windows). With ``strict`` a browser that cannot be covered raises (deploy, validate);
+    without it, it is left out and named in ``uncovered`` (exports say what they cannot cover).
+    """
     system = catalog.get(practice.pms)
     method, reason = system.resolve(practice.vars)
     if method is not InstallMethod.CHROME_EXTENSION:
@@ -144,7 +200,7 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
     if not token:
         raise PolicyError(f"practice {practice.id} has no extension token",
                           hint=f"fleet secrets set {practice.id} --token")
-    variant = config.variant(system.extension_variant or "")
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     managed: dict[str, str | int | bool] = {variant.token_field: token}
     for field_name, var in variant.extra_fields.items():
         value = practice.vars.get(var)
@@ -153,32 +209,55 @@ def practice_policy(practice: Practice, token: str, catalog: Catalog, config: Fl
     for name, value in managed.items():
         if isinstance(value, str):
             _validate_text(name, value)
-    extensions = tuple(
-        ExtensionPolicy(
+    extensions: list[ExtensionPolicy] = []
+    uncovered: list[str] = []
+    for browser in practice.browsers:
+        if browser not in REGISTRY_ROOT:
+            continue
+        if browser == "edge":
+            try:
+                ext_id, url = edge_build(variant, join)
+            except EdgeBuildError as exc:
+                if strict:
+                    raise
+                uncovered.append(f"edge: {exc.message}")
+                continue
+        else:
+            ext_id, url = variant.id_for(browser), variant.update_url
+        extensions.append(ExtensionPolicy(
             browser=browser,
-            extension_id=variant.id_for(browser),
-            update_url=variant.update_url,
+            extension_id=ext_id,
+            update_url=url,
             managed=managed,
             token_field=variant.token_field,
-        )
-        for browser in practice.browsers
-        if browser in REGISTRY_ROOT
-    )
-    return PracticePolicy(practice.id, practice.client_id, variant.name, extensions, fingerprint(token))
+            # earlier IDs, and in Edge the other store's build (a host whose join state changed)
+            stale_ids=_stale_ids(variant, browser, ext_id),
+        ))
+    return PracticePolicy(practice.id, practice.client_id, variant.name, tuple(extensions), fingerprint(token),
+                          tuple(uncovered))
+
+
+def _stale_ids(variant: ExtensionVariant, browser: str, current: str) -> tuple[str, ...]:
+    """IDs of the variant that must not stay in ``browser`` when ``current`` is the one installed:
+    its earlier IDs, and in Edge the build from the other store."""
+    others = (variant.id_for("edge"), variant.edge_addons_id) if browser == "edge" and variant.edge_addons_id else ()
+    return tuple(dict.fromkeys(i for i in (*variant.previous_ids, *others) if i and i != current))
 
 
 def removal_policy(practice: Practice, catalog: Catalog, config: FleetConfig) -> PracticePolicy:
     """What fleet removes from an offboarded practice's machines (``fleet_state: absent``): our
     extension in every policy browser (a browser may have been managed before), with no managed
-    value wanted. Needs no token."""
+    value wanted, and every earlier ID and other build (``stale_ids``). Needs no token."""
     system = catalog.get(practice.pms)
-    variant = config.variant(system.extension_variant or "")
-    extensions = tuple(ExtensionPolicy(b, variant.id_for(b), variant.update_url, {}, variant.token_field)
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
+    extensions = tuple(ExtensionPolicy(b, variant.id_for(b), variant.update_url, {}, variant.token_field,
+                                       stale_ids=_stale_ids(variant, b, variant.id_for(b)))
                        for b in REGISTRY_ROOT)
     return PracticePolicy(practice.id, practice.client_id, variant.name, extensions, "")
 
 
 def managed_field_names(practice: Practice, catalog: Catalog, config: FleetConfig) -> tuple[str, ...]:
     """Every managed-storage field our extension may carry for the practice (token first)."""
-    variant = config.variant(catalog.get(practice.pms).extension_variant or "")
+    system = catalog.get(practice.pms)
+    variant = config.variant_for(system.id, system.name, system.extension_variant)
     return (variant.token_field, *variant.extra_fields)

@@ -8,9 +8,13 @@ looks at the inventory, the catalog or the config to work out keys, IDs or value
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fleet import __version__
+from fleet.config import GpoDomain
+from fleet.desired.context import join_state
+from fleet.desired.platforms import UNKNOWN_JOIN
 from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.errors import FleetError
 from fleet.inventory import Practice
@@ -35,6 +39,7 @@ class ExportOptions:
     forcelist_slot: int = DEFAULT_FORCELIST_SLOT
     embed_token: bool = False
     zip: bool = False
+    gpo_domain: GpoDomain | None = None  # --gpo-domain/--gpo-domain-guid/--gpo-dc (over fleet.yml's gpo:)
 
     def __post_init__(self) -> None:
         if isinstance(self.forcelist_slot, bool) or not 1 <= int(self.forcelist_slot) <= MAX_FORCELIST_SLOT:
@@ -63,7 +68,38 @@ class PracticeContext:
     msp_name: str = ""
     generator: str = f"fleet {__version__}"
     created: str = "1970-01-01T00:00:00"  # export time, UTC, set by the runner
+    #: the practice's policy for machines of a join state (fleet.policy.practice_policy, strict=False);
+    #: None: every join state gets ``policy`` (tests that build a context by hand)
+    policy_factory: Callable[[str | None], PracticePolicy] | None = field(default=None, compare=False, repr=False)
+    gpo_domain: GpoDomain | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def policy_for(self, join: str | None) -> PracticePolicy:
+        """The policy for the machines an artifact targets: ``managed`` (GPO, MDM), ``domain``,
+        ``entra``, ``workgroup``, ``unknown`` or None (not Windows). A browser that cannot be covered
+        there is left out and named in ``uncovered`` (and in the export's notes, see :meth:`note`)."""
+        key = ("policy", join)
+        if key not in self._cache:
+            self._cache[key] = self.policy if self.policy_factory is None else self.policy_factory(join)
+        return self._cache[key]
+
+    @property
+    def join(self) -> str:
+        """The practice's join state (``fleet_join`` in its vars), ``unknown`` when unset."""
+        try:
+            return join_state(self.practice.vars)
+        except FleetError:
+            return UNKNOWN_JOIN
+
+    def note(self, text: str) -> None:
+        """Say what an artifact cannot cover (shown on stderr and kept in the manifest)."""
+        notes = self._cache.setdefault("notes", [])
+        if text not in notes:
+            notes.append(text)
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self._cache.get("notes", []))
 
     @property
     def practice_id(self) -> str:
@@ -88,11 +124,13 @@ class PracticeContext:
         """A UUID that stays the same across exports of this practice (diff-friendly artifacts)."""
         return uuid.uuid5(FLEET_UUID_NAMESPACE, f"{self.client_id}/{self.practice_id}/{what}")
 
-    def registry_values(self) -> list[RegistryValue]:
-        """The model's registry values with the export's forcelist slot (cached per practice)."""
-        if "registry" not in self._cache:
-            self._cache["registry"] = self.policy.registry_values(self.options.forcelist_slot)
-        return self._cache["registry"]
+    def registry_values(self, join: str | None = None) -> list[RegistryValue]:
+        """The registry values for machines of ``join`` (see :meth:`policy_for`) with the export's
+        forcelist slot (cached per practice and join state)."""
+        key = ("registry", join)
+        if key not in self._cache:
+            self._cache[key] = self.policy_for(join).registry_values(self.options.forcelist_slot)
+        return self._cache[key]
 
 
 def value_kind(value: RegistryValue) -> str:

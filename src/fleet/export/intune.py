@@ -1,9 +1,17 @@
-"""Intune: a custom ADMX (ingested through OMA-URI) with one policy per registry value, the
-OMA-URI rows as CSV and JSON, a README, and (with --embed-token) the RMM script as a platform script.
+"""Intune: Chrome through a custom ADMX (ingested through OMA-URI) with one policy per registry
+value; Edge's forcelist through Edge's own ADMX-backed policy (built into Intune, no ingestion) and
+Edge's extension settings through the platform script; the OMA-URI rows as CSV and JSON, a README.
 
-fleet's ADMX sets ExtensionInstallForcelist as ONE named text value (the --forcelist-slot), never as
-an ADMX ``<list>``: the client deletes every value of a list policy's key before writing the list,
-which would remove other software's force-installed extensions.
+Ingested ADMX may not write under ``Software\\Policies\\Microsoft`` (Microsoft's "Win32 and Desktop
+Bridge app ADMX policy ingestion"), so the custom ADMX covers Chrome only.
+
+fleet's ADMX sets Chrome's ExtensionInstallForcelist as ONE named text value (the --forcelist-slot),
+never as an ADMX ``<list>``: the client deletes every value of a list policy's key before writing the
+list, which would remove other software's force-installed extensions. Edge's built-in policy IS a
+list: its row must carry every extension Edge should force-install on those machines (the README says so).
+
+Intune reaches enrolled (MDM-managed) machines, where Edge installs the Chrome Web Store build, so
+Edge gets that build (``managed``).
 """
 
 from __future__ import annotations
@@ -13,13 +21,19 @@ import io
 import json
 from xml.sax.saxutils import escape
 
-from fleet.desired.platforms import FORCELIST
+from fleet.desired.platforms import FORCELIST, MANAGED
 from fleet.export.base import Artifact, PracticeContext, value_kind
 from fleet.export.rmm import encode_script, render_script
 from fleet.export.templating import render, xml_text
 
 OMA_ADMX_INSTALL = "./Device/Vendor/MSFT/Policy/ConfigOperations/ADMXInstall/{app}/Policy/{app}Admx"
 OMA_POLICY = "./Device/Vendor/MSFT/Policy/Config/{app}~Policy~{root}~{category}/{policy}"
+#: Edge's own ADMX-backed ExtensionInstallForcelist (msedge.admx, category Extensions), built into Intune.
+OMA_EDGE_FORCELIST = ("./Device/Vendor/MSFT/Policy/Config/microsoft_edge~Policy~microsoft_edge~Extensions/"
+                      "ExtensionInstallForcelist")
+EDGE_FORCELIST_DATA_ID = "ExtensionInstallForcelistDesc"
+#: Separates list items (value name, data, value name, data, ...) in ADMX list data.
+LIST_SEPARATOR = "&#xF000;"
 CSV_COLUMNS = ("name", "description", "omaUri", "dataType", "value")
 
 
@@ -33,14 +47,24 @@ def admx_data(value: str | int) -> str:
     return '<enabled/><data id="value" value="' + escape(text, {'"': "&quot;", "\t": "&#9;"}) + '"/>'
 
 
+def edge_forcelist_data(slot: int | str, entry: str) -> str:
+    """OMA-URI data enabling Edge's ExtensionInstallForcelist list policy with one item named ``slot``."""
+    text = xml_text(entry, "forcelist entry")
+    item = escape(str(slot), {'"': "&quot;"}) + LIST_SEPARATOR + escape(text, {'"': "&quot;"})
+    return f'<enabled/><data id="{EDGE_FORCELIST_DATA_ID}" value="{item}"/>'
+
+
 def _browsers(ctx: PracticeContext) -> list[dict]:
-    by_key = {}
-    for v in ctx.registry_values():
+    """The custom ADMX's categories and policies: Chrome only."""
+    by_key: dict[str, list] = {}
+    for v in ctx.registry_values(MANAGED):
         by_key.setdefault(v.key, []).append(v)
     out = []
-    for ext in ctx.policy.extensions:
+    for ext in ctx.policy_for(MANAGED).extensions:
+        if ext.browser != "chrome":
+            continue
         policies = []
-        forcelist = [v for v in by_key.get(ext.forcelist_key, [])]
+        forcelist = list(by_key.get(ext.forcelist_key, []))
         managed = by_key.get(ext.managed_key, [])
         for i, v in enumerate(forcelist + managed):
             is_forcelist = v.key == ext.forcelist_key
@@ -61,18 +85,23 @@ def _browsers(ctx: PracticeContext) -> list[dict]:
 def render_intune(ctx: PracticeContext) -> list[Artifact]:
     app = app_name(ctx.practice_id)
     root = "fleet"
+    policy = ctx.policy_for(MANAGED)
     browsers = _browsers(ctx)
+    edge = policy.for_browser("edge")
     admx_file = f"{app}.admx"
-    admx = render("xml", "intune/fleet.admx.j2", ctx=ctx, namespace=f"Fleet.Policies.{app}",
-                  root_category=root, browsers=browsers)
-    rows = [{
-        "name": f"fleet {ctx.practice_id}: install ADMX",
-        "description": f"ingests {admx_file} (no token)",
-        "omaUri": OMA_ADMX_INSTALL.format(app=app),
-        "dataType": "String",
-        "value": admx,
-        "containsToken": False,
-    }]
+    rows = []
+    admx = ""
+    if browsers:
+        admx = render("xml", "intune/fleet.admx.j2", ctx=ctx, namespace=f"Fleet.Policies.{app}",
+                      root_category=root, browsers=browsers)
+        rows.append({
+            "name": f"fleet {ctx.practice_id}: install ADMX",
+            "description": f"ingests {admx_file} (Chrome only; no token)",
+            "omaUri": OMA_ADMX_INSTALL.format(app=app),
+            "dataType": "String",
+            "value": admx,
+            "containsToken": False,
+        })
     for b in browsers:
         for p in b["policies"]:
             rows.append({
@@ -83,25 +112,47 @@ def render_intune(ctx: PracticeContext) -> list[Artifact]:
                 "value": admx_data(p["value"]),
                 "containsToken": p["secret"],
             })
+    if edge is not None:
+        rows.append({
+            "name": f"fleet {ctx.practice_id}: edge: ExtensionInstallForcelist (Edge's own policy)",
+            "description": f"edge: ExtensionInstallForcelist item {ctx.options.forcelist_slot} (built-in Edge "
+                           "policy, a list: add the other extensions Edge must force-install to this row)",
+            "omaUri": OMA_EDGE_FORCELIST,
+            "dataType": "String",
+            "value": edge_forcelist_data(ctx.options.forcelist_slot, edge.forcelist_entry),
+            "containsToken": False,
+        })
+    for reason in policy.uncovered:
+        ctx.note(f"intune: {reason}")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
         writer.writerow([r[c] for c in CSV_COLUMNS])
     script = None
-    if ctx.options.embed_token:
+    if edge is not None and ctx.options.embed_token:
         script = f"fleet-intune-{ctx.practice_id}.ps1"
-    readme = render("text", "intune/README.md.j2", ctx=ctx, rows=rows, admx_file=admx_file, app_name=app,
-                    slot=ctx.options.forcelist_slot, script_name=script)
-    out = [
-        Artifact(f"intune/{admx_file}", admx.encode("utf-8"), "intune", False),
+    elif edge is not None:
+        ctx.note("intune: Edge's extension settings (with the token) go through the platform script, and "
+                 "Intune runs platform scripts without parameters: re-export with --embed-token to get it")
+    readme = render("text", "intune/README.md.j2", ctx=ctx, rows=rows, admx_file=admx_file if admx else "",
+                    app_name=app, slot=ctx.options.forcelist_slot, script_name=script, edge=edge is not None)
+    out = []
+    if admx:
+        out.append(Artifact(f"intune/{admx_file}", admx.encode("utf-8"), "intune", False))
+    else:  # an earlier export (Chrome enabled then) must not leave a stale ADMX behind
+        out.append(Artifact(f"intune/{admx_file}", b"", "intune", False, remove=True))
+    out += [
         Artifact("intune/oma-uri.json", (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode(),
-                 "intune", True),
-        Artifact("intune/oma-uri.csv", b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), "intune", True),
+                 "intune", any(r["containsToken"] for r in rows)),
+        Artifact("intune/oma-uri.csv", b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), "intune",
+                 any(r["containsToken"] for r in rows)),
         Artifact("intune/README.md", readme.encode("utf-8"), "intune", False),
     ]
     if script:
-        out.append(Artifact(f"intune/{script}", encode_script(render_script(ctx, True)), "intune", True))
+        # Edge only, its extension settings only: Chrome is the ADMX's, Edge's forcelist the built-in policy's
+        text = render_script(ctx, True, join=MANAGED, browsers=("edge",), forcelist=False)
+        out.append(Artifact(f"intune/{script}", encode_script(text), "intune", True))
     else:  # an earlier --embed-token export must not leave a token-bearing script behind
         out.append(Artifact(f"intune/fleet-intune-{ctx.practice_id}.ps1", b"", "intune", False, remove=True))
     return out

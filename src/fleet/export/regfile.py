@@ -184,8 +184,10 @@ def render_reg(
     entries: Iterable[PolEntry],
     version: RegVersion = "REGEDIT5",
     root: str = "HKEY_LOCAL_MACHINE",
+    delete_keys: Iterable[str] = (),
 ) -> str:
-    """The text of a ``.reg`` file setting ``entries`` under ``root``.
+    """The text of a ``.reg`` file setting ``entries`` under ``root``, after deleting each key of
+    ``delete_keys`` with its subkeys (``[-KEY]`` sections, first).
 
     Lines end with ``\\n``; write the file with :func:`encode_reg_file`, which adds CRLF and the
     encoding regedit expects for ``version``.
@@ -193,6 +195,13 @@ def render_reg(
     _check_version(version)
     _check_root(root)
     _ascii_only(root, "root", version)
+    deletions: list[str] = []
+    for key in delete_keys:
+        _no_newline(key, f"key {key!r}")
+        if "]" in key or not key.strip("\\"):
+            raise RegFileError(f"key {key!r} cannot be deleted by a .reg file section")
+        _ascii_only(key, f"key {key!r}", version)
+        deletions += [f"[-{root}\\{key}]", ""]
     sections: dict[str, tuple[str, list[str]]] = {}
     for entry in entries:
         if not isinstance(entry, PolEntry):
@@ -203,7 +212,7 @@ def render_reg(
         _ascii_only(entry.key, f"key {entry.key!r}", version)
         lines = _value_lines(entry, version)
         sections.setdefault(_fold(entry.key), (entry.key, []))[1].extend(lines)
-    out = [HEADERS[version], ""]
+    out = [HEADERS[version], "", *deletions]
     for key, lines in sections.values():
         out.append(f"[{root}\\{key}]")
         out.extend(lines)
@@ -330,11 +339,12 @@ def _parse_value(key: str, line: str, lineno: int, version: str) -> PolEntry:
     raise RegFileError(f'line {lineno}: unsupported value data (expected "...", -, dword:, hex: or hex(N):)')
 
 
-def parse_reg(text: str, root: str = "HKEY_LOCAL_MACHINE") -> list[PolEntry]:
+def parse_reg(text: str, root: str = "HKEY_LOCAL_MACHINE", deleted: list[str] | None = None) -> list[PolEntry]:
     """Read a ``.reg`` text of the form :func:`render_reg` writes; keys are returned relative to ``root``.
 
-    Accepts a leading BOM and CRLF or LF line ends. Key deletions (``[-KEY]``), sections under
-    another root and anything :func:`render_reg` would not write raise :class:`RegFileError`.
+    Accepts a leading BOM and CRLF or LF line ends. Key deletions (``[-KEY]``) are appended to
+    ``deleted`` when given (else refused); sections under another root and anything
+    :func:`render_reg` would not write raise :class:`RegFileError`.
     """
     _check_root(root)
     text = text.removeprefix("\ufeff")
@@ -353,11 +363,17 @@ def parse_reg(text: str, root: str = "HKEY_LOCAL_MACHINE") -> list[PolEntry]:
             if not stripped.endswith("]"):
                 raise RegFileError(f"line {lineno}: section header without a closing ']'")
             path = stripped[1:-1]
-            if path.startswith("-"):
+            deletion = path.startswith("-")
+            if deletion and deleted is None:
                 raise RegFileError(f"line {lineno}: key deletion [-...] is not supported")
+            path = path.removeprefix("-")
             if not path.upper().startswith(prefix.upper()) or len(path) == len(prefix):
                 raise RegFileError(f"line {lineno}: key {path!r} is not under {root}")
             key = path[len(prefix) :]
+            if deletion:
+                assert deleted is not None
+                deleted.append(key)
+                key = None  # a value after a deletion header belongs to no section
             continue
         if key is None:
             raise RegFileError(f"line {lineno}: value outside any [key] section")

@@ -13,14 +13,14 @@ import json
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fleet import __version__
 from fleet.catalog import InstallMethod
-from fleet.desired.policy import practice_policy
+from fleet.desired.policy import PracticePolicy, practice_policy
 from fleet.errors import FleetError, SelectionError
 from fleet.export.base import Artifact, ExportError, ExportOptions, PracticeContext
 from fleet.export.intune import render_intune
@@ -68,6 +68,7 @@ class PracticeResult:
     reason: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)
     token_fingerprint: str = ""
+    notes: list[str] = field(default_factory=list)  # what the artifacts cannot cover, and why
 
     def row(self) -> dict[str, Any]:
         return {
@@ -254,8 +255,13 @@ def export_practice(ws: Workspace, practice: Practice, formats: Sequence[str], o
     if not policy.extensions:
         raise ExportError(f"practice {practice.id} lists no supported browser in fleet_browsers "
                           f"({', '.join(practice.browsers)})", hint="use chrome and/or edge")
+
+    def factory(join: str | None) -> PracticePolicy:
+        return practice_policy(practice, token, ws.catalog, ws.config, join=join, strict=False)
+
     ctx = PracticeContext(practice, policy, options, msp_name=ws.config.msp_name,
-                          created=created.strftime("%Y-%m-%dT%H:%M:%S"))
+                          created=created.strftime("%Y-%m-%dT%H:%M:%S"), policy_factory=factory,
+                          gpo_domain=ws.config.gpo_domain_for(practice.client_id).merged(options.gpo_domain))
     artifacts: list[Artifact] = []
     try:
         for fmt in formats:
@@ -311,6 +317,7 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
             try:
                 ctx, artifacts = export_practice(ws, practice, formats, options, password, created)
                 res.token_fingerprint = ctx.policy.token_fingerprint
+                res.notes = ctx.notes
                 base = f"{practice.client_id}/{practice.id}"
                 for a in artifacts:
                     if a.remove:
@@ -342,10 +349,11 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
         "workspace": str(ws.root),
         "formats": formats,
         "options": {"forcelist_slot": options.forcelist_slot, "embed_token": options.embed_token,
-                    "zip": options.zip},
+                    "zip": options.zip,
+                    "gpo_domain": asdict(options.gpo_domain) if options.gpo_domain else None},
         "practices": [
             {"practice": r.practice_id, "client": r.client_id, "status": r.status, "reason": r.reason,
-             "token_fingerprint": r.token_fingerprint, "files": len(r.files)}
+             "token_fingerprint": r.token_fingerprint, "files": len(r.files), "notes": r.notes}
             for r in results
         ],
         "files": files,

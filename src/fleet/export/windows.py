@@ -1,13 +1,24 @@
 """Windows registry formats: Registry.pol for LGPO, the .reg file, and the GPO (GPMC backup +
-New-GPO script). All three carry exactly ``PracticeContext.registry_values()``.
+New-GPO script). All three carry exactly ``PracticeContext.registry_values(join)`` for the machines
+they target: the GPO domain-joined ones (``managed``: Edge takes the Chrome Web Store build), LGPO
+and .reg the practice's ``fleet_join`` (a workgroup needs Edge's Add-ons build; without one Edge is
+left out and the export says so).
 
-None of them writes ``**delvals.``: Chrome's own ADMX does for list policies, which wipes the
-ExtensionInstallForcelist entries other software put there. fleet sets one named value instead.
+None of them writes ``**delvals.`` on a forcelist key: Chrome's own ADMX does for list policies,
+which wipes the ExtensionInstallForcelist entries other software put there. fleet sets one named
+value instead. ``**delvals.`` is written only under the ``3rdparty`` key of an earlier ID of the
+variant (``previous_ids``): that whole key is ours, and the client then empties it.
+
+The GPMC backup follows what real backups hold: ``MachineVersionNumber`` is the directory version
+in the high 16 bits and the SYSVOL version in the low 16 (the versions gpreport.xml states),
+Backup.xml and bkupInfo.xml are UTF-8 without a BOM, gpreport.xml is UTF-16LE with a BOM and
+``encoding="utf-16"``, and the domain fields are filled when fleet.yml or the options give them.
 """
 
 from __future__ import annotations
 
-from fleet.desired.policy import REG_DWORD, REG_SZ, RegistryValue
+from fleet.desired.platforms import MANAGED
+from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.export.base import Artifact, ExportError, PracticeContext, value_kind
 from fleet.export.powershell import dword_as_int32
 from fleet.export.regfile import RegFileError, encode_reg_file, render_reg
@@ -17,6 +28,19 @@ from fleet.export.templating import render
 # Registry client-side extension and the GPMC tool extension that edits it (machine side).
 REGISTRY_CSE = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
 REGISTRY_TOOL = "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"
+
+#: The version a freshly exported GPO states for its computer half, in AD (gPCMachineVersion, the
+#: "directory" version) and in SYSVOL (GPT.INI). Import-GPO bumps the target GPO's own versions.
+GPO_DIRECTORY_VERSION = 1
+GPO_SYSVOL_VERSION = 1
+
+
+def machine_version_number(directory: int, sysvol: int) -> int:
+    """Backup.xml's MachineVersionNumber: the directory version in the high 16 bits, SYSVOL's in the
+    low 16 (real backups: 2/2 -> 131074, 35/35 -> 2293795)."""
+    if not (0 <= directory <= 0xFFFF and 0 <= sysvol <= 0xFFFF):
+        raise ExportError(f"GPO versions {directory}/{sysvol} do not fit 16 bits each")
+    return (directory << 16) | sysvol
 
 
 def pol_entries(values: list[RegistryValue]) -> list[PolEntry]:
@@ -37,30 +61,53 @@ def pol_entries(values: list[RegistryValue]) -> list[PolEntry]:
     return out
 
 
-def _entries(ctx: PracticeContext) -> list[PolEntry]:
-    if "entries" not in ctx._cache:
-        ctx._cache["entries"] = pol_entries(ctx.registry_values())
-    return ctx._cache["entries"]
+def stale_policy_keys(policy: PracticePolicy) -> list[str]:
+    """The ``3rdparty\\extensions\\<id>\\policy`` keys of IDs that must go (earlier IDs, the other
+    store's build), per browser, in order."""
+    return [f"{key}\\policy" for ext in policy.extensions for key in ext.stale_extension_keys]
 
 
-def registry_pol(ctx: PracticeContext) -> bytes:
-    """The practice's Registry.pol bytes (computed once per practice: GPO backup and LGPO share it)."""
-    if "pol" not in ctx._cache:
-        ctx._cache["pol"] = encode(_entries(ctx))
-    return ctx._cache["pol"]
+def _entries(ctx: PracticeContext, join: str | None) -> list[PolEntry]:
+    key = ("entries", join)
+    if key not in ctx._cache:
+        policy = ctx.policy_for(join)
+        ctx._cache[key] = ([PolEntry.delete_all_values(k) for k in stale_policy_keys(policy)]
+                           + pol_entries(ctx.registry_values(join)))
+    return ctx._cache[key]
+
+
+def registry_pol(ctx: PracticeContext, join: str | None) -> bytes:
+    """The practice's Registry.pol bytes for machines of ``join`` (cached per practice and join)."""
+    key = ("pol", join)
+    if key not in ctx._cache:
+        ctx._cache[key] = encode(_entries(ctx, join))
+    return ctx._cache[key]
+
+
+def _say_uncovered(ctx: PracticeContext, join: str | None, what: str) -> None:
+    for reason in ctx.policy_for(join).uncovered:
+        ctx.note(f"{what} (fleet_join: {ctx.join}): {reason}")
 
 
 # -- LGPO.exe /m registry.pol -------------------------------------------------------------------
 
 def render_lgpo(ctx: PracticeContext) -> list[Artifact]:
-    return [Artifact("registry.pol", registry_pol(ctx), "gpo", True)]
+    """LGPO registry.pol for the practice's machines (fleet_join decides Edge's build)."""
+    _say_uncovered(ctx, ctx.join, "registry.pol (LGPO)")
+    return [Artifact("registry.pol", registry_pol(ctx, ctx.join), "gpo", True)]
 
 
 # -- .reg ---------------------------------------------------------------------------------------
 
 def render_reg_file(ctx: PracticeContext) -> list[Artifact]:
+    """REGEDIT5 file for the practice's machines (fleet_join decides Edge's build); ``[-KEY]``
+    sections delete the 3rdparty keys of earlier IDs."""
+    _say_uncovered(ctx, ctx.join, ".reg")
+    policy = ctx.policy_for(ctx.join)
     try:
-        text = render_reg(_entries(ctx), "REGEDIT5")
+        entries = [e for e in _entries(ctx, ctx.join) if not e.is_delete_all_values]
+        text = render_reg(entries, "REGEDIT5",
+                          delete_keys=[k for ext in policy.extensions for k in ext.stale_extension_keys])
         data = encode_reg_file(text, "REGEDIT5")
     except RegFileError as exc:
         secret = ctx.token
@@ -73,7 +120,7 @@ def render_reg_file(ctx: PracticeContext) -> list[Artifact]:
 
 def _gpo_values(ctx: PracticeContext) -> list[dict]:
     rows = []
-    for v in ctx.registry_values():
+    for v in ctx.registry_values(MANAGED):
         rows.append({
             "key": v.key,
             "hklm_key": "HKLM\\" + v.key,
@@ -92,6 +139,8 @@ def render_gpo(ctx: PracticeContext) -> list[Artifact]:
     backup_id = "{" + str(ctx.stable_uuid("gpo-backup")).upper() + "}"
     gpo_guid = "{" + str(ctx.stable_uuid("gpo")).upper() + "}"
     values = _gpo_values(ctx)
+    _say_uncovered(ctx, MANAGED, "GPO")
+    policy = ctx.policy_for(MANAGED)
     common = {
         "ctx": ctx,
         "gpo_name": ctx.gpo_name,
@@ -101,6 +150,11 @@ def render_gpo(ctx: PracticeContext) -> list[Artifact]:
         "registry_cse": REGISTRY_CSE,
         "registry_tool": REGISTRY_TOOL,
         "slot": ctx.options.forcelist_slot,
+        "directory_version": GPO_DIRECTORY_VERSION,
+        "sysvol_version": GPO_SYSVOL_VERSION,
+        "machine_version": machine_version_number(GPO_DIRECTORY_VERSION, GPO_SYSVOL_VERSION),
+        "domain": ctx.gpo_domain,
+        "stale_keys": ["HKLM\\" + k for ext in policy.extensions for k in ext.stale_extension_keys],
     }
     folder = f"gpo/{backup_id}"
     backup_xml = render("xml", "gpo/Backup.xml.j2", **common)
@@ -113,10 +167,11 @@ def render_gpo(ctx: PracticeContext) -> list[Artifact]:
     readme = render("text", "gpo/README.txt.j2", **common)
     bom = b"\xef\xbb\xbf"
     return [
-        Artifact(f"{folder}/Backup.xml", bom + backup_xml.encode("utf-8"), "gpo", token in backup_xml),
-        Artifact(f"{folder}/bkupInfo.xml", bom + bkup_info.encode("utf-8"), "gpo", token in bkup_info),
-        Artifact(f"{folder}/gpreport.xml", bom + report.encode("utf-8"), "gpo", True),
-        Artifact(f"{folder}/DomainSysvol/GPO/Machine/registry.pol", registry_pol(ctx), "gpo", True),
+        # as GPMC writes them: Backup.xml and bkupInfo.xml UTF-8 without a BOM, gpreport.xml UTF-16LE + BOM
+        Artifact(f"{folder}/Backup.xml", backup_xml.encode("utf-8"), "gpo", token in backup_xml),
+        Artifact(f"{folder}/bkupInfo.xml", bkup_info.encode("utf-8"), "gpo", token in bkup_info),
+        Artifact(f"{folder}/gpreport.xml", b"\xff\xfe" + _crlf(report).encode("utf-16-le"), "gpo", True),
+        Artifact(f"{folder}/DomainSysvol/GPO/Machine/registry.pol", registry_pol(ctx, MANAGED), "gpo", True),
         Artifact("create-gpo.ps1", bom + _crlf(script).encode("utf-8"), "gpo", bool(embedded)),
         Artifact("gpo/README.txt", readme.encode("utf-8"), "gpo", False),
     ]

@@ -352,14 +352,22 @@ def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _not_required(ctx)) is not None:
         return o
     off_store = sorted({e.update_url for e in ctx.expect.extensions if not web_store(e.update_url)})
+    # Edge force-installs a Chrome Web Store extension only on machines joined to AD or Entra ID
+    # (or MDM-managed); elsewhere only extensions from the Edge Add-ons site (Microsoft's
+    # ExtensionInstallForcelist documentation).
+    edge_web_store = ctx.expect.platform == "windows" and any(
+        e.browser == "edge" and web_store(e.update_url) for e in ctx.expect.extensions)
     kind = ctx.facts.managed.kind
-    if not off_store:
+    if not off_store and not edge_web_store:
         return _ok("Web Store extension: allowed on any machine")
-    if kind in ("domain", "mdm"):
+    if kind in MANAGED_KINDS:
         return _ok(f"{kind}-managed: off-store extensions are allowed", kind)
     if kind in ("workgroup",):
-        return _fail(check, f"not domain/MDM-managed, so the browser blocks the off-store extension ({off_store[0]})",
-                     kind)
+        if off_store:
+            return _fail(check, "not domain/Entra/MDM-managed, so the browser blocks the off-store extension "
+                                f"({off_store[0]})", kind)
+        return _fail(check, "not joined to AD or Entra ID nor MDM-managed, so Edge blocks the Chrome Web Store "
+                            "extension (Edge force-installs only Edge Add-ons extensions there)", kind)
     return _unknown(f"cannot tell whether the machine is managed ({ctx.facts.managed.detail or kind})", kind)
 
 
@@ -500,6 +508,12 @@ def pms_database(check: CheckDef, ctx: HostContext) -> Outcome:
     return Outcome(state, "; ".join(parts))
 
 
+# Machines whose browsers accept off-store (and, for Edge, Chrome Web Store) force-installs.
+MANAGED_KINDS = ("domain", "entra", "mdm")
+# HTTP statuses that come from a proxy or a gateway in front of the endpoint, never from it.
+PROXY_OR_GATEWAY_STATUS = frozenset({407, 502, 504})
+
+
 @evaluator("sync_endpoint")
 def sync_endpoint(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _not_required(ctx)) is not None:
@@ -509,6 +523,12 @@ def sync_endpoint(check: CheckDef, ctx: HostContext) -> Outcome:
     ep = ctx.facts.endpoint
     if ep is None:
         return _unknown("the collector did not test the endpoint")
+    if ep.ok and ep.http_status in PROXY_OR_GATEWAY_STATUS:
+        # an answer, but not the endpoint's: a proxy asking for credentials or a gateway that
+        # could not reach it (whichever collector sent it)
+        what = "a proxy asked for authentication" if ep.http_status == 407 else "a proxy or gateway answered"
+        return _fail(check, f"{ep.url}: {what} (HTTP {ep.http_status}), not the endpoint"
+                            + (f" (via {ep.proxy})" if ep.proxy else ""))
     if ep.ok:
         detail = f"HTTP {ep.http_status}" if ep.http_status else "reached"
         return _ok(f"{detail} from {ep.url}" + (f" in {ep.elapsed_ms} ms" if ep.elapsed_ms is not None else ""),

@@ -9,7 +9,10 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
 
     {"fleet_health": 1, "collector": "posix",
      "host":     {"hostname", "os", "os_version", "time", "boot_time", "user"},
-     "managed":  {"kind": domain|mdm|workgroup|not_applicable|unknown, "detail"},
+     "managed":  {"kind": domain|entra|mdm|workgroup|not_applicable|unknown, "detail",
+                  "join": domain|entra|workgroup|""},               # "" when it could not be read
+     "runtime":  {"language_mode", "admin", "ps_version", "ps_host", "budget_s", "elapsed_ms",
+                  "skipped"},                                       # Windows: how the collector ran
      "disks":    [{"mount", "total_mb", "free_mb"}],
      "browsers": [{"browser": chrome|chromium|edge, "binary", "version"}],
      "userdata": [{"browser", "user", "version"}],          # user-data dirs found ("Last Version")
@@ -20,7 +23,7 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "managed_values": [{"browser", "source", "extension_id", "field", "type", "sha16"}],
      "services": [{"name", "kind", "present", "running", "start", "version", "crashes_24h", "probe",
                    "key_fingerprint"}],
-     "endpoint": {"url", "ok", "http_status", "error", "elapsed_ms"},
+     "endpoint": {"url", "ok", "http_status", "error", "elapsed_ms", "proxy", "tls"},
      "errors":   [{"where", "error"}]}
 
 Managed policy values are never sent: only ``sha16``, the first 16 hex characters of the SHA-256 of
@@ -66,8 +69,22 @@ class HostInfo:
 
 @dataclass(frozen=True)
 class Managed:
-    kind: str = "unknown"  # domain | mdm | workgroup | not_applicable | unknown
+    kind: str = "unknown"  # domain | entra | mdm | workgroup | not_applicable | unknown
     detail: str = ""
+    join: str = ""  # Windows: domain (AD, hybrid too) | entra (Entra ID) | workgroup; "" unknown or not Windows
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How the collector ran (Windows): a non-admin or constrained run explains missing facts."""
+
+    language_mode: str = ""  # FullLanguage | ConstrainedLanguage | ...
+    admin: bool | None = None
+    ps_version: str = ""
+    ps_host: str = ""  # ServerRemoteHost over PSRP/WinRM, ConsoleHost over SSH
+    budget_s: float | None = None
+    elapsed_ms: int | None = None
+    skipped: tuple[str, ...] = ()  # probes not run: the time budget was used up
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,8 @@ class Endpoint:
     http_status: int | None = None
     error: str = ""
     elapsed_ms: int | None = None
+    proxy: str = ""  # the proxy the request went through ("" direct)
+    tls: bool | None = None  # https: the handshake succeeded with a certificate for the URL's host
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,7 @@ class HostFacts:
     collector: str
     host: HostInfo
     managed: Managed
+    runtime: Runtime = Runtime()
     disks: tuple[Disk, ...] = ()
     browsers: tuple[Browser, ...] = ()
     userdata: tuple[UserData, ...] = ()
@@ -182,7 +202,7 @@ class HostFacts:
         return asdict(self)
 
 
-SINGLETONS: dict[str, type] = {"host": HostInfo, "managed": Managed, "endpoint": Endpoint}
+SINGLETONS: dict[str, type] = {"host": HostInfo, "managed": Managed, "runtime": Runtime, "endpoint": Endpoint}
 TABLES: dict[str, type] = {
     "disks": Disk, "browsers": Browser, "userdata": UserData, "profiles": Profile,
     "extensions": InstalledExtension, "policy_sources": PolicySource, "forcelist": ForcelistEntry,
@@ -208,6 +228,12 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
         if optional:
             return None
         raise FactsError(f"{where}: null where a {base.__name__} is expected")
+    if typing.get_origin(base) is tuple:  # tuple[str, ...]: a list of short texts
+        if isinstance(value, str):  # PowerShell's ConvertTo-Json unwraps one-element arrays
+            value = [value]
+        if not isinstance(value, list) or len(value) > MAX_ROWS:
+            raise FactsError(f"{where}: expected a list of texts, got {_tname(value)}")
+        return tuple(_convert(v, str, f"{where}[{i}]") for i, v in enumerate(value))
     if base is str:
         if not isinstance(value, str):
             raise FactsError(f"{where}: expected text, got {_tname(value)}")

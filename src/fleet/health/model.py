@@ -10,8 +10,9 @@ Everything a sweep produces is built from these frozen dataclasses:
 The store keeps, per sweep (a run of kind ``health``):
 
 - ``host_results`` — one row per host: ``status`` is how collection went (``ok``: facts gathered
-  and valid; ``unreachable``: no answer (connect error, timeout); ``unknown``: answered with
-  unusable data), ``ok``/``failures`` count OK and WARNING+CRITICAL checks, ``message`` is a one-line
+  and valid; ``unreachable``: no connection (refused, no route, login failed); ``timed_out``: no
+  complete answer before the hard per-host deadline; ``unknown``: answered with unusable data),
+  ``ok``/``failures`` count OK and WARNING+CRITICAL checks, ``message`` is a one-line
   summary, ``facts`` is the normalized, secret-free fact document (``fleet.health.facts``).
 - ``check_results`` — one row per host and applicable check: ``state``, ``message``, ``value``
   (a short machine-readable figure: "12.5%" free, "3s" skew, a fingerprint...).
@@ -60,6 +61,7 @@ def worst(states: Iterable[State | str], default: State = State.OK) -> State:
 # host_results.status values of a sweep
 HOST_OK = "ok"
 HOST_UNREACHABLE = "unreachable"
+HOST_TIMED_OUT = "timed_out"  # connected, but no complete answer before the hard per-host deadline
 HOST_UNKNOWN = "unknown"
 
 

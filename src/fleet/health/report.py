@@ -35,7 +35,7 @@ NAGIOS_CODE = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 # Ordering for "worst of": a CRITICAL outranks a WARNING outranks an UNKNOWN outranks OK.
 RANK = {"OK": 0, "UNKNOWN": 1, "WARNING": 2, "CRITICAL": 3}
 FAILING = frozenset({"WARNING", "CRITICAL"})
-UNREACHABLE = frozenset({"unreachable"})
+UNREACHABLE = frozenset({"unreachable", "timed_out"})
 DEFAULT_HISTORY = 30
 
 

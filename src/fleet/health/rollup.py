@@ -20,6 +20,8 @@ from fleet.store import Store
 from fleet.store import schema as t
 
 EXTENSION_METHOD = "chrome_extension"
+# The method a workstation's checks are chosen with when nobody uses the PMS on it (fleet_uses_pms: false).
+NOT_USING_PMS = "none"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class HostOutcome:
     install_method: str
     status: str  # host_results.status
     states: Mapping[str, State]  # check id -> state
+    uses_pms: bool = True  # False: a workstation nobody uses the PMS on (not in coverage)
 
     @property
     def worst(self) -> State:
@@ -38,7 +41,7 @@ class HostOutcome:
 
     def covered(self, coverage_ids: Iterable[str]) -> bool | None:
         """None when coverage does not apply to this host."""
-        if self.role != "workstation" or self.install_method != EXTENSION_METHOD:
+        if self.role != "workstation" or self.install_method != EXTENSION_METHOD or not self.uses_pms:
             return None
         ids = [c for c in coverage_ids if c in self.states]
         return self.status == HOST_OK and bool(ids) and all(self.states[c] is State.OK for c in ids)
@@ -154,5 +157,5 @@ def outcomes_from_store(store: Store, run_id: str) -> list[HostOutcome]:
         rows = list(conn.execute(hq))
     return [HostOutcome(host=h, practice_id=p, client_id=c, role=str((f or {}).get("role", "")),
                         install_method=str((f or {}).get("install_method", "")), status=s,
-                        states=states.get(h, {}))
+                        states=states.get(h, {}), uses_pms=(f or {}).get("uses_pms") is not False)
             for h, p, c, s, f in rows]

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -17,10 +15,10 @@ import sqlalchemy as sa
 
 from fleet.health.model import HEALTH_KIND
 from fleet.health.rollup import PracticeRollup
-from fleet.store import CheckResult, HostResult, Store
+from fleet.store import CheckResult, HostResult, Store, lifecycle
 from fleet.store import schema as t
 
-STALE_ELSEWHERE = timedelta(hours=24)  # a run of another controller "running" this long is dead
+STALE_ELSEWHERE = lifecycle.STALE_HEARTBEAT  # a run of another controller silent this long is dead
 
 
 def record_host(store: Store, run_id: str, host: HostResult, checks: Iterable[CheckResult]) -> None:
@@ -60,56 +58,16 @@ def practice_rows(store: Store, run_id: str) -> list[dict]:
 
 
 def run_marker() -> dict[str, object]:
-    """What identifies this sweep's process, stored in the run's options."""
-    return {"controller": socket.gethostname(), "pid": os.getpid(), "pid_start": _start_time(os.getpid())}
-
-
-def _start_time(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return int(f.read().rsplit(b")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _alive(pid: int, start: int | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return start is None or _start_time(pid) == start
+    """What identifies this sweep's process, stored in the run's options (``Store.start_run`` adds it)."""
+    return lifecycle.run_marker()
 
 
 def close_stale_runs(store: Store, now: datetime | None = None) -> list[str]:
-    """Mark health runs whose sweep process is gone as "interrupted"; returns their ids. A run of this
-    controller is stale when its process is gone; another controller's after ``STALE_ELSEWHERE``."""
-    now = now or datetime.now(UTC)
-    me = socket.gethostname()
-    q = sa.select(t.runs.c.id, t.runs.c.options, t.runs.c.started_at).where(
-        t.runs.c.kind == HEALTH_KIND, t.runs.c.status == "running")
-    with store.engine.connect() as conn:
-        rows = list(conn.execute(q))
-    stale = []
-    for rid, options, started in rows:
-        options = options or {}
-        started = started if started.tzinfo else started.replace(tzinfo=UTC)
-        pid = options.get("pid")
-        if options.get("controller") == me and isinstance(pid, int):
-            if not _alive(pid, options.get("pid_start")):
-                stale.append(rid)
-        elif now - started > STALE_ELSEWHERE:
-            stale.append(rid)
-    for rid in stale:
-        with store.engine.begin() as conn:
-            hosts = conn.execute(sa.select(sa.func.count()).select_from(t.host_results)
-                                 .where(t.host_results.c.run_id == rid)).scalar() or 0
-            conn.execute(t.runs.update().where(t.runs.c.id == rid, t.runs.c.status == "running").values(
-                status="interrupted", finished_at=now,
-                summary={"interrupted": True, "hosts_recorded": int(hosts),
-                         "note": "the sweep process ended before finishing; recorded hosts are kept"}))
-    return stale
+    """Health runs whose sweep process is gone, marked "interrupted" (by this call, or when ``store``
+    was opened: see ``fleet.store.lifecycle``); returns their ids."""
+    found = [r.id for r in store.reaped if r.kind == HEALTH_KIND]
+    store.reaped = [r for r in store.reaped if r.kind != HEALTH_KIND]  # reported once
+    return found + [r.id for r in lifecycle.close_stale_runs(store.engine, HEALTH_KIND, now)]
 
 
 def prune_health(store: Store, older_than: timedelta, keep_last: int = 1,

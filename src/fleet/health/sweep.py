@@ -34,13 +34,30 @@ from fleet.health.checks import CheckSet, default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
 from fleet.health.expect import Expectations, PracticeExpect, host_expectations, practice_expect
 from fleet.health.facts import FactsError, parse_facts
-from fleet.health.model import HEALTH_KIND, HOST_OK, HOST_UNKNOWN, HOST_UNREACHABLE, CheckDef, State, worst
-from fleet.health.rollup import HostOutcome, PracticeRollup, rollup_clients, rollup_group, rollup_practices
+from fleet.health.model import (
+    HEALTH_KIND,
+    HOST_OK,
+    HOST_TIMED_OUT,
+    HOST_UNKNOWN,
+    HOST_UNREACHABLE,
+    CheckDef,
+    State,
+    worst,
+)
+from fleet.health.rollup import (
+    NOT_USING_PMS,
+    HostOutcome,
+    PracticeRollup,
+    rollup_clients,
+    rollup_group,
+    rollup_practices,
+)
 from fleet.health.settings import HealthSettings
 from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
     RawResult,
     TransportError,
+    collector_budget,
     kill_running,
     posix_payload,
     posix_remote_command,
@@ -56,6 +73,9 @@ from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
+# The transport's own deadline ends every round trip; past it by this much, the sweep gives up
+# waiting for the thread too (the host is recorded "timed out" and the run still closes).
+OVERDUE_GRACE_S = 15.0
 SSH_CONNECTIONS = ("ssh", "smart", "paramiko", "paramiko_ssh", "")
 
 
@@ -101,16 +121,17 @@ def collect(plan: SweepHost, settings: HealthSettings, timeout: float) -> RawRes
     h = plan.host
     doc = json.dumps(plan.expect.wire, separators=(",", ":"))
     try:
+        budget = collector_budget(timeout)
         if h.connection in PSRP_CONNECTIONS:
             kwargs = psrp_kwargs(h.vars, h.name, timeout)
-            return run_psrp(h.name, kwargs, powershell_payload(collector_script("windows.ps1"), doc),
-                            settings.max_output)
+            return run_psrp(h.name, kwargs, powershell_payload(collector_script("windows.ps1"), doc, budget),
+                            timeout, settings.max_output)
         if h.connection not in SSH_CONNECTIONS:
             return RawResult(h.name, b"", time.time(), time.time(),
                              error=f"ansible_connection {h.connection!r} is not supported by the health sweep")
         if h.platform == "windows":
             argv = ssh_argv(h.vars, h.name, POWERSHELL_OVER_SSH, min(timeout, 30), settings.ssh_options)
-            payload = powershell_payload(collector_script("windows.ps1"), doc).encode("utf-8")
+            payload = powershell_payload(collector_script("windows.ps1"), doc, budget).encode("utf-8")
         else:
             argv = ssh_argv(h.vars, h.name, posix_remote_command(h.vars), min(timeout, 30), settings.ssh_options)
             payload = posix_payload(collector_script("posix.sh"), doc)
@@ -131,14 +152,21 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
     """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
     h, x = plan.host, plan.expect
     base = {"role": x.role, "platform": x.platform, "install_method": x.install_method,
+            **({} if h.uses_pms else {"uses_pms": False}),
             "sweep": {"elapsed_s": round(raw.elapsed, 3), "bytes": len(raw.stdout), "exit_code": raw.exit_code}}
     outcomes: list[tuple[CheckDef, State, str, str]] = []
     facts_doc: dict[str, Any] | None = None
-    if raw.error or raw.unreachable:
-        status = HOST_UNREACHABLE if raw.unreachable else HOST_UNKNOWN
+    if raw.error or raw.unreachable or raw.timed_out:
         why = redactor.text(raw.error)
         seen = last_seen.strftime("%Y-%m-%d %H:%M UTC") if last_seen else "never"
-        reason = (f"unreachable: {why}" if raw.unreachable else f"no usable answer: {why}") + f"; last seen {seen}"
+        if raw.timed_out:
+            status = HOST_TIMED_OUT
+            reason = (f"timed out: no complete answer {why.removeprefix('timed out ')} (the collector was "
+                      f"stopped: a stalled connection or a hung probe on the host); last seen {seen}")
+        elif raw.unreachable:
+            status, reason = HOST_UNREACHABLE, f"unreachable: {why}; last seen {seen}"
+        else:
+            status, reason = HOST_UNKNOWN, f"no usable answer: {why}; last seen {seen}"
     else:
         try:
             facts = parse_facts(raw.stdout, max_output)
@@ -169,7 +197,8 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
                     ok=sum(1 for s in states.values() if s is State.OK),
                     failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
                     message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
-    outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states)
+    outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states,
+                          uses_pms=h.uses_pms)
     return Judged(hr, checks, outcome)
 
 
@@ -298,7 +327,10 @@ class Sweep:
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
-            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, x.install_method))
+            # A workstation where nobody uses the PMS is expected to carry no extension: only the
+            # checks that apply whatever the install method (reachable, disk, clock...).
+            method = x.install_method if ctx.uses_pms else NOT_USING_PMS
+            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method))
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()
@@ -343,20 +375,35 @@ class Sweep:
         todo = iter(plans)
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
         pending: dict[Future[RawResult], SweepHost] = {}
+        started: dict[Future[RawResult], float] = {}
         try:
             def fill() -> None:
                 while len(pending) < forks:
                     plan = next(todo, None)
                     if plan is None:
                         return
-                    pending[pool.submit(collect, plan, self.settings, options.timeout)] = plan
+                    fut = pool.submit(collect, plan, self.settings, options.timeout)
+                    pending[fut] = plan
+                    started[fut] = time.monotonic()
 
             fill()
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                # at most ``forks`` are pending, so each started when it was submitted
+                first = min(started.values())
+                overdue_in = first + options.timeout + OVERDUE_GRACE_S - time.monotonic()
+                done, _ = wait(pending, timeout=max(0.05, overdue_in), return_when=FIRST_COMPLETED)
                 for fut in done:
                     plan = pending.pop(fut)
+                    started.pop(fut, None)
                     yield plan, fut.result()
+                # The transport's deadline kills its process; should a round trip still not come
+                # back (a wedged thread), the sweep stops waiting for it and goes on.
+                now = time.monotonic()
+                for fut in [f for f in pending if now - started.get(f, now) > options.timeout + OVERDUE_GRACE_S]:
+                    plan = pending.pop(fut)
+                    began = started.pop(fut)
+                    yield plan, RawResult(plan.host.name, b"", time.time() - (now - began), time.time(),
+                                          error=f"timed out after {options.timeout:.0f}s", timed_out=True)
                 fill()
         finally:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -9,20 +9,29 @@ reaches it here:
   rather than paramiko: the handshake runs in C outside the GIL, the user's ssh_config,
   ProxyJump and agents work unchanged, and controller CPU stays a few ms per host.
 - ``psrp`` and ``winrm`` hosts: PowerShell remoting with pypsrp (PSRP runs over the same WinRM
-  listener, and unlike pywinrm's ``run_ps`` it has no command-line length limit).
+  listener, and unlike pywinrm's ``run_ps`` it has no command-line length limit), in a child
+  process (``fleet.health.psrp_worker``): pypsrp polls again after every WinRM operation timeout
+  and a blocked socket read cannot be interrupted in a thread, so only a process can be ended.
+- Windows over OpenSSH: ``powershell.exe -EncodedCommand`` (as Ansible's powershell shell plugin
+  does), whose command line holds nothing that cmd.exe or PowerShell (OpenSSH's DefaultShell
+  either way) would expand; the collector itself comes on stdin.
 
-Every run has a deadline (the process group is killed) and an output cap; the result says
-whether the host was unreachable (connection-level failure) or answered.
+Every run has a hard deadline (the process group is killed; nothing can outwait it) and an
+output cap; the result says whether the host was unreachable (connection-level failure), timed
+out (connected, no complete answer before the deadline) or answered.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import selectors
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -38,8 +47,28 @@ POSIX_SHELL = "/bin/sh"
 # or health.ssh_options in fleet.yml wins over this.
 DEFAULT_SSH_OPTIONS = ("KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
                        "diffie-hellman-group16-sha512,diffie-hellman-group14-sha256",)
-POWERSHELL_OVER_SSH = ("powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "
-                       "\"$s=[Console]::In.ReadToEnd(); & ([scriptblock]::Create($s))\"")
+# What powershell.exe runs over SSH: read the collector from stdin ($input works in every language
+# mode, unlike [Console]::In) and run it. UTF-8 both ways where the console allows it; the payload
+# and the answer are ASCII anyway (the collector escapes everything else as \uXXXX).
+POWERSHELL_BOOTSTRAP = """\
+try { [Console]::InputEncoding = New-Object System.Text.UTF8Encoding $false } catch { $null = $_ }
+try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { $null = $_ }
+$fleetScript = @($input) -join "`n"
+& ([scriptblock]::Create($fleetScript))
+"""
+
+
+def powershell_encoded_command(script: str) -> str:
+    """``powershell.exe ... -EncodedCommand <base64 of UTF-16LE>``: only letters, digits, ``+/=`` and
+    dashes reach the remote shell, so cmd.exe and PowerShell as OpenSSH's DefaultShell read it alike."""
+    encoded = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+    return f"powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand {encoded}"
+
+
+POWERSHELL_OVER_SSH = powershell_encoded_command(POWERSHELL_BOOTSTRAP)
+# A collector's own time budget ends this long before the transport's hard deadline, so a slow
+# host still answers with what it gathered (and says what it skipped).
+BUDGET_MARGIN_S = 8.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +80,7 @@ class RawResult:
     exit_code: int | None = None
     error: str = ""  # why there is no usable output ("" when the collector ran to the end)
     unreachable: bool = False  # the host could not be reached at all
+    timed_out: bool = False  # connected (or still connecting) when the hard deadline ended the run
     stderr: str = ""  # tail, for messages
 
     @property
@@ -120,11 +150,18 @@ def posix_payload(script: str, expectations_json: str) -> bytes:
     return f"FLEET_EXPECT={sh_quote(expectations_json)}\n{{\n{script}\n}}\n".encode()
 
 
-def powershell_payload(script: str, expectations_json: str) -> str:
-    """The Windows collector with its expectations as a literal here-string (no expansion)."""
+def collector_budget(timeout: float) -> float:
+    """Seconds the collector may spend on its probes within the transport's ``timeout``."""
+    return round(max(1.0, min(timeout - BUDGET_MARGIN_S, timeout * 0.75)), 1)
+
+
+def powershell_payload(script: str, expectations_json: str, budget_s: float | None = None) -> str:
+    """The Windows collector with its expectations as a literal here-string (no expansion) and its
+    time budget (seconds) as a number."""
     if "\n'@" in expectations_json or "\r" in expectations_json:
         raise TransportError("expectations JSON must be on one line")
-    return f"$FleetExpect = @'\n{expectations_json}\n'@\n{script}"
+    budget = f"$FleetBudget = {float(budget_s):.1f}\n" if budget_s is not None else ""
+    return f"$FleetExpect = @'\n{expectations_json}\n'@\n{budget}{script}"
 
 
 # -- running: OpenSSH -------------------------------------------------------------------------
@@ -224,8 +261,8 @@ def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_
     received_at = time.time()
     stderr = err[-STDERR_TAIL:].decode("utf-8", errors="replace").strip()
     if error:
-        return RawResult(host, b"", sent_at, received_at, code, error,
-                         unreachable=error.startswith("timed out") and not out, stderr=stderr)
+        return RawResult(host, b"", sent_at, received_at, code, error, timed_out=error.startswith("timed out"),
+                         stderr=stderr)
     if code == SSH_CONNECTION_ERROR:
         last = stderr.splitlines()[-1] if stderr else "ssh failed"
         return RawResult(host, b"", sent_at, received_at, code, last, unreachable=True, stderr=stderr)
@@ -288,21 +325,15 @@ def psrp_kwargs(hostvars: Mapping[str, Any], host: str, timeout: float) -> dict[
     return kw
 
 
-def run_psrp(host: str, kwargs: Mapping[str, Any], script: str, max_output: int) -> RawResult:
-    """Run the Windows collector over PSRP (thin: everything worth testing is in ``psrp_kwargs``)."""
-    sent_at = time.time()
-    try:
-        from pypsrp.client import Client
+PSRP_WORKER = (sys.executable, "-m", "fleet.health.psrp_worker")
 
-        client = Client(**kwargs)
-        output, streams, had_errors = client.execute_ps(script)
-    except Exception as exc:  # pypsrp raises many types (requests, spnego, WSMan faults)
-        return RawResult(host, b"", sent_at, time.time(), error=f"{type(exc).__name__}: {exc}"[:500],
-                         unreachable=True)
-    data = (output or "").encode("utf-8", errors="replace")
-    errors = "; ".join(str(e) for e in getattr(streams, "error", [])[:3])
-    if len(data) > max_output:
-        return RawResult(host, b"", sent_at, time.time(), error=f"output over the {max_output // 1024} KiB limit")
-    if had_errors and not data:
-        return RawResult(host, b"", sent_at, time.time(), error=f"collector failed: {errors}"[:500], stderr=errors)
-    return RawResult(host, data, sent_at, time.time(), 0, stderr=errors[:STDERR_TAIL])
+
+def psrp_payload(kwargs: Mapping[str, Any], script: str) -> bytes:
+    """What the PSRP worker reads on stdin: the client arguments (the password never goes on a
+    command line or into the environment) and the script."""
+    return json.dumps({"client": dict(kwargs), "script": script}).encode("utf-8")
+
+
+def run_psrp(host: str, kwargs: Mapping[str, Any], script: str, timeout: float, max_output: int) -> RawResult:
+    """Run the Windows collector over PSRP in a worker process under the same hard deadline as SSH."""
+    return run_process(host, list(PSRP_WORKER), psrp_payload(kwargs, script), timeout, max_output)

@@ -221,7 +221,7 @@ def _practice_vars(pms: str, client_id: str, site: str, n: int) -> dict[str, Any
     elif pms == "cloud9":
         v |= {
             "fleet_online_booking": True,
-            "fleet_unavailable_appointment_classes": ["Surgery", "Emergency"],
+            "fleet_unavailable_appointment_classes": ["Break", "Staff Meeting"],
             "fleet_default_appointment_type": "New Patient Exam",
         }
     elif pms == "modmed":

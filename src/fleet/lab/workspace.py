@@ -246,7 +246,9 @@ def lab_config(package_url: str, package_sha256: str, sync_endpoint: str = "") -
         variants[f"v{i}"] = v
     return {
         "msp": {"name": "fleet lab (simulated practices, fake data)"},
-        "extensions": {"update_url": "https://clients2.google.com/service/update2/crx", "variants": variants},
+        # The guide names no variant for ModMed: the lab (like an MSP after asking the vendor) says which.
+        "extensions": {"update_url": "https://clients2.google.com/service/update2/crx", "variants": variants,
+                       "variant_for": {"modmed": "v5"}},
         "synchronizer": {
             "version": SYNC_VERSION,
             # Windows servers would get this MSI; the lab has none (fake URL, checksum of a fake file).
@@ -312,7 +314,8 @@ def write_lab_workspace(
         written.append(cfg_path)
     ansible_cfg = workspace / "ansible.cfg"
     if not ansible_cfg.exists():
-        text = ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"))
+        text = ANSIBLE_CFG.format(playbooks=data_dir("playbooks"), roles=data_dir("roles"),
+                                  collections=data_dir("collections"))
         text = text.replace(
             "[ssh_connection]", LAB_ANSIBLE_CFG_EXTRA.format(vault_pass=VAULT_PASS_FILE) + "\n[ssh_connection]"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import socket
 import uuid
 from collections.abc import Iterable, Sequence
@@ -15,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fleet import __version__
 from fleet.errors import FleetError
+from fleet.store import lifecycle
 from fleet.store import schema as t
 from fleet.store.records import AuditEvent, CheckResult, HostResult, RunRecord
 
@@ -42,22 +44,31 @@ def _safe_url(url: str) -> str:
 
 
 class Store:
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    """Runs and results over SQLite or PostgreSQL. Opening it (``reap=True``, the default) also
+    closes the runs a killed fleet left "running" (``fleet.store.lifecycle``): they are in
+    ``self.reaped``."""
+
+    def __init__(self, url: str, *, migrate: bool = True, reap: bool = True) -> None:
         self.url = url
+        self.reaped: list[lifecycle.StaleRun] = []
         try:
             if url.startswith("sqlite:///"):
-                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite_file(Path(url[len("sqlite:///"):]))
                 self.engine = sa.create_engine(url, connect_args={"timeout": 30})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             else:
                 self.engine = sa.create_engine(url, pool_pre_ping=True)
             if migrate:
                 self.migrate()
+                if reap:
+                    self.reaped = lifecycle.close_stale_runs(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store {_safe_url(url)}: {exc.__class__.__name__}: "
-                             f"{str(exc).splitlines()[0]}",
-                             hint="check store.url in fleet.yml (or $FLEET_STORE_URL) and that the "
-                                  "database server is up") from None
+            raise store_error(exc, url, "open") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open the store {_safe_url(url)}: {exc.strerror or exc}"
+                             + (f" ({exc.filename})" if exc.filename else ""),
+                             hint="check that the store's directory exists, is writable and has free space "
+                                  "(store.url in fleet.yml or $FLEET_STORE_URL)") from None
         except ModuleNotFoundError as exc:
             raise StoreError(f"the store {_safe_url(url)} needs the Python package {exc.name}",
                              hint="pip install 'fleet[postgres]'") from None
@@ -95,15 +106,22 @@ class Store:
     # -- runs -------------------------------------------------------------------------------------
     def start_run(self, kind: str, selection: dict[str, Any] | None = None,
                   options: dict[str, Any] | None = None) -> RunRecord:
+        """A new "running" run owned by this process (``lifecycle.run_marker`` in its options)."""
         rec = RunRecord(id=uuid.uuid4().hex, kind=kind, started_at=_now(), status="running",
                         user=_user(), controller=socket.gethostname(), selection=selection or {},
-                        options=options or {}, fleet_version=__version__)
+                        options={**lifecycle.run_marker(), **(options or {})}, fleet_version=__version__)
         with self.engine.begin() as conn:
             conn.execute(t.runs.insert().values(
                 id=rec.id, kind=rec.kind, started_at=rec.started_at, status=rec.status, user=rec.user,
                 controller=rec.controller, selection=rec.selection, options=rec.options, summary={},
-                fleet_version=rec.fleet_version))
+                fleet_version=rec.fleet_version, heartbeat_at=rec.started_at))
         return rec
+
+    def heartbeat(self, run_id: str) -> None:
+        """The run's owner is alive (other controllers judge a silent run dead after a while)."""
+        with self.engine.begin() as conn:
+            conn.execute(t.runs.update().where(t.runs.c.id == run_id, t.runs.c.status == "running")
+                         .values(heartbeat_at=_now()))
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
         with self.engine.begin() as conn:
@@ -173,9 +191,9 @@ class Store:
             return [_audit(r) for r in conn.execute(q).mappings()]
 
     def last_seen(self, hosts: Sequence[str] | None = None) -> dict[str, datetime]:
-        """When each host last answered (any run, status other than unreachable/unknown)."""
+        """When each host last answered (any run, status other than unreachable/timed_out/unknown)."""
         q = (sa.select(t.host_results.c.host, sa.func.max(t.host_results.c.recorded_at))
-             .where(t.host_results.c.status.not_in(["unreachable", "unknown"]))
+             .where(t.host_results.c.status.not_in(["unreachable", "timed_out", "unknown"]))
              .group_by(t.host_results.c.host))
         if hosts is not None:
             q = q.where(t.host_results.c.host.in_(list(hosts)))
@@ -204,6 +222,41 @@ class Store:
                     counts[name] += conn.execute(table.delete().where(table.c.run_id.in_(chunk))).rowcount
                 counts["runs"] += conn.execute(t.runs.delete().where(t.runs.c.id.in_(chunk))).rowcount
         return counts
+
+
+def store_error(exc: BaseException, url: str, doing: str = "write to") -> StoreError:
+    """A clear StoreError for a database error: the store, what happened, how to fix it."""
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    low = text.lower()
+    where = _safe_url(url)
+    if url.startswith("sqlite:///"):
+        where = url[len("sqlite:///"):]
+    if "disk is full" in low or "no space" in low:
+        hint = "free space on the disk holding the store; everything recorded before is kept"
+    elif "readonly" in low or "read-only" in low:
+        hint = "the store's file or directory is read-only: make it writable or set store.url elsewhere"
+    elif "unable to open" in low:
+        hint = "check that the store's directory exists and is writable (store.url in fleet.yml)"
+    else:
+        hint = "check store.url in fleet.yml (or $FLEET_STORE_URL) and that the database server is up"
+    return StoreError(f"cannot {doing} the store {where}: {text}", hint=hint)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The SQLite store and its directory, private to their owner (the audit trail and health
+    history are nobody else's business): the directory 0700 when fleet creates it (and the
+    workspace's ``state/`` always), the database 0600, created so before SQLite opens it."""
+    parent = path.parent
+    if not parent.is_dir():
+        parent.mkdir(parents=True, mode=0o700)
+    elif parent.name == "state" and parent.stat().st_uid == os.getuid():
+        os.chmod(parent, 0o700)
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if p.exists():
+            if p.stat().st_uid == os.getuid() and p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+        elif p == path:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

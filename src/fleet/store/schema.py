@@ -29,6 +29,7 @@ runs = sa.Table(
     sa.Column("options", sa.JSON, nullable=False, default=dict),
     sa.Column("summary", sa.JSON, nullable=False, default=dict),
     sa.Column("fleet_version", sa.String(40), nullable=False, default=""),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),  # a live run's owner beats it (migration 4)
 )
 
 host_results = sa.Table(
@@ -125,6 +126,16 @@ health_practices = sa.Table(
 )
 
 
+locks = sa.Table(
+    # Who holds a lock (fleet.store.locks). On PostgreSQL the lock itself is an advisory lock; this
+    # row only names its holder for the one refused.
+    "locks", metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.JSON, nullable=False, default=dict),
+    sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -144,9 +155,18 @@ def _health_practices(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[health_practices])
 
 
+def _run_heartbeat(conn: sa.Connection) -> None:
+    # Stores made by migration 1 before this column existed get it; new stores already have it.
+    if "heartbeat_at" not in {c["name"] for c in sa.inspect(conn).get_columns("runs")}:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+        conn.execute(sa.text(f"ALTER TABLE runs ADD COLUMN heartbeat_at {kind}"))
+    metadata.create_all(conn, tables=[locks])
+
+
 # Append new migrations here; never edit an applied one.
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, host results, check results, audit events", _initial),
     Migration(2, "alert state per target and check", _alert_state),
     Migration(3, "health roll-up per practice and sweep", _health_practices),
+    Migration(4, "heartbeat of a running run's owner; lock holders", _run_heartbeat),
 ]

@@ -1,0 +1,67 @@
+# What is really installed, whatever fleet recorded: the Synchronizer products registered in
+# Programs and Features (any version; both registry views) and the version of the service's binary.
+# Read-only; run by ansible.windows.win_powershell, its one output object read by fleet's
+# fleet_synchronizer_changes / fleet_synchronizer_verified filters.
+#
+# A product is the Synchronizer when its ProductCode is synchronizer.product_id, when it is related
+# to synchronizer.upgrade_code (Windows Installer's RelatedProducts), when its name starts with
+# synchronizer.display_name, or when it is installed in the folder of the service's binary.
+[CmdletBinding()]
+param (
+    [Parameter(Mandatory = $true)]
+    [string]$ServiceName,
+    [string]$ProductId = '',
+    [string]$UpgradeCode = '',
+    [string]$DisplayName = ''
+)
+$ErrorActionPreference = 'Stop'
+$Ansible.Changed = $false
+
+$binary = ''
+$binaryVersion = ''
+$binaryDir = ''
+$filter = "Name='{0}'" -f ($ServiceName -replace "'", "''")
+$svc = Get-CimInstance -ClassName Win32_Service -Filter $filter -OperationTimeoutSec 60
+if ($svc) {
+    $exe = [string]$svc.PathName
+    if ($exe -match '^"([^"]+)"') { $exe = $Matches[1] } elseif ($exe -match '^(\S+)') { $exe = $Matches[1] }
+    $exe = [Environment]::ExpandEnvironmentVariables($exe)
+    if ($exe -and (Test-Path -LiteralPath $exe -PathType Leaf)) {
+        $binary = $exe
+        $binaryDir = Split-Path -Path $exe -Parent
+        $v = [System.Diagnostics.FileVersionInfo]::GetVersionInfo($exe)
+        $binaryVersion = '{0}.{1}.{2}.{3}' -f $v.FileMajorPart, $v.FileMinorPart, $v.FileBuildPart, $v.FilePrivatePart
+        if ($binaryVersion -eq '0.0.0.0') { $binaryVersion = [string]$v.ProductVersion }
+    }
+}
+
+$related = @{}
+if ($UpgradeCode) {
+    $installer = New-Object -ComObject WindowsInstaller.Installer
+    foreach ($code in @($installer.RelatedProducts($UpgradeCode))) { if ($code) { $related[$code.ToUpper()] = $true } }
+}
+
+$products = @{}
+foreach ($view in [Microsoft.Win32.RegistryView]::Registry64, [Microsoft.Win32.RegistryView]::Registry32) {
+    $hklm = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, $view)
+    $uninstall = $hklm.OpenSubKey('SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall')
+    if (-not $uninstall) { continue }
+    foreach ($keyName in $uninstall.GetSubKeyNames()) {
+        $k = $uninstall.OpenSubKey($keyName)
+        if (-not $k) { continue }
+        $name = [string]$k.GetValue('DisplayName')
+        if (-not $name) { continue }
+        $code = $keyName.ToUpper()
+        $location = ([string]$k.GetValue('InstallLocation')).TrimEnd('\')
+        $match = ($ProductId -and $code -eq $ProductId.ToUpper()) -or $related.ContainsKey($code) -or
+                 ($DisplayName -and $name.StartsWith($DisplayName, [System.StringComparison]::OrdinalIgnoreCase)) -or
+                 ($binaryDir -and $location -and ($binaryDir.Equals($location, [System.StringComparison]::OrdinalIgnoreCase) -or
+                  $binaryDir.StartsWith($location + '\', [System.StringComparison]::OrdinalIgnoreCase)))
+        if ($match -and -not $products.ContainsKey($code)) {
+            $products[$code] = @{ product_code = $code; name = $name; version = [string]$k.GetValue('DisplayVersion') }
+        }
+    }
+}
+
+@{ products = @($products.Values | Sort-Object -Property { $_.product_code }); binary = $binary
+   binary_version = $binaryVersion }

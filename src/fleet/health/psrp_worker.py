@@ -1,0 +1,50 @@
+"""One PSRP round trip in its own process: ``python -m fleet.health.psrp_worker``.
+
+The sweep runs this under ``transport.run_process``'s hard deadline, like ``ssh``: pypsrp polls
+again after each WinRM operation timeout and a socket read blocked in a thread cannot be
+interrupted, so the only way to bound a PowerShell remoting call is to kill a process.
+
+stdin: ``{"client": <pypsrp Client arguments>, "script": <PowerShell>}`` (JSON; the password
+comes this way, never on a command line or in the environment). stdout: the script's output
+stream. Exit codes follow ``ssh``'s: 255 when the host could not be reached or refused the
+login (the message on stderr), 1 when the script failed without output, 0 otherwise (the error
+stream, if any, on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+CONNECTION_ERROR = 255
+
+
+def main() -> int:
+    try:
+        job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+        client_args, script = dict(job["client"]), str(job["script"])
+    except (ValueError, KeyError, TypeError) as exc:
+        sys.stderr.write(f"psrp worker: bad request ({type(exc).__name__})\n")
+        return 2
+    try:
+        from pypsrp.client import Client
+
+        client = Client(**client_args)
+        output, streams, had_errors = client.execute_ps(script)
+    except Exception as exc:  # pypsrp raises many types (requests, spnego, WSMan faults)
+        sys.stderr.write(f"{type(exc).__name__}: {exc}"[:500] + "\n")
+        return CONNECTION_ERROR
+    errors = "; ".join(str(e) for e in (getattr(streams, "error", None) or [])[:3])
+    if errors:
+        sys.stderr.write(errors[:2000] + "\n")
+    sys.stdout.buffer.write((output or "").encode("utf-8", errors="replace"))
+    sys.stdout.flush()
+    if had_errors and not output:
+        if not errors:
+            sys.stderr.write("collector failed with no output\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - run as a process by the sweep
+    sys.exit(main())

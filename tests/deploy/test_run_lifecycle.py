@@ -1,0 +1,251 @@
+"""Runs that survive kills and each other, without a lab: the owner of a "running" run, the
+per-practice locks (SQLite flock, PostgreSQL advisory locks), and the guard that ends Ansible's
+whole process group when fleet is stopped or killed. Real processes, real signals, real databases."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fleet.deploy import guard, hosts_to_retry
+from fleet.errors import Location
+from fleet.inventory import Host
+from fleet.store import HostResult, Store
+from fleet.store import schema as t
+from fleet.store.locks import LockBusy, practice_locks
+
+PG_URL = os.environ.get("FLEET_TEST_PG_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(not PG_URL, reason="FLEET_TEST_PG_URL unset"))]
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/state/fleet.db"
+        return
+    import sqlalchemy as sa
+
+    schema = f"t{os.getpid()}_{time.monotonic_ns() % 10**9}"
+    admin = sa.create_engine(PG_URL)  # type: ignore[arg-type]
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def _dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def _host(name: str, practice: str = "p1") -> Host:
+    return Host(name=name, practice_id=practice, client_id="c1", vars={}, where=Location("inv.yml", 1))
+
+
+# -- a run whose owner is gone --------------------------------------------------------------------------
+
+
+def test_a_killed_deploy_is_interrupted_when_the_store_is_next_opened_and_retry_takes_its_unfinished_hosts(
+        store_url: str) -> None:
+    store = Store(store_url)
+    hosts = ["ws1", "ws2", "srv1"]
+    run = store.start_run("deploy", selection={"hosts": hosts, "host_practices": {h: ["p1", "c1"] for h in hosts}},
+                          options={"check": False})
+    store.record_host_results(run.id, [HostResult("ws1", "p1", "c1", "ok", message="no changes")])
+    alive = store.start_run("deploy", selection={"hosts": ["other"]})  # this process: alive, stays running
+    with store.engine.begin() as conn:  # the owner of `run` was killed (SIGKILL: no finally ran)
+        conn.execute(t.runs.update().where(t.runs.c.id == run.id).values(
+            options={**run.options, "pid": _dead_pid()}))
+    store.close()
+
+    store = Store(store_url)  # any fleet command opening the store
+    try:
+        assert [(r.id, r.hosts_recorded, r.hosts_unfinished) for r in store.reaped] == [(run.id, 1, 2)]
+        rec = store.run(run.id)
+        assert rec is not None and rec.status == "interrupted" and rec.finished_at is not None
+        assert rec.summary["hosts_unfinished"] == 2
+        results = {r.host: r for r in store.host_results(run.id)}
+        assert results["ws1"].status == "ok"
+        assert {results["ws2"].status, results["srv1"].status} == {"unknown"}
+        assert "ended before this host finished" in results["ws2"].message
+        assert results["srv1"].practice_id == "p1" and results["srv1"].client_id == "c1"
+        assert store.run(alive.id).status == "running"  # type: ignore[union-attr]
+        retry = hosts_to_retry(store, [_host(h) for h in hosts])
+        assert [h.name for h in retry] == ["ws2", "srv1"]
+    finally:
+        store.close()
+    assert Store(store_url).reaped == []  # closed once
+
+
+def test_another_controllers_run_is_closed_only_when_its_heartbeat_stops(store_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    store = Store(store_url)
+    try:
+        run = store.start_run("deploy", selection={"hosts": ["a"]})
+        with store.engine.begin() as conn:
+            conn.execute(t.runs.update().where(t.runs.c.id == run.id).values(
+                options={"controller": "other-box", "pid": 1}, heartbeat_at=datetime.now(UTC) - timedelta(minutes=5)))
+        assert Store(store_url).reaped == []  # beat 5 minutes ago: alive
+        with store.engine.begin() as conn:
+            conn.execute(t.runs.update().where(t.runs.c.id == run.id).values(
+                heartbeat_at=datetime.now(UTC) - timedelta(minutes=11)))
+        assert [r.id for r in Store(store_url).reaped] == [run.id]
+    finally:
+        store.close()
+
+
+# -- locks ------------------------------------------------------------------------------------------------
+
+HOLDER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from fleet.store import Store
+    from fleet.store.locks import practice_locks
+    store = Store(sys.argv[1])
+    with practice_locks(store, Path(sys.argv[2]), sys.argv[3].split(","), command="fleet deploy --practice p1"):
+        print("held", flush=True)
+        sys.stdin.read()
+""")
+
+
+def _holder(store_url: str, state: Path, practices: str) -> subprocess.Popen[str]:
+    p = subprocess.Popen([sys.executable, "-c", HOLDER, store_url, str(state), practices], text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert p.stdout is not None and p.stdout.readline().strip() == "held"
+    return p
+
+
+def test_a_second_deploy_on_a_held_practice_is_refused_naming_the_holder_or_waits(
+        store_url: str, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    store = Store(store_url)
+    holder = _holder(store_url, state, "p1,p2")
+    try:
+        with pytest.raises(LockBusy) as exc, practice_locks(store, state, ["p3", "p2"]):
+            pass
+        msg = str(exc.value)
+        assert "practice p2 is busy" in msg and f"(pid {holder.pid})" in msg and "fleet deploy --practice p1" in msg
+        assert "--wait" in msg
+        with practice_locks(store, state, ["p3"]):  # other practices are free; p3 was not left held
+            pass
+        waited: list[str] = []
+        t0 = time.monotonic()
+        with pytest.raises(LockBusy), practice_locks(store, state, ["p1"], wait=1.0,
+                                                     on_wait=lambda p, h: waited.append(p)):
+            pass
+        assert waited == ["p1"] and time.monotonic() - t0 >= 1.0
+        # the holder goes (killed outright: the kernel / the server releases its lock) -> the waiter gets it
+        holder.kill()
+        holder.wait()
+        other = Store(store_url)
+        with practice_locks(store, state, ["p1", "p2"], wait=math.inf), pytest.raises(LockBusy), \
+                practice_locks(other, state, ["p2"]):
+            pass
+        other.close()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+        store.close()
+
+
+# -- the guard: Ansible ends with fleet ---------------------------------------------------------------------
+
+FAKE_PLAYBOOK = textwrap.dedent("""\
+    #!/bin/sh
+    # stands in for ansible-playbook: workers that would go on for minutes, one ignoring SIGTERM
+    sh -c 'trap "" TERM; sleep 300' &
+    sleep 300 &
+    echo started > "$1"
+    wait
+""")
+
+CONTROLLER = textwrap.dedent("""
+    import os, sys, pty
+    # like pexpect (ansible-runner): the guard in a new session on a pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-S", sys.argv[1], *sys.argv[2:]])
+    print(pid, flush=True)
+    while True:
+        try:
+            if not os.read(fd, 1024):
+                break
+        except OSError:
+            break
+""")
+
+
+def _session_pids(sid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and fields[0] != b"Z":
+                out.append(int(d))
+    return out
+
+
+@pytest.mark.parametrize("how", ["fleet-killed", "sigterm", "sighup"])
+def test_the_guard_ends_ansibles_whole_process_group(tmp_path: Path, how: str) -> None:
+    fake = tmp_path / "ansible-playbook"
+    fake.write_text(FAKE_PLAYBOOK)
+    fake.chmod(0o755)
+    marker = tmp_path / "started"
+    pidfile = tmp_path / "guard.pid"
+    ctl = subprocess.Popen([sys.executable, "-c", CONTROLLER, guard.__file__, str(fake), str(marker)],
+                           stdout=subprocess.PIPE, text=True,
+                           env={**os.environ, "FLEET_GUARD_PIDFILE": str(pidfile), "FLEET_GUARD_GRACE": "1"})
+    assert ctl.stdout is not None
+    guard_pid = int(ctl.stdout.readline())
+    deadline = time.monotonic() + 20
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists() and int(pidfile.read_text()) == guard_pid
+    assert len(_session_pids(guard_pid)) >= 4  # guard, the playbook, its two workers
+    t0 = time.monotonic()
+    if how == "fleet-killed":
+        ctl.kill()  # SIGKILL: no clean-up code of fleet runs
+    else:
+        os.kill(guard_pid, signal.SIGTERM if how == "sigterm" else signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while _session_pids(guard_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _session_pids(guard_pid)
+    ctl.kill()
+    ctl.wait()
+    assert left == [], f"left running: {left}"
+    assert time.monotonic() - t0 < 1 + 5  # the TERM-ignoring worker got SIGKILL after the grace
+
+
+def test_a_run_dir_wrapper_runs_the_real_ansible_playbook_under_the_guard(tmp_path: Path) -> None:
+    from fleet.deploy.runner import BatchSpec, PlaybookRun
+    from fleet.vault import VaultPassword
+
+    prun = PlaybookRun(tmp_path / "run", tmp_path / "inv", None, VaultPassword(b"x", "test"),
+                       BatchSpec(ident="all", hosts=["h"], forks=1))
+    wrapper = prun._guard_wrapper() / "ansible-playbook"
+    r = subprocess.run([str(wrapper), "--version"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "ansible-playbook" in r.stdout
+    assert json.dumps(os.stat(wrapper).st_mode & 0o777) == str(0o700)

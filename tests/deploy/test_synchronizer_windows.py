@@ -1,0 +1,245 @@
+"""The Synchronizer on Windows: the plan's decision for every state a server can be in, and the
+role's Windows tasks read as data (no Windows runs here; docs/windows-verification.md has the
+steps that confirm each on a real server).
+
+What was wrong before: win_package decides "installed" from the MSI's ProductCode, so a new key or
+a same-ProductCode upgrade did nothing and fleet then recorded the new version and key anyway;
+removal went by the configured MSI's ProductCode and missed any other version; the download
+folder inherited C:\\ProgramData's rights; 1618 failed at once; "auto" replaced a delayed start;
+a key with a double quote was refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tree_sitter_powershell
+import yaml
+from tree_sitter import Language, Parser
+
+from fleet.desired.plan import (
+    InstalledProduct,
+    SynchronizerSeen,
+    msi_arguments,
+    same_version,
+    synchronizer_changes,
+    synchronizer_verified,
+    windows_seen,
+)
+from fleet.secretstore import fingerprint
+
+ROOT = Path(__file__).resolve().parents[2]
+TASKS = ROOT / "roles" / "synchronizer" / "tasks"
+FILES = ROOT / "roles" / "synchronizer" / "files"
+FP = fingerprint("KEY-1")
+CODE = "{6F3A0C2E-1B2D-4E5F-8A9B-0C1D2E3F4A5B}"
+OTHER = "{11111111-2222-3333-4444-555555555555}"
+
+
+def plan(**kw: Any) -> dict[str, Any]:
+    return {"action": "install", "platform": "windows", "version": "4.2.0", "service_name": "Synchronizer",
+            "product_id": "", "product_key_fingerprint": FP, **kw}
+
+
+def seen(version: str = "4.2.0.0", key: str = FP, running: bool = True, mode: str = "auto",
+         products: tuple[InstalledProduct, ...] = (InstalledProduct(CODE, "Synchronizer", "4.2.0"),),
+         service: bool = True) -> SynchronizerSeen:
+    return SynchronizerSeen(installed=service, version=version if service else "", key_fingerprint=key,
+                            running=running and service, enabled=service and mode in ("auto", "delayed"),
+                            products=products, start_mode=mode if service else "")
+
+
+# (case, plan overrides, seen, steps, uninstall, start_mode, why fragment)
+STATES = [
+    ("nothing installed", {}, seen(service=False, products=()), ["install", "verify", "service"], (), "auto",
+     "not installed"),
+    ("up to date (file version 4.2.0.0 is 4.2.0)", {}, seen(), [], (), "auto", "up to date"),
+    ("up to date, vendor's delayed start kept", {}, seen(mode="delayed"), [], (), "delayed", "up to date"),
+    ("stopped", {}, seen(running=False), ["service"], (), "auto", "not running"),
+    ("stopped, delayed start kept", {}, seen(running=False, mode="delayed"), ["service"], (), "delayed",
+     "not running"),
+    ("manual start", {}, seen(mode="manual"), ["service"], (), "auto", "not started at boot"),
+    ("disabled", {}, seen(mode="disabled", running=False), ["service"], (), "auto", "not running"),
+    ("same ProductCode upgrade: old one uninstalled first", {}, seen(version="4.1.0.0"),
+     ["install", "verify", "service"], (CODE,), "auto", "version 4.1.0.0 installed, 4.2.0 wanted"),
+    ("configured ProductCode is the installed one: reinstall", {"product_id": CODE}, seen(version="4.1.0.0"),
+     ["install", "verify", "service"], (CODE,), "auto", "4.2.0 wanted"),
+    ("major upgrade (another ProductCode): the MSI replaces it", {"product_id": OTHER}, seen(version="4.1.0.0"),
+     ["install", "verify", "service"], (), "auto", "4.2.0 wanted"),
+    ("downgrade", {}, seen(version="5.0.0.0"), ["install", "verify", "service"], (CODE,), "auto", "5.0.0.0"),
+    ("key rotated: reinstall with the new key", {}, seen(key="0" * 16), ["install", "verify", "service"], (CODE,),
+     "auto", "the product key changed"),
+    ("installed before fleet (no record of the key)", {}, seen(key=""), ["install", "verify", "service"], (CODE,),
+     "auto", "without fleet's record"),
+    ("registered but the service is gone: repair", {}, seen(service=False), ["install", "verify", "service"],
+     (CODE,), "auto", "service is missing"),
+    ("two registrations: start clean", {"product_id": OTHER},
+     seen(version="4.1.0.0", products=(InstalledProduct(CODE), InstalledProduct(OTHER))),
+     ["install", "verify", "service"], (CODE, OTHER), "auto", "4.2.0 wanted"),
+    ("upgrade with a delayed start: kept after the reinstall", {}, seen(version="4.1.0.0", mode="delayed"),
+     ["install", "verify", "service"], (CODE,), "delayed", "4.2.0 wanted"),
+]
+
+
+@pytest.mark.parametrize(("over", "state", "steps", "uninstall", "mode", "why"), [s[1:] for s in STATES],
+                         ids=[s[0] for s in STATES])
+def test_every_install_state(over: dict, state: SynchronizerSeen, steps: list[str], uninstall: tuple,
+                             mode: str, why: str) -> None:
+    ch = synchronizer_changes(plan(**over), state)
+    assert ch.steps == steps
+    assert ch.uninstall == uninstall
+    assert ch.start_mode == mode
+    assert why in ch.why
+    assert not ch.remove and not ch.blocked
+
+
+REMOVALS = [
+    ("installed: by its own code, any version", seen(version="9.9.0.0"), ["remove"], (CODE,), ""),
+    ("auto-updated to another ProductCode", seen(products=(InstalledProduct(OTHER, "Synchronizer", "5.1"),)),
+     ["remove"], (OTHER,), ""),
+    ("a leftover registration without its service", seen(service=False), ["remove"], (CODE,), ""),
+    ("nothing there", seen(service=False, products=()), [], (), ""),
+    ("a service fleet cannot match to a product: refused, not 'done'", seen(products=()), ["remove"], (),
+     "no installed product matches it"),
+]
+
+
+@pytest.mark.parametrize(("state", "steps", "uninstall", "blocked"), [r[1:] for r in REMOVALS],
+                         ids=[r[0] for r in REMOVALS])
+def test_every_removal_state(state: SynchronizerSeen, steps: list[str], uninstall: tuple, blocked: str) -> None:
+    ch = synchronizer_changes(plan(action="remove"), state)
+    assert ch.steps == steps and ch.uninstall == uninstall
+    assert blocked in ch.blocked if blocked else ch.blocked == ""
+
+
+def test_skip_and_none_do_nothing() -> None:
+    for action in ("skip", "none"):
+        ch = synchronizer_changes(plan(action=action, reason="schedule with the vendor's engineer"), seen())
+        assert ch.steps == [] and not ch.uninstall
+
+
+def test_versions_compare_as_numbers() -> None:
+    assert same_version("4.2.0.0", "4.2.0") and same_version("4.2", "4.2.0")
+    assert not same_version("4.2.0.1", "4.2.0") and not same_version("", "4.2.0")
+    assert not same_version("4.10.0", "4.1.0")
+
+
+def test_what_is_seen_comes_from_the_host_not_from_fleets_record() -> None:
+    svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "started", "start_mode": "delayed"}]}
+    marker = {"exists": True, "properties": {"Version": {"value": "4.2.0"}, "KeyFingerprint": {"value": FP}}}
+    installed = {"output": [{"products": [{"product_code": CODE.lower(), "name": "Synchronizer", "version": "4.1.0"}],
+                             "binary_version": "4.1.0.7"}]}
+    s = windows_seen(svc, marker, installed)
+    assert s.version == "4.1.0.7" and s.marker_version == "4.2.0"  # the binary, not the marker
+    assert s.products == (InstalledProduct(CODE, "Synchronizer", "4.1.0"),) and s.start_mode == "delayed"
+    # no binary version: the registration's
+    s = windows_seen(svc, marker, {"output": [{"products": [{"product_code": CODE, "version": "4.2.0"}]}]})
+    assert s.version == "4.2.0"
+    # nothing readable: unknown, so fleet installs rather than trusting its record
+    assert synchronizer_changes(plan(), windows_seen(svc, marker, None)).steps[0] == "install"
+
+
+def test_the_marker_is_written_only_after_a_verified_install() -> None:
+    assert synchronizer_verified(plan(), seen()).ok
+    assert synchronizer_verified(plan(), seen()).product_code == CODE
+    bad = [seen(service=False), seen(version="4.1.0.0"),
+           seen(products=(InstalledProduct(CODE), InstalledProduct(OTHER)))]
+    for s in bad:
+        v = synchronizer_verified(plan(), s)
+        assert not v.ok and v.why
+    assert synchronizer_verified(plan(), seen(mode="delayed")).start_mode == "delayed"
+
+
+def test_keys_are_quoted_as_msiexec_expects() -> None:
+    p = {"silent_args": "/qn", "product_key_property": "PRODUCTKEY"}
+    assert msi_arguments(p, 'K"E""Y') == '/qn PRODUCTKEY="K""E""""Y"'
+
+
+# -- the role's Windows tasks ---------------------------------------------------------------------
+
+
+def tasks(name: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((TASKS / name).read_text())
+
+
+def module(task: dict[str, Any]) -> str:
+    return next(k for k in task if k.startswith(("ansible.windows.", "ansible.builtin.")))
+
+
+def test_the_marker_is_written_after_the_read_back_and_its_assert() -> None:
+    install = tasks("windows_install.yml")
+    assert not any(module(t) == "ansible.windows.win_regedit" for t in install), "install must not record"
+    verify = tasks("windows_verify.yml")
+    mods = [module(t) for t in verify]
+    assert mods.index("ansible.builtin.assert") < mods.index("ansible.windows.win_regedit")
+    assert mods.index("ansible.windows.win_service_info") < mods.index("ansible.builtin.assert")
+    names = [i["name"] for i in verify[mods.index("ansible.windows.win_regedit")]["loop"]]
+    assert names == ["Version", "ProductCode", "KeyFingerprint"]
+
+
+def test_installs_and_removals_go_by_installed_product_codes_and_retry_1618() -> None:
+    for name in ("windows_install.yml", "windows_remove.yml"):
+        for t in tasks(name):
+            if module(t) != "ansible.windows.win_package":
+                continue
+            assert "1618" in t["until"] and t["retries"] and t["delay"]
+            args = t["ansible.windows.win_package"]
+            if args.get("state") == "absent":
+                assert args["product_id"] == "{{ item }}" and t["loop"] == "{{ __synchronizer_changes.uninstall }}"
+                assert "path" not in args
+    remove = tasks("windows_remove.yml")
+    mods = [module(t) for t in remove]
+    # fleet's record and the installer go only after the service is seen gone
+    assert mods.index("ansible.windows.win_service_info") < mods.index("ansible.windows.win_regedit")
+
+
+def test_the_service_keeps_a_delayed_start_and_3010_is_not_a_failure() -> None:
+    svc = tasks("windows_service.yml")[0]
+    assert "start_mode" in svc["ansible.windows.win_service"]["start_mode"]
+    assert svc["ansible.windows.win_service"]["start_mode"] != "auto"
+    assert any("reboot_required" in c for c in svc["failed_when"])
+
+
+def test_the_download_folder_is_made_safe_before_the_download() -> None:
+    install = tasks("windows_install.yml")
+    first = install[0]
+    assert module(first) == "ansible.windows.win_powershell" and "secure_folder.ps1" in first[module(first)]["script"]
+    assert not any(module(t) == "ansible.windows.win_file" for t in install)
+    pkg = next(t for t in install if module(t) == "ansible.windows.win_package"
+               and t["ansible.windows.win_package"].get("state") == "present")
+    assert pkg["no_log"] is True and pkg["ansible.windows.win_package"]["checksum_algorithm"] == "sha256"
+
+
+LANG = Language(tree_sitter_powershell.language())
+
+
+@pytest.mark.parametrize("script", ["read_installed.ps1", "secure_folder.ps1"])
+def test_the_role_scripts_parse(script: str) -> None:
+    source = (FILES / script).read_text()
+    tree = Parser(LANG).parse(source.encode())
+    stack, bad = [tree.root_node], []
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            bad.append((n.start_point, n.text.decode()[:60]))
+        stack.extend(n.children)
+    assert bad == []
+    assert source.isascii()
+
+
+def test_the_folder_acl_is_administrators_only_and_not_inherited() -> None:
+    source = (FILES / "secure_folder.ps1").read_text()
+    assert "O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)" in source  # protected DACL: SYSTEM + Administrators
+    assert "[System.IO.Directory]::CreateDirectory($Folder, $security)" in source  # safe from creation on
+    assert "AreAccessRulesProtected" in source and "GetOwner" in source
+    assert "SupportsShouldProcess" in source and "$PSCmdlet.ShouldProcess" in source
+
+
+def test_the_read_finds_products_of_any_version() -> None:
+    source = (FILES / "read_installed.ps1").read_text()
+    assert "RelatedProducts($UpgradeCode)" in source
+    assert "Registry64" in source and "Registry32" in source
+    assert "-OperationTimeoutSec" in source and "$Ansible.Changed = $false" in source
+    assert "FileVersionInfo" in source
