@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fleet import configschema
 from fleet.errors import ConfigError, Location
-from fleet.yamlsrc import line_of, load_file
+from fleet.yamlsrc import line_of, load_file, scalar_text
 
 EXTENSION_ID_RE = re.compile(r"^[a-p]{32}$")
 WEB_STORE_UPDATE_URL = "https://clients2.google.com/service/update2/crx"
@@ -203,9 +204,9 @@ def _previous_ids(v: Mapping[str, Any], name: str, current: tuple[str, ...], pat
 
 
 def parse_config(raw: Any, path: Path) -> FleetConfig:
-    """Validate the parsed fleet.yml into a FleetConfig; every problem names file and line."""
-    if not isinstance(raw, dict):
-        raise ConfigError("fleet.yml must be a mapping", where=Location(str(path)))
+    """Validate the parsed fleet.yml (against ``fleet.configschema``) into a FleetConfig; every
+    problem names file and line."""
+    configschema.check(raw, path)
     ext = raw.get("extensions") or {}
     update_url = ext.get("update_url", WEB_STORE_UPDATE_URL)
     variants: dict[str, ExtensionVariant] = {}
@@ -257,7 +258,7 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
                 hint="64 hex characters, e.g. from `sha256sum installer.msi`",
             )
         sync = SynchronizerPackage(
-            version=str(_req(s, "version", path, "synchronizer.")),
+            version=scalar_text(_req(s, "version", path, "synchronizer.")),
             url=str(_req(s, "url", path, "synchronizer.")),
             sha256=sha.lower(),
             silent_args=str(s.get("silent_args", "/qn /norestart")),

@@ -16,7 +16,7 @@ from typing import Any
 
 from fleet.desired.platforms import PLATFORMS, ROLES  # noqa: F401  (re-exported for readers)
 from fleet.errors import InventoryError, Location, SelectionError
-from fleet.yamlsrc import line_of, load_file
+from fleet.yamlsrc import line_of, load_file, scalar_text
 
 CLIENT_PREFIX = "client_"
 PRACTICE_PREFIX = "practice_"
@@ -78,7 +78,7 @@ class Practice:
     @property
     def pms_version(self) -> str:
         v = self.vars.get("fleet_pms_version")
-        return "" if v is None else str(v)
+        return "" if v is None else scalar_text(v)  # 11.60 as written, not YAML's 11.6
 
     @property
     def browsers(self) -> tuple[str, ...]:

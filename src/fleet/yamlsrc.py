@@ -1,4 +1,10 @@
-"""YAML loading that remembers where things are, so errors can name file and line."""
+"""YAML loading that remembers where things are, so errors can name file and line.
+
+Bounded, since inventories and fleet.yml come from anywhere: a file over ``MAX_BYTES`` is refused,
+and so is a document whose aliases would expand it past ``MAX_NODES`` nodes (a 600-byte "billion
+laughs" otherwise costs minutes and gigabytes downstream). A float keeps the text it was written
+as (``SourceFloat.text``): ``version: 4.10`` is 4.1 to YAML, and fleet can say so.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,28 @@ from typing import Any
 import yaml
 
 from fleet.errors import FleetError, Location
+
+MAX_BYTES = 32 * 1024 * 1024  # a 2,000-host inventory is about 0.5 MB
+MAX_NODES = 2_000_000  # scalars + collections once aliases are expanded
+
+
+class SourceFloat(float):
+    """A float from YAML that remembers how it was written (``11.60``, ``1e3``)."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> SourceFloat:
+        obj = super().__new__(cls, value)
+        obj.text = text
+        return obj
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar as written in the YAML source where known (floats), else ``str(value)``."""
+    return value.text if isinstance(value, SourceFloat) else str(value)
+
+
+yaml.SafeDumper.add_representer(SourceFloat, yaml.representer.SafeRepresenter.represent_float)
 
 
 class LineDict(dict):
@@ -26,7 +54,38 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
-    pass
+    def construct_document(self, node: yaml.Node) -> Any:
+        _bounded(node)
+        return super().construct_document(node)
+
+
+def _bounded(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand it past MAX_NODES (counted without expanding)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = 1  # a recursive alias counts once (PyYAML builds it as a cycle)
+        if isinstance(node, yaml.MappingNode):
+            n = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(size(v) for v in node.value)
+        else:
+            n = 1
+        sizes[key] = n
+        if n > MAX_NODES:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"aliases expand this document past {MAX_NODES:,} values (an alias bomb?)",
+                node.start_mark)
+        return n
+
+    size(root)
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    return SourceFloat(loader.construct_yaml_float(node), node.value)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -52,6 +111,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def _vault_tag(loader: _Loader, node: yaml.Node) -> str:
@@ -66,23 +126,28 @@ _Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(
 
 def load_text(text: str, source: str, error: type[FleetError] = FleetError) -> Any:
     """Parse YAML text; a syntax error becomes ``error`` naming ``source`` and the line."""
+    if len(text) > MAX_BYTES:
+        raise error(f"is {len(text):,} characters; fleet reads YAML up to {MAX_BYTES:,}", where=Location(source))
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
-        raise error(
-            f"not valid YAML: {problem}",
-            where=Location(source, line),
-            hint="fix the YAML syntax at that line (indentation, a missing ':' or quote)",
-        ) from None
+        hint = ("use fewer nested aliases (*name) there" if "aliases expand" in problem else
+                "fix the YAML syntax at that line (indentation, a missing ':' or quote)")
+        raise error(f"not valid YAML: {problem}", where=Location(source, line), hint=hint) from None
     except yaml.YAMLError as exc:
         raise error(f"not valid YAML: {exc}", where=Location(source)) from None
+    except RecursionError:
+        raise error("not valid YAML: nested too deeply", where=Location(source)) from None
 
 
 def load_file(path: Path, error: type[FleetError] = FleetError) -> Any:
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise error(f"is {path.stat().st_size:,} bytes; fleet reads YAML files up to {MAX_BYTES:,}",
+                        where=Location(str(path)), hint="split it into several inventory files")
         data = path.read_bytes()
     except OSError as exc:
         raise error(f"cannot read: {exc.strerror}", where=Location(str(path))) from None

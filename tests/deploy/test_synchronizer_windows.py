@@ -243,3 +243,64 @@ def test_the_read_finds_products_of_any_version() -> None:
     assert "Registry64" in source and "Registry32" in source
     assert "-OperationTimeoutSec" in source and "$Ansible.Changed = $false" in source
     assert "FileVersionInfo" in source
+
+
+# -- what the tasks read from module results, against the collection's RETURN docs ----------------
+
+COMMON_RESULT_KEYS = {"changed", "failed", "skipped", "msg", "results", "rc"}
+
+
+def _return_spec(module: str) -> dict[str, Any]:
+    import ast
+
+    import ansible_collections.ansible.windows as ansible_windows
+
+    py = Path(next(iter(ansible_windows.__path__))) / "plugins" / "modules" / f"{module}.py"
+    for node in ast.parse(py.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "RETURN" for t in node.targets):
+            return yaml.safe_load(ast.literal_eval(node.value)) or {}
+    return {}
+
+
+def _return_doc(module: str) -> set[str]:
+    return set(_return_spec(module))
+
+
+def test_results_are_read_only_by_documented_return_values() -> None:
+    """A misspelt result key (``reboot_requried``) is silently undefined in Jinja with a default:
+    every ``<registered>.<key>`` of a win_* task's result must be in the module's RETURN docs."""
+    import re
+
+    registered: dict[str, str] = {}
+    texts = []
+    for f in sorted((ROOT / "roles").glob("*/tasks/*.yml")):
+        texts.append(f.read_text())
+        for t in yaml.safe_load(f.read_text()) or []:
+            mod = next((k for k in t if isinstance(k, str) and k.startswith("ansible.windows.")), None)
+            if mod and "register" in t:
+                registered[t["register"]] = mod.split(".")[-1]
+    assert {"__synchronizer_install", "__synchronizer_started", "__synchronizer_installed"} <= set(registered)
+    used: set[tuple[str, str]] = set()
+    for text in texts:
+        for var, mod in registered.items():
+            used |= {(mod, key) for key in re.findall(rf"\b{var}\.(\w+)", text)}
+    bad = sorted((m, k) for m, k in used if k not in _return_doc(m) | COMMON_RESULT_KEYS)
+    assert bad == []
+    assert ("win_package", "reboot_required") in used and ("win_service", "state") in used
+    # what fleet's filters read from them (fleet.desired.plan.windows_seen / reg_stat_values)
+    assert {"name", "state", "start_mode"} <= set(_return_spec("win_service_info")["services"]["contains"])
+    assert {"exists", "properties"} <= _return_doc("win_reg_stat") and "output" in _return_doc("win_powershell")
+
+
+def test_a_product_key_with_a_double_quote_is_planned_not_refused() -> None:
+    from helpers_deploy import config, host_and_practice
+
+    from fleet.catalog import default_catalog
+    from fleet.desired.plan import plan_host
+
+    host, practice = host_and_practice("dentrix", role="server", platform="windows")
+    key = 'AB"CD-12'
+    sync = plan_host(host, practice, {"fleet_product_key": key}, default_catalog(), config()).to_dict()["synchronizer"]
+    assert sync["action"] == "install" and sync["product_key_fingerprint"] == fingerprint(key)
+    assert key not in str(sync)
+    assert msi_arguments(sync, key).endswith('PRODUCTKEY="AB""CD-12"')

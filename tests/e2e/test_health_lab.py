@@ -387,6 +387,46 @@ def test_a_sweep_killed_mid_way_keeps_what_it_wrote_and_the_next_marks_it_interr
         store.close()
 
 
+def test_extension_id_rotation_is_flagged_then_cleaned_up_by_deploy(labws: LabWorkspace) -> None:
+    """A variant's extension ID changes (fleet.yml: new ID, the old one in previous_ids): health flags
+    the earlier ID still on the workstations, a deploy replaces it everywhere (our files and every
+    browser folder), and the next sweep is clean. Real deploy over SSH, real collector."""
+    from fleet.catalog import default_catalog
+    from fleet.example import fake_extension_id
+    from fleet.workspace import Workspace
+
+    w = labws
+    ws = Workspace(w.root)
+    cloud = w.hosts(role="workstation", method="chrome_extension")
+    practice = ws.inventory.practices[cloud[0].practice_id]
+    variant = default_catalog().get(practice.pms).extension_variant
+    rotated = [h.name for h in cloud
+               if default_catalog().get(ws.inventory.practices[h.practice_id].pms).extension_variant == variant]
+    cfg_path = w.root / "fleet.yml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    entry = cfg["extensions"]["variants"][variant]
+    old, new = entry["chrome"], fake_extension_id(f"rotated-{variant}")
+    entry.update(chrome=new, previous_ids=[old])
+    entry.pop("edge", None)
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+
+    only = ("--limit", ",".join(rotated))
+    code, doc = w.sweep(*only)
+    checks = w.checks(doc["run_id"])
+    for host in rotated:
+        state, message = checks[(host, "extension_forcelist")]
+        assert state == "CRITICAL" and f"earlier ID of the extension still configured: {old}" in message, message
+    r = w.fleet("deploy", "--yes", "--limit", ",".join(rotated), timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    w.simulate_browsers()
+    for host in rotated:
+        for d in ("/etc/opt/chrome/policies/managed", "/etc/chromium/policies/managed"):
+            text = w.exec(host, "sh", "-c", f"cat {d}/fleet-*.json").stdout
+            assert new in text and old not in text
+    code, doc = w.sweep(*only)
+    assert _not_ok(doc) == [] and code == 0
+
+
 def test_no_secret_anywhere(labws: LabWorkspace) -> None:
     from fleet.lab.workspace import lab_secrets
 

@@ -249,3 +249,37 @@ def test_help_lists_formats() -> None:
     assert proc.returncode == 0
     for name in ("gpo", "reg", "rmm", "intune", "mobileconfig", "linux", "all"):
         assert name.encode() in proc.stdout
+
+
+def test_workgroup_practice_says_what_it_cannot_cover_and_gpo_domain_options(workspace: Path, tmp_path: Path) -> None:
+    """Issue #11: a workgroup practice whose variant has no Edge Add-ons build gets its LGPO/.reg/RMM
+    artifacts without Edge and a note on stderr and in the manifest; --gpo-* fill the backup's domain."""
+    import xml.etree.ElementTree as ET
+
+    import yaml
+
+    inv = workspace / "inventory" / "bright.yml"
+    doc = yaml.safe_load(inv.read_text())
+    doc["all"]["children"]["client_bright"]["children"]["practice_bright_dt"]["vars"]["fleet_join"] = "workgroup"
+    inv.write_text(yaml.safe_dump(doc, sort_keys=False))
+    out = tmp_path / "out"
+    proc = fleet(workspace, "all", "--practice", "bright_dt", "--out", str(out), "--json",
+                 "--gpo-domain", "corp.example.com", "--gpo-dc", "dc1.corp.example.com",
+                 "--gpo-domain-guid", "4f7c1e2a-0b3d-4c5e-8f9a-1b2c3d4e5f60")
+    check_streams(proc)
+    assert proc.returncode == 0, proc.stderr.decode()
+    manifest = json.loads(proc.stdout)
+    (entry,) = [p for p in manifest["practices"] if p["practice"] == "bright_dt"]
+    assert any(n.startswith("registry.pol (LGPO) (fleet_join: workgroup): edge:") for n in entry["notes"])
+    assert any(n.startswith("rmm:") for n in entry["notes"])
+    assert b"bright_dt: not covered: registry.pol (LGPO)" in proc.stderr
+    (info,) = (out / "bright" / "bright_dt" / "gpo").glob("{*}/bkupInfo.xml")
+    root = ET.fromstring(info.read_bytes())
+    ns = "{http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest}"
+    assert root.findtext(f"{ns}GPODomain") == "corp.example.com"
+    assert root.findtext(f"{ns}GPODomainGuid") == "{4F7C1E2A-0B3D-4C5E-8F9A-1B2C3D4E5F60}"
+    assert root.findtext(f"{ns}GPODomainController") == "dc1.corp.example.com"
+    assert manifest["options"]["gpo_domain"]["name"] == "corp.example.com"
+    # a bad GUID is wrong usage, before anything is written
+    proc = fleet(workspace, "gpo", "--all", "--out", str(tmp_path / "o2"), "--gpo-domain-guid", "nope")
+    assert proc.returncode == 2 and b"not a GUID" in proc.stderr and not (tmp_path / "o2").exists()

@@ -126,7 +126,7 @@ def target(receiver: Receiver, kind: str = "webhook", debounce: int = 1, min_sev
 def events_of(payload: dict[str, Any], kind: str) -> list[tuple[str, str, str]]:
     """(event, host, check) of each alert in one payload, whatever the format."""
     if kind == "webhook":
-        items = payload["events"] if payload["event"] == "digest" else [payload]
+        items = payload["events"] if payload["event"] == "digest" or payload.get("grouped") else [payload]
         return [(e["event"], e["host"], e["check"]) for e in items]
     text = payload["text"] if kind == "slack" else payload["summary"]
     event = "resolved" if text.startswith("RESOLVED") else "failing"
@@ -344,11 +344,39 @@ def test_a_dead_receiver_is_reported_and_the_alert_goes_out_once_it_is_back(stor
 
 
 def test_a_storm_becomes_one_digest(store: Store, receiver: Receiver) -> None:
-    states = {(h, f"check_{i}"): "CRITICAL" for h in ("ws1", "ws2") for i in range(15)}
-    out = send_alerts(store, sweep(store, states), [target(receiver)], retry=FAST, digest_over=25)
-    assert len(out.sent) == 30 and len(receiver.requests) == 1
+    states = {(h, f"check_{i}"): "CRITICAL" for h in ("ws1", "ws2", "srv") for i in range(10)}
+    out = send_alerts(store, sweep(store, states), [target(receiver)], retry=FAST, digest_over=2)
+    assert len(out.sent) == 30 and len(receiver.requests) == 1  # 3 host messages > 2: one digest
     (p,) = receiver.payloads()
     assert p["event"] == "digest" and len(p["events"]) == 30
+
+
+@pytest.mark.parametrize("kind", ["webhook", "slack", "teams"])
+def test_one_broken_host_is_one_message_listing_its_checks(store: Store, receiver: Receiver, kind: str) -> None:
+    """A workstation whose policy file was removed fails three checks: one notification, not three."""
+    broken = {("ws1", "extension_forcelist"): "CRITICAL", ("ws1", "extension_token"): "CRITICAL",
+              ("ws1", "extension_installed"): "WARNING"}
+    out = send_alerts(store, sweep(store, broken), [target(receiver, kind)], retry=FAST)
+    assert len(out.sent) == 3 and out.messages == 1 and len(receiver.requests) == 1
+    (p,) = receiver.payloads()
+    assert_shape(p, kind)
+    text = json.dumps(p)
+    for check in ("extension_forcelist", "extension_token", "extension_installed"):
+        assert check in text  # every check named, with its own detail
+        assert f"{check} on ws1: " in text
+    if kind == "webhook":
+        assert p["grouped"] == "host" and p["host"] == "ws1" and p["state"] == "CRITICAL"
+        assert sorted(p["checks"]) == ["extension_forcelist", "extension_installed", "extension_token"]
+        assert {(e["check"], e["state"]) for e in p["events"]} == {
+            ("extension_forcelist", "CRITICAL"), ("extension_token", "CRITICAL"), ("extension_installed", "WARNING")}
+        assert p["summary"] == "CRITICAL: 3 checks failing on ws1"
+    else:
+        assert "CRITICAL: 3 checks failing on ws1" in text
+
+    fixed = {k: "OK" for k in broken}
+    out = send_alerts(store, sweep(store, fixed), [target(receiver, kind)], retry=FAST)  # one resolved message
+    assert [e.kind for e in out.sent] == ["resolved"] * 3 and len(receiver.requests) == 2
+    assert "RESOLVED: 3 checks on ws1" in json.dumps(receiver.payloads()[-1])
 
 
 def test_misconfigured_targets_fail_before_anything_is_sent(store: Store, receiver: Receiver) -> None:

@@ -183,6 +183,13 @@ class SilentListener:
         self.sock.close()
 
 
+def loopback_psrp(port: int, password: str = "pw", timeout: float = 30) -> dict:
+    """pypsrp arguments for a WinRM-over-HTTP host on loopback ``port`` (NTLM)."""
+    return psrp_kwargs({"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": port,
+                        "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm", "ansible_user": "msp",
+                        "ansible_password": password}, "win01", timeout)
+
+
 def test_psrp_has_a_hard_deadline_and_says_timed_out() -> None:
     """pypsrp alone would wait its read timeout and then poll again; the worker process is killed
     at the deadline, and the result is "timed out", not "unreachable"."""
@@ -190,9 +197,7 @@ def test_psrp_has_a_hard_deadline_and_says_timed_out() -> None:
 
     srv = SilentListener()
     try:
-        kw = psrp_kwargs({"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": srv.port,
-                          "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm", "ansible_user": "msp",
-                          "ansible_password": "S3cret-pw-not-in-output"}, "win01", 30)
+        kw = loopback_psrp(srv.port, "S3cret-pw-not-in-output")
         t0 = time.monotonic()
         r = run_psrp("win01", kw, "'hello'", 2, 1000)
         took = time.monotonic() - t0
@@ -211,8 +216,57 @@ def test_psrp_connection_refused_is_unreachable() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens once closed
-    kw = psrp_kwargs({"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": port,
-                      "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm", "ansible_user": "msp",
-                      "ansible_password": "pw"}, "win01", 10)
+    kw = loopback_psrp(port, timeout=10)
     r = run_psrp("win01", kw, "'hello'", 10, 1000)
     assert r.unreachable and not r.timed_out and r.exit_code == 255, r
+
+
+def test_the_psrp_worker_does_not_outlive_its_deadline_on_its_own() -> None:
+    """Should the sweep be killed with -9, its PSRP worker (a session of its own) still ends: it
+    arms an alarm for its deadline."""
+    import subprocess
+
+    from fleet.health.transport import PSRP_WORKER, psrp_payload
+
+    srv = SilentListener()
+    try:
+        kw = loopback_psrp(srv.port, timeout=60)
+        t0 = time.monotonic()
+        r = subprocess.run(list(PSRP_WORKER), input=psrp_payload(kw, "'x'", 1), capture_output=True, timeout=30)
+    finally:
+        srv.close()
+    assert r.returncode == -14  # SIGALRM
+    assert time.monotonic() - t0 < 15
+
+
+def test_the_sweep_stops_waiting_for_a_wedged_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transports end their round trips at the deadline; should a thread still not come back
+    (stuck in a kernel call, a bug), the sweep records the host "timed out" past a grace period
+    and goes on, so the run always closes. (A wedged thread cannot be made with real parts: the
+    round trip is replaced by one that blocks.)"""
+    import threading
+    from types import SimpleNamespace
+
+    from fleet.health import sweep as sweep_mod
+    from fleet.health.transport import RawResult
+
+    release = threading.Event()
+
+    def wedged(plan, settings, timeout):  # type: ignore[no-untyped-def]
+        if plan.host.name == "stuck":
+            release.wait(30)
+        return RawResult(plan.host.name, b"{}", time.time(), time.time(), 0)
+
+    monkeypatch.setattr(sweep_mod, "collect", wedged)
+    monkeypatch.setattr(sweep_mod, "OVERDUE_GRACE_S", 0.5)
+    sw = sweep_mod.Sweep.__new__(sweep_mod.Sweep)
+    sw.settings = SimpleNamespace()
+    plans = [SimpleNamespace(host=SimpleNamespace(name=n)) for n in ("stuck", "ok1", "ok2")]
+    t0 = time.monotonic()
+    try:
+        got = {p.host.name: r for p, r in sw._collect(plans, sweep_mod.SweepOptions(forks=2, timeout=1))}
+    finally:
+        release.set()
+    assert time.monotonic() - t0 < 5
+    assert got["stuck"].timed_out and got["stuck"].error == "timed out after 1s"
+    assert not got["ok1"].timed_out and not got["ok2"].timed_out

@@ -17,11 +17,10 @@ def _dir_option(func):  # type: ignore[no-untyped-def]
 
 
 def _resolve(directory: Path | None, app: AppContext | None = None) -> Path:
-    from fleet.lab.workspace import default_lab_dir
+    """--dir, else the lab whose workspace is in use (-w, $FLEET_WORKSPACE, the current directory), else the default."""
+    from fleet.lab.workspace import lab_workspace_for
 
-    if directory is not None:
-        return directory.expanduser().resolve()
-    return default_lab_dir().resolve()
+    return lab_workspace_for(directory, app.workspace_arg if app is not None else None)
 
 
 @click.group()
@@ -47,13 +46,19 @@ def lab() -> None:
 @click.option("--workstations", type=int, help="Workstations per practice (default 2 for a new lab).")
 @_dir_option
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the hosts.")
-def up(practices: int | None, workstations: int | None, directory: Path | None, timeout: float) -> None:
+@click.option("--browsers", "browsers_mode", type=click.Choice(["auto", "real", "simulated"]), default="auto",
+              show_default=True, help="Workstation browsers of a new lab: real headless Chromium (auto: up to "
+              "12 workstations, ~390 MB each) or the simulation (`fleet lab browsers`).")
+@pass_app
+def up(app: AppContext, practices: int | None, workstations: int | None, directory: Path | None, timeout: float,
+       browsers_mode: str) -> None:
     """Start the lab (create it, or resume a stopped one) and write its workspace.
 
     \b
     Examples:
       fleet lab up
       fleet lab up --practices 40 --workstations 5 --dir /srv/fleet-lab
+      fleet lab up --practices 2 --workstations 2 --browsers real --dir /tmp/lab
     """
     from fleet.lab import Lab, plan_lab
     from fleet.lab.workspace import (
@@ -63,11 +68,13 @@ def up(practices: int | None, workstations: int | None, directory: Path | None, 
         endpoint_url,
         engine_dir,
         lab_vault_password,
+        setup_browsers,
+        start_browsers,
         start_endpoint,
         write_lab_workspace,
     )
 
-    ws_dir = _resolve(directory)
+    ws_dir = _resolve(directory, app)
     lab_ = Lab(engine_dir(ws_dir))
     topology = None
     if not lab_.exists() or practices is not None or workstations is not None:
@@ -75,21 +82,30 @@ def up(practices: int | None, workstations: int | None, directory: Path | None, 
             if value is not None and value < 1:
                 raise click.UsageError(f"{name} must be at least 1")
         topology = plan_lab(practices or DEFAULT_PRACTICES, workstations or DEFAULT_WORKSTATIONS)
+    n_ws = sum(1 for h in (topology or lab_.state().topology).hosts if h.role == "workstation")
     state = lab_.up(topology, timeout=timeout)
-    files = write_lab_workspace(ws_dir, state, sync_endpoint=endpoint_url(ws_dir))
+    browsers = setup_browsers(ws_dir, browsers_mode, n_ws)
+    files = write_lab_workspace(ws_dir, state, sync_endpoint=endpoint_url(ws_dir), browsers=browsers)
     start_endpoint(ws_dir)
+    started = start_browsers(ws_dir)
     servers = sum(1 for r in state.hosts.values() if r.role == "server")
     note(f"lab up at {ws_dir}: {len(state.hosts)} hosts ({len(state.topology.practices)} practices, "
          f"{servers} servers); workspace: {len(files)} files written", fg="green")
     pw_note = "" if lab_vault_password() == "fleet-lab" else f" (from ${VAULT_PASSWORD_ENV})"
     note(f"vault password: {'fleet-lab' if not pw_note else '<yours>'}{pw_note}, in {ws_dir / '.vault-pass'}")
+    if browsers.mode == "real":
+        note(f"browsers: real headless Chromium on {len(started)} workstations; test extensions "
+             f"{', '.join(sorted(set(browsers.extensions.values())))[:80]}... served at {browsers.update_url}")
+    else:
+        note("browsers: simulated (`fleet lab browsers` does Chrome's part after a deploy)")
     note(f"next: fleet -w {ws_dir} deploy --yes    (ssh -F {state.paths.ssh_config} HOST to look around)")
 
 
 @lab.command()
 @_dir_option
 @click.option("--purge", is_flag=True, help="Also delete the lab directory (workspace, keys, store).")
-def down(directory: Path | None, purge: bool) -> None:
+@pass_app
+def down(app: AppContext, directory: Path | None, purge: bool) -> None:
     """Stop every host the lab started (and nothing else).
 
     \b
@@ -101,7 +117,7 @@ def down(directory: Path | None, purge: bool) -> None:
     from fleet.lab import Lab
     from fleet.lab.workspace import engine_dir, stop_endpoint
 
-    ws_dir = _resolve(directory)
+    ws_dir = _resolve(directory, app)
     lab_ = Lab(engine_dir(ws_dir))
     endpoint = stop_endpoint(ws_dir)
     if not lab_.exists():
@@ -119,24 +135,44 @@ def down(directory: Path | None, purge: bool) -> None:
 @lab.command()
 @_dir_option
 @output_options
-def status(directory: Path | None, fmt: str) -> None:
-    """Each lab host: up or down, role, port, practice. Exit 1 if any host is down.
+@pass_app
+def status(app: AppContext, directory: Path | None, fmt: str) -> None:
+    """Each lab host: up or down, role, port, practice; on a real-browser lab, each workstation's
+    Chromium (running, memory), the test extension (policy, installed) and its managed settings
+    (fingerprints match). Exit 1 if any host is down.
 
     \b
     Example:
       fleet lab status --json
     """
     from fleet.lab import Lab
-    from fleet.lab.workspace import endpoint_running, endpoint_url, engine_dir
+    from fleet.lab.workspace import browser_rows, endpoint_running, endpoint_url, engine_dir
 
-    ws_dir = _resolve(directory)
+    ws_dir = _resolve(directory, app)
     rows = [{"host": s.name, "status": s.status, "role": s.role, "port": s.port, "pid": s.pid,
              "practice": s.practice, "client": s.client} for s in Lab(engine_dir(ws_dir)).status()]
-    emit(rows, ["host", "status", "role", "port", "pid", "practice", "client"], fmt)
+    columns = ["host", "status", "role", "port", "pid", "practice", "client"]
+    browsers = {r["host"]: r for r in browser_rows(ws_dir)}
+    if browsers:
+        columns += ["browser", "memory_mb", "policy", "installed", "settings"]
+        for r in rows:
+            b = browsers.get(r["host"], {})
+            r |= {c: b.get(c, "") for c in ("browser", "memory_mb", "policy", "installed", "settings")}
+    # The table keeps to what fits; --json/--csv carry everything.
+    narrow = [c for c in columns if not (browsers and c in ("pid", "client"))] if fmt == "table" else columns
+    emit(rows, narrow, fmt)
     down_ = [r["host"] for r in rows if r["status"] != "up"]
+    if len(down_) == len(rows):
+        note(f"the lab at {ws_dir} is stopped (0 of {len(rows)} hosts up); start it: fleet lab up --dir {ws_dir}",
+             fg="red")
+        sys.exit(1)
     if down_:
         note(f"{len(down_)} of {len(rows)} hosts are not up: {', '.join(down_[:10])}", fg="red")
         sys.exit(1)
+    if browsers:
+        mem = sum(float(b["memory_mb"]) for b in browsers.values())
+        running = sum(1 for b in browsers.values() if b["browser"] == "running")
+        note(f"browsers: {running} of {len(browsers)} Chromium running, {mem:.0f} MB in all")
     note(f"{len(rows)} hosts up ({ws_dir}); sync endpoint {endpoint_url(ws_dir)} "
          + ("running" if endpoint_running(ws_dir) else "not running (fleet lab up starts it)"), fg="green")
 
@@ -144,41 +180,67 @@ def status(directory: Path | None, fmt: str) -> None:
 @lab.command("stop-host")
 @click.argument("host")
 @_dir_option
-def stop_host(host: str, directory: Path | None) -> None:
+@pass_app
+def stop_host(app: AppContext, host: str, directory: Path | None) -> None:
     """Switch one lab host off (to see a deploy report it unreachable)."""
     from fleet.lab import Lab
-    from fleet.lab.workspace import engine_dir
+    from fleet.lab.workspace import engine_dir, running_lab
 
-    pids = Lab(engine_dir(_resolve(directory))).stop_host(host)
+    ws_dir = _resolve(directory, app)
+    running_lab(ws_dir)
+    pids = Lab(engine_dir(ws_dir)).stop_host(host)
     note(f"stopped {host} ({len(pids)} processes)")
 
 
 @lab.command("start-host")
 @click.argument("host")
 @_dir_option
-def start_host(host: str, directory: Path | None) -> None:
-    """Switch one lab host back on."""
+@pass_app
+def start_host(app: AppContext, host: str, directory: Path | None) -> None:
+    """Switch one lab host back on (a real-browser workstation starts its Chromium too)."""
     from fleet.lab import Lab
     from fleet.lab.workspace import engine_dir
 
-    rec = Lab(engine_dir(_resolve(directory))).start_host(host)
+    rec = Lab(engine_dir(_resolve(directory, app))).start_host(host)
     note(f"started {host} on port {rec.port}")
 
 
 @lab.command()
 @_dir_option
-def browsers(directory: Path | None) -> None:
-    """Do Chrome's part on the lab hosts (there is no real browser in them): install the extensions
-    the managed policy force-installs into every browser profile, remove those it no longer lists.
+@click.option("--timeout", type=float, default=90.0, show_default=True,
+              help="Real browsers: seconds to wait for every Chromium to follow its policy.")
+@output_options
+@pass_app
+def browsers(app: AppContext, directory: Path | None, timeout: float, fmt: str) -> None:
+    """The browsers' part after a deploy. Real-browser lab: wait until every workstation's Chromium
+    has installed (or removed) the test extension its policy names and the extension reports the
+    practice's managed settings (fingerprints); exit 1 if one has not within --timeout. Simulated
+    lab: do Chrome's part (install force-listed extensions into every profile, remove the others).
 
     \b
     Example:
       fleet deploy --yes && fleet lab browsers && fleet health
     """
-    from fleet.lab.workspace import simulate_browsers
+    from fleet.lab.browser import REAL, load
+    from fleet.lab.workspace import engine_dir, running_lab, simulate_browsers, wait_for_browsers
 
-    changes = simulate_browsers(_resolve(directory))
-    note(f"browsers: {sum(changes.values())} extension installs/removals on "
+    ws_dir = _resolve(directory, app)
+    running_lab(ws_dir)
+    mode = load(engine_dir(ws_dir))
+    if mode is not None and mode.mode == REAL:
+        rows = wait_for_browsers(ws_dir, timeout)
+        emit(rows, ["host", "practice", "browser", "memory_mb", "policy", "installed", "settings"], fmt, json_doc=rows)
+        late = [r["host"] for r in rows if not r["converged"]]
+        if late:
+            note(f"browsers: {len(late)} of {len(rows)} workstations have not followed their policy within "
+                 f"{timeout:.0f}s: {', '.join(late[:10])}", fg="red")
+            sys.exit(1)
+        with_ext = sum(1 for r in rows if r["installed"] not in ("no", "-"))
+        note(f"browsers: {len(rows)} real Chromium follow their policy; {with_ext} hold the test extension "
+             "with the practice's settings (fingerprints match)", fg="green")
+        return
+    changes = simulate_browsers(ws_dir)
+    note(f"browsers (simulated): {sum(changes.values())} extension installs/removals on "
          f"{sum(1 for n in changes.values() if n)} of {len(changes)} hosts", fg="green")
 
 

@@ -90,3 +90,17 @@ def host_context(host: Host, practice: Practice, state: str | None = None) -> Ho
     PlanError on a bad ``fleet_state`` or ``fleet_join``."""
     join = join_state(host.vars) if host.platform == "windows" else None
     return HostContext(host, practice_view(host, practice), state or host_state(host.vars), join)
+
+
+def lenient_host_context(host: Host, practice: Practice, state: str | None = None) -> HostContext:
+    """The host as present (or ``state``), its join state ``unknown`` where its vars are bad (health
+    judges such a host anyway; validation reports the bad value)."""
+    try:
+        state = state or host_state(host.vars)
+    except PlanError:
+        state = PRESENT
+    try:
+        join = join_state(host.vars) if host.platform == "windows" else None
+    except PlanError:
+        join = UNKNOWN_JOIN
+    return HostContext(host, practice_view(host, practice), state, join)

@@ -33,7 +33,15 @@ from typing import Any
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
 from fleet.desired.context import PlanError, host_context
-from fleet.desired.platforms import ABSENT, FORCELIST, LINUX_POLICY_DIRS, PRESENT, REGISTRY_ROOT, STATES
+from fleet.desired.platforms import (
+    ABSENT,
+    FORCELIST,
+    LINUX_POLICY_DIRS,
+    PRESENT,
+    REGISTRY_ROOT,
+    STATES,
+    edge_addons,
+)
 from fleet.desired.policy import (
     REG_DWORD,
     EdgeBuildError,
@@ -167,8 +175,13 @@ class HostPlan:
         parts = []
         ext, sync = self.extension, self.synchronizer
         if ext.action == APPLY:
-            parts.append(f"extension policy ({', '.join(b.browser for b in ext.browsers)}) via "
+            names = [b.browser + (" Edge Add-ons build" if edge_addons(b.forcelist_entry.split(";", 1)[-1]) else "")
+                     for b in ext.browsers]
+            parts.append(f"extension policy ({', '.join(names)}) via "
                          + ("registry" if self.platform == "windows" else "policy JSON"))
+            stale = sorted({i for b in ext.browsers for i in b.stale_ids})
+            if stale:
+                parts.append(f"other IDs of the extension removed where found ({', '.join(stale)})")
         elif ext.action == REMOVE:
             parts.append(f"remove extension policy ({', '.join(b.browser for b in ext.remove_browsers)})")
         elif ext.action == MDM_REQUIRED:

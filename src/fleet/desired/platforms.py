@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleet.config import WEB_STORE_UPDATE_URL
+from fleet.config import EDGE_ADDONS_UPDATE_URL, WEB_STORE_UPDATE_URL
 
 ROLES = ("workstation", "server")
 PLATFORMS = ("windows", "macos", "linux")
@@ -92,3 +92,8 @@ def flavor(platform: str, name: str) -> Flavor:
 def web_store(update_url: str) -> bool:
     """True when the update URL is the Chrome Web Store's."""
     return update_url.rstrip("/") == WEB_STORE_UPDATE_URL
+
+
+def edge_addons(update_url: str) -> bool:
+    """True when the update URL is the Edge Add-ons site's."""
+    return update_url.rstrip("/") == EDGE_ADDONS_UPDATE_URL

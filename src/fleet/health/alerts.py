@@ -2,7 +2,7 @@
 
 ``send_alerts(store, run_id, targets)`` is called after a sweep (``fleet health --alert``). For each
 alert target (fleet.yml ``alerts:``) and each (host, check) of the sweep it keeps, in the store's
-``alert_state`` table:
+``alert_state`` table (messages group one host's checks: see ``group_events``):
 
 - ``streak``: consecutive sweeps in which the check failed at or above the target's
   ``min_severity``; an OK resets it; an UNKNOWN below ``min_severity`` (host unreachable, check
@@ -316,12 +316,50 @@ def _event_doc(e: AlertEvent, ctx: PayloadContext) -> dict[str, Any]:
     }
 
 
+def group_events(events: Sequence[AlertEvent]) -> list[list[AlertEvent]]:
+    """One message per host and kind per sweep: a workstation that lost its policy fails three checks
+    (forcelist, token, extension) and is one problem, so one notification listing them."""
+    groups: dict[tuple[str, str], list[AlertEvent]] = {}
+    for e in events:
+        groups.setdefault((e.kind, e.host), []).append(e)
+    return list(groups.values())
+
+
+def _one_host(events: Sequence[AlertEvent]) -> bool:
+    return len(events) > 1 and len({(e.kind, e.host) for e in events}) == 1
+
+
+def _worst(events: Sequence[AlertEvent]) -> str:
+    return max((e.state for e in events), key=lambda s: SEVERITY.get(s, 0))
+
+
+def _host_title(events: Sequence[AlertEvent]) -> str:
+    e = events[0]
+    if e.kind == "resolved":
+        return f"RESOLVED: {len(events)} checks on {e.host}"
+    return f"{_worst(events)}: {len(events)} checks failing on {e.host}"
+
+
+def _check_line(e: AlertEvent) -> str:
+    state = "OK" if e.kind == "resolved" else e.state
+    return f"{state} {e.check_id}" + (f": {e.message}" if e.message and e.kind == "failing" else "")
+
+
 def webhook_payload(events: Sequence[AlertEvent], ctx: PayloadContext) -> dict[str, Any]:
-    """Generic JSON: one event per message, or a digest ({"event": "digest", "events": [...]})."""
+    """Generic JSON: one event per message; one host's events together ({"grouped": "host", "checks",
+    "events": [per-check detail]}); or a digest ({"event": "digest", "events": [...]})."""
     head = {"source": "fleet", "version": 1, "msp": ctx.msp_name, "run_id": events[0].run_id,
             "sweep_at": ctx.run.started_at.isoformat() if ctx.run else None}
     if len(events) == 1:
         return {**head, **_event_doc(events[0], ctx), "summary": _title(events[0])}
+    if _one_host(events):
+        e = events[0]
+        return {**head, "event": e.kind, "grouped": "host", "host": e.host,
+                "state": "OK" if e.kind == "resolved" else _worst(events),
+                "practice": {"id": e.practice_id, "name": ctx.directory.practice_name(e.practice_id)},
+                "client": {"id": e.client_id, "name": ctx.directory.client_name(e.client_id)},
+                "summary": _host_title(events), "checks": [x.check_id for x in events],
+                "events": [_event_doc(x, ctx) for x in events]}
     failing = sum(1 for e in events if e.kind == "failing")
     return {**head, "event": "digest", "summary": f"{failing} newly failing, {len(events) - failing} resolved",
             "events": [_event_doc(e, ctx) for e in events]}
@@ -352,6 +390,18 @@ def slack_payload(events: Sequence[AlertEvent], ctx: PayloadContext) -> dict[str
                         {"type": "mrkdwn", "text": f"*State*\n{e.state}"
                                                    + (f" (was {e.previous_alerted_state})"
                                                       if e.previous_alerted_state else "")}]},
+        ]
+    elif _one_host(events):
+        e = events[0]
+        title = _host_title(events)
+        icon = STATE_EMOJI["OK" if e.kind == "resolved" else _worst(events)]
+        text = f"{title} — {_where(e, ctx)}"
+        lines = "\n".join(f"• {_mrkdwn(_check_line(x))}" for x in events[:DIGEST_LINES])
+        blocks = [
+            {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": (f"{icon} *{_mrkdwn(title)}*\n{lines}")[:2900]},
+             "fields": [{"type": "mrkdwn", "text": f"*Practice*\n{_mrkdwn(_where(e, ctx))}"},
+                        {"type": "mrkdwn", "text": f"*Host*\n`{_mrkdwn(e.host)}`"}]},
         ]
     else:
         failing = [e for e in events if e.kind == "failing"]
@@ -385,6 +435,19 @@ def teams_payload(events: Sequence[AlertEvent], ctx: PayloadContext) -> dict[str
         if e.message:
             body.append({"type": "TextBlock", "text": e.message, "wrap": True, "isSubtle": True})
         summary = _title(e)
+    elif _one_host(events):
+        e = events[0]
+        summary = _host_title(events)
+        color = TEAMS_COLOR["OK" if e.kind == "resolved" else _worst(events)]
+        body = [
+            {"type": "TextBlock", "text": summary, "weight": "Bolder", "size": "Medium", "color": color,
+             "wrap": True},
+            {"type": "FactSet", "facts": [{"title": "Practice", "value": _where(e, ctx)},
+                                          {"title": "Host", "value": e.host}]},
+            {"type": "FactSet", "facts": [{"title": "OK" if x.kind == "resolved" else x.state,
+                                           "value": x.check_id + (f" — {x.message}" if x.message else "")}
+                                          for x in events[:DIGEST_LINES]]},
+        ]
     else:
         failing = sum(1 for e in events if e.kind == "failing")
         summary = f"fleet: {failing} checks newly failing, {len(events) - failing} resolved"
@@ -460,7 +523,8 @@ def _process_target(store: Store, run: RunRecord, target: AlertTarget, redactor:
                                e.host, e.check_id))
     if not events:
         return pending, messages, already
-    batches = [events] if len(events) > digest_over else [[e] for e in events]
+    groups = group_events(events)
+    batches = [events] if len(groups) > digest_over else groups
     build = PAYLOADS[target.kind]
     delivered: list[AlertEvent] = []
     errors: list[str] = []

@@ -72,6 +72,10 @@ def _workstation(x: Expectations, f: HostFacts, changes: list[str], unknown: lis
 def _wanted_here(x: Expectations, f: HostFacts, flavor: str, policy_dir: str, ext: ExpectedExtension,
                  changes: list[str], unknown: list[str]) -> None:
     ours_id = ext.extension_id.lower()
+    stale_ids = {i.lower() for i in ext.stale_ids}  # earlier IDs / the other Edge build: removed by the deploy
+    left = sorted({e.source for e in f.forcelist if e.browser == flavor and _id(e.entry) in stale_ids})
+    if left:
+        changes.append(f"{flavor}: remove an earlier ID of the extension ({', '.join(left)})")
     sources = [s for s in f.policy_sources if s.browser == flavor]
     broken = [s.source for s in sources if not s.ok]
     setting = sorted(s.source for s in sources if s.ok and s.has_forcelist)
@@ -86,7 +90,7 @@ def _wanted_here(x: Expectations, f: HostFacts, flavor: str, policy_dir: str, ex
         for src in setting:
             if src != our_file:
                 merged += [e.entry for e in entries if e.source == src and _id(e.entry) != ours_id
-                           and e.entry not in merged]
+                           and _id(e.entry) not in stale_ids and e.entry not in merged]
         merged.append(ext.forcelist_entry)
         if our_file not in setting:
             changes.append(f"{flavor}: write our policy file {our_file}")

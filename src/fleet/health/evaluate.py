@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fleet.catalog import parse_version
-from fleet.desired.platforms import Flavor, web_store
+from fleet.desired.platforms import UNKNOWN_JOIN, Flavor, edge_addons, web_store
 from fleet.health.expect import Expectations
 from fleet.health.facts import HostFacts
 from fleet.health.model import CheckDef, Outcome, State
@@ -196,13 +196,37 @@ def browser_version(check: CheckDef, ctx: HostContext) -> Outcome:
     return _ok(_join(known))
 
 
+def _stale(ctx: HostContext, fl: Flavor) -> list[str]:
+    """Earlier IDs of our extension (fleet.yml previous_ids, the other Edge build) still configured in
+    ``fl``: as a force-install entry or with managed values. Each as "<id> (where)"."""
+    ext = ctx.expect.extension_for(fl)
+    if ext is None or not ext.stale_ids:
+        return []
+    stale = {i.lower() for i in ext.stale_ids}
+    found: dict[str, set[str]] = {}
+    for e in ctx.facts.forcelist:
+        ext_id = e.entry.split(";", 1)[0].strip().lower()
+        if e.browser == fl.name and ext_id in stale:
+            found.setdefault(ext_id, set()).add(e.source)
+    for m in ctx.facts.managed_values:
+        if m.browser == fl.name and m.extension_id.lower() in stale:
+            found.setdefault(m.extension_id.lower(), set()).add(f"{m.source} settings")
+    return [f"{i} ({_join(sorted(w), 2)})" for i, w in sorted(found.items())]
+
+
 @evaluator("extension_forcelist")
 def extension_forcelist(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
     if ctx.expect.absent:
-        return _removed(check, ctx, "force-install entry", lambda fl: _ours(ctx, fl))
+        return _removed(check, ctx, "force-install entry or earlier ID",
+                        lambda fl: _ours(ctx, fl) + _stale(ctx, fl))
     problems, good = [], []
+    for fl in ctx.expect.managed_flavors():
+        if old := _stale(ctx, fl):
+            problems.append(f"{fl.name}: earlier ID of the extension still configured: {_join(old, 2)} "
+                            "(fleet.yml previous_ids, or Edge's build for another join state; `fleet deploy` "
+                            "or the RMM script removes it)")
     for fl in _considered(ctx):
         ext = ctx.expect.extension_for(fl)
         assert ext is not None
@@ -347,27 +371,42 @@ def extension_installed(check: CheckDef, ctx: HostContext) -> Outcome:
 
 @evaluator("install_source")
 def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
+    """Will the browser accept the force-install from where it comes? Chrome blocks extensions from
+    outside the Chrome Web Store on machines that are not domain/Entra/MDM-managed; Edge on such a
+    Windows machine installs only Edge Add-ons builds (Microsoft's ExtensionInstallForcelist docs).
+    The expected build already follows the inventory's fleet_join; this check holds it against what
+    the machine reports, and names a browser the policy cannot cover there."""
+    pe = ctx.expect.practice
+    if pe.uncovered and not ctx.expect.absent:
+        return _fail(check, "; ".join(pe.uncovered) + " (fleet_join: workgroup)", "workgroup")
     if (o := _needs_extension(ctx)) is not None:
         return o
     if (o := _not_required(ctx)) is not None:
         return o
-    off_store = sorted({e.update_url for e in ctx.expect.extensions if not web_store(e.update_url)})
-    # Edge force-installs a Chrome Web Store extension only on machines joined to AD or Entra ID
-    # (or MDM-managed); elsewhere only extensions from the Edge Add-ons site (Microsoft's
-    # ExtensionInstallForcelist documentation).
-    edge_web_store = ctx.expect.platform == "windows" and any(
-        e.browser == "edge" and web_store(e.update_url) for e in ctx.expect.extensions)
+    windows = ctx.expect.platform == "windows"
+    needs_managed = []
+    for e in ctx.expect.extensions:
+        if e.browser == "edge" and windows:
+            if web_store(e.update_url):
+                needs_managed.append("Edge blocks the Chrome Web Store build (on a workgroup Edge installs only "
+                                     "Edge Add-ons builds: fleet.yml edge_addons, fleet_join: workgroup)")
+            elif not edge_addons(e.update_url):
+                needs_managed.append(f"Edge blocks the off-store extension ({e.update_url})")
+        elif not web_store(e.update_url):
+            needs_managed.append(f"the browser blocks the off-store extension ({e.update_url})")
     kind = ctx.facts.managed.kind
-    if not off_store and not edge_web_store:
-        return _ok("Web Store extension: allowed on any machine")
+    seen_join = ctx.facts.managed.join
+    said = pe.join if pe.join not in (None, UNKNOWN_JOIN) else ""
+    mismatch = (f"; fleet_join says {said} but the machine reports {seen_join}: correct fleet_join"
+                if windows and said and seen_join and said != seen_join else "")
+    if not needs_managed:
+        builds = "Edge Add-ons / Chrome Web Store builds" if windows else "Chrome Web Store builds"
+        return _ok(f"{builds}: allowed on any machine{mismatch}", seen_join or kind)
     if kind in MANAGED_KINDS:
-        return _ok(f"{kind}-managed: off-store extensions are allowed", kind)
-    if kind in ("workgroup",):
-        if off_store:
-            return _fail(check, "not domain/Entra/MDM-managed, so the browser blocks the off-store extension "
-                                f"({off_store[0]})", kind)
-        return _fail(check, "not joined to AD or Entra ID nor MDM-managed, so Edge blocks the Chrome Web Store "
-                            "extension (Edge force-installs only Edge Add-ons extensions there)", kind)
+        return _ok(f"{kind}-managed: off-store extensions are allowed{mismatch}", kind)
+    if kind == "workgroup":
+        return _fail(check, f"not joined to AD or Entra ID nor MDM-managed, so {'; '.join(needs_managed)}{mismatch}",
+                     kind)
     return _unknown(f"cannot tell whether the machine is managed ({ctx.facts.managed.detail or kind})", kind)
 
 

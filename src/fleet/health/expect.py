@@ -63,6 +63,7 @@ class ExpectedExtension:
     update_url: str
     token_field: str
     fingerprints: Mapping[str, frozenset[str]]  # managed field -> accepted sha16 (token absent if not known)
+    stale_ids: tuple[str, ...] = ()  # earlier IDs (previous_ids) / the other Edge build: must not be there
 
     @property
     def forcelist_entry(self) -> str:
@@ -92,6 +93,9 @@ class PracticeExpect:
     state: str = PRESENT  # absent: the practice (or this host) is offboarded; fleet's things must be gone
     stale: tuple[ExpectedExtension, ...] = ()  # browsers no longer managed here: our extension must be gone
     product_key_fingerprint: str = ""  # self-install: the product key the Synchronizer must run with ("": unknown)
+    join: str | None = None  # Windows: the host's fleet_join (domain|entra|workgroup|unknown); None elsewhere
+    uncovered: tuple[str, ...] = ()  # browsers the policy cannot cover here, with the reason (Edge on a
+    #                                  workgroup machine and no Edge Add-ons build)
 
 
 @dataclass(frozen=True)
@@ -137,12 +141,13 @@ class Expectations:
 
 
 def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
-                    token: Callable[[], str | None], state: str = PRESENT,
+                    token: Callable[[], str | None], state: str = PRESENT, join: str | None = None,
                     product_key: Callable[[], str | None] | None = None) -> PracticeExpect:
     """What a practice's machines must carry. ``token()`` returns the practice's extension token, or
     None when it cannot be read (then the token check is UNKNOWN; the other checks still run).
     ``practice`` is the host's view of it (``fleet.desired.context.practice_view``: host overrides
-    applied); ``state`` absent expects fleet's things removed, as the deploy's plan removes them."""
+    applied); ``state`` absent expects fleet's things removed, as the deploy's plan removes them;
+    ``join`` is a Windows host's join state, which decides Edge's build as it does in the plan."""
     system = catalog.find(practice.pms)
     if system is None:
         return PracticeExpect(practice.id, practice.client_id, practice.pms, InstallMethod.UNSUPPORTED.value,
@@ -150,7 +155,7 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
     method, _ = system.resolve(practice.vars)
     groups = tuple(ServiceGroup(s.label, s.any_of, s.required) for s in system.server_services)
     base = PracticeExpect(practice.id, practice.client_id, practice.pms, method.value, pms_services=groups,
-                          system_name=system.name, state=state)
+                          system_name=system.name, state=state, join=join)
     if method is InstallMethod.SELF_INSTALL and state == PRESENT and product_key is not None:
         try:
             key = product_key()
@@ -166,7 +171,7 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
         except FleetError as exc:
             return replace(base, problem=f"cannot compute the practice's policy: {exc.message}")
         gone = tuple(ExpectedExtension(e.browser, e.extension_id, e.update_url, e.token_field,
-                                       {n: frozenset() for n in names}) for e in removal.extensions)
+                                       {n: frozenset() for n in names}, e.stale_ids) for e in removal.extensions)
         return replace(base, extensions=gone)
     try:
         secret = token()
@@ -175,10 +180,10 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
     else:
         problem = "" if secret else "the practice's extension token is not available (vault password?)"
     try:
-        policy = practice_policy(practice, secret or _NO_TOKEN, catalog, config)
+        policy = practice_policy(practice, secret or _NO_TOKEN, catalog, config, join=join, strict=False)
     except FleetError as exc:
         return PracticeExpect(**{**base.__dict__, "problem": f"cannot compute the practice's policy: {exc.message}"})
-    managed = {e.browser for e in policy.extensions}
+    managed = set(practice.browsers)  # as the plan: browsers not named any more get our entries removed
     try:
         stale = tuple(ExpectedExtension(e.browser, e.extension_id, e.update_url, e.token_field, {})
                       for e in removal_policy(practice, catalog, config).extensions if e.browser not in managed)
@@ -190,9 +195,10 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
                if name != ext.token_field}
         if secret:
             fps[ext.token_field] = frozenset({policy.token_fingerprint})
-        extensions.append(ExpectedExtension(ext.browser, ext.extension_id, ext.update_url, ext.token_field, fps))
+        extensions.append(ExpectedExtension(ext.browser, ext.extension_id, ext.update_url, ext.token_field, fps,
+                                            ext.stale_ids))
     return PracticeExpect(**{**base.__dict__, "extensions": tuple(extensions), "token_known": bool(secret),
-                             "problem": problem, "stale": stale})
+                             "problem": problem, "uncovered": policy.uncovered, "stale": stale})
 
 
 def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
@@ -209,7 +215,9 @@ def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
         fields_by_browser = {e.browser: sorted(e.fingerprints.keys() | {e.token_field}) for e in pe.extensions}
         wire["browsers"] = [
             {"name": f.name, "policy": f.policy, "data": f.data, "bins": list(f.bins),
-             "ext": [e.extension_id for e in (*pe.extensions, *pe.stale) if e.browser == f.manages],
+             # earlier IDs too (and browsers no longer managed): the collector reports their managed values
+             "ext": [i for e in (*pe.extensions, *pe.stale) if e.browser == f.manages
+                     for i in (e.extension_id, *e.stale_ids)],
              "fields": fields_by_browser.get(f.manages, [])}
             for f in flavors
         ]

@@ -4,8 +4,8 @@ The sweep runs this under ``transport.run_process``'s hard deadline, like ``ssh`
 again after each WinRM operation timeout and a socket read blocked in a thread cannot be
 interrupted, so the only way to bound a PowerShell remoting call is to kill a process.
 
-stdin: ``{"client": <pypsrp Client arguments>, "script": <PowerShell>}`` (JSON; the password
-comes this way, never on a command line or in the environment). stdout: the script's output
+stdin: ``{"client": <pypsrp Client arguments>, "script": <PowerShell>, "deadline_s": <seconds>}``
+(JSON; the password comes this way, never on a command line or in the environment). stdout: the script's output
 stream. Exit codes follow ``ssh``'s: 255 when the host could not be reached or refused the
 login (the message on stderr), 1 when the script failed without output, 0 otherwise (the error
 stream, if any, on stderr).
@@ -14,6 +14,7 @@ stream, if any, on stderr).
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 CONNECTION_ERROR = 255
@@ -23,9 +24,14 @@ def main() -> int:
     try:
         job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
         client_args, script = dict(job["client"]), str(job["script"])
+        deadline = float(job.get("deadline_s") or 0)
     except (ValueError, KeyError, TypeError) as exc:
         sys.stderr.write(f"psrp worker: bad request ({type(exc).__name__})\n")
         return 2
+    if deadline > 0:
+        # The sweep kills this process at the deadline; should the sweep itself be killed first,
+        # the alarm ends it just after (a session of its own, so it is not in the sweep's group).
+        signal.alarm(int(deadline) + 2)
     try:
         from pypsrp.client import Client
 

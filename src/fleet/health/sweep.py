@@ -26,8 +26,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from fleet.desired.context import host_context
-from fleet.desired.platforms import PRESENT
+from fleet.desired.context import host_context, lenient_host_context
 from fleet.errors import FleetError, SelectionError
 from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
@@ -316,14 +315,14 @@ class Sweep:
             # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
             try:
                 ctx = host_context(h, p, state)
-            except FleetError:  # a bad fleet_state: validation reports it; judge the host as present
-                ctx = host_context(h, p, PRESENT)
-            key = (p.id, ctx.state, _overrides(h, p))
+            except FleetError:  # a bad fleet_state / fleet_join: validation reports it; judge the host
+                ctx = lenient_host_context(h, p, state)  # as present, join state unknown
+            key = (p.id, ctx.state, ctx.join, _overrides(h, p))
             if key not in pes:
                 pes[key] = practice_expect(
                     ctx.practice, self.ws.catalog, config,
-                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state,
-                    lambda p=p: self._practice_secrets(p.id).get(PRODUCT_KEY_VAR))
+                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state, ctx.join,
+                    product_key=lambda p=p: self._practice_secrets(p.id).get(PRODUCT_KEY_VAR))
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)

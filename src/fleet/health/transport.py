@@ -328,12 +328,12 @@ def psrp_kwargs(hostvars: Mapping[str, Any], host: str, timeout: float) -> dict[
 PSRP_WORKER = (sys.executable, "-m", "fleet.health.psrp_worker")
 
 
-def psrp_payload(kwargs: Mapping[str, Any], script: str) -> bytes:
+def psrp_payload(kwargs: Mapping[str, Any], script: str, deadline_s: float | None = None) -> bytes:
     """What the PSRP worker reads on stdin: the client arguments (the password never goes on a
-    command line or into the environment) and the script."""
-    return json.dumps({"client": dict(kwargs), "script": script}).encode("utf-8")
+    command line or into the environment), the script, and the deadline it must not outlive."""
+    return json.dumps({"client": dict(kwargs), "script": script, "deadline_s": deadline_s}).encode("utf-8")
 
 
 def run_psrp(host: str, kwargs: Mapping[str, Any], script: str, timeout: float, max_output: int) -> RawResult:
     """Run the Windows collector over PSRP in a worker process under the same hard deadline as SSH."""
-    return run_process(host, list(PSRP_WORKER), psrp_payload(kwargs, script), timeout, max_output)
+    return run_process(host, list(PSRP_WORKER), psrp_payload(kwargs, script, timeout), timeout, max_output)

@@ -357,6 +357,10 @@ class Lab:
         state.last_start = {"hosts": len(names), "seconds": round(time.monotonic() - t0, 3), "at": time.time()}
         self._run_boot_scripts(state, [n for n in names if state.hosts[n].status == UP])
 
+    def run_boot_scripts(self, names: Sequence[str]) -> None:
+        """Run the boot scripts of these running hosts now (each script's "start" is idempotent)."""
+        self._run_boot_scripts(self.state(), names)
+
     def _run_boot_scripts(self, state: LabState, names: Sequence[str]) -> None:
         """Run each started host's BOOT_DIR scripts over ssh (so daemons they start are reaped by
         the reaper); output goes to hosts/NAME/boot.log. A failing script does not fail the start."""

@@ -42,6 +42,7 @@ from fleet.catalog import InstallMethod, default_catalog
 from fleet.desired.plan import LINUX_SYNC_ROOT
 from fleet.desired.platforms import FLAVORS
 from fleet.example import fake_extension_id
+from fleet.lab.browser import REAL, SIMULATED, LabBrowsers
 from fleet.lab.errors import LabError
 from fleet.lab.inventory import write_inventory
 from fleet.lab.sshkeys import write_atomic
@@ -55,6 +56,8 @@ SYNC_VERSION = "4.2.0"
 VAULT_PASS_FILE = ".vault-pass"
 DEFAULT_PRACTICES = 3
 DEFAULT_WORKSTATIONS = 2
+WEB_STORE = "https://clients2.google.com/service/update2/crx"
+LAB_VARIANT_FOR = {"modmed": "v5"}  # systems whose variant the catalog leaves to the MSP
 _EPOCH = 1_700_000_000  # fixed mtime inside the package: same bytes, same SHA-256, every build
 
 
@@ -234,11 +237,20 @@ _EXTRA_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
-def lab_config(package_url: str, package_sha256: str, sync_endpoint: str = "") -> dict[str, Any]:
-    """fleet.yml content of a lab (obviously fake, but valid)."""
+def variant_fields() -> dict[str, list[str]]:
+    """Managed fields of each of the lab's extension variants (the token first)."""
+    return {f"v{i}": ["token", *_EXTRA_FIELDS.get(f"v{i}", {})] for i in range(1, 8)}
+
+
+def lab_config(package_url: str, package_sha256: str, sync_endpoint: str = "",
+               browsers: LabBrowsers | None = None) -> dict[str, Any]:
+    """fleet.yml content of a lab (obviously fake, but valid). With real browsers, the variants are
+    the lab's test extensions, served from its local update URL."""
+    real = browsers is not None and browsers.mode == REAL
     variants: dict[str, Any] = {}
     for i in range(1, 8):
-        v: dict[str, Any] = {"chrome": fake_extension_id(f"fleet-lab-v{i}"), "token_field": "token"}
+        chrome_id = browsers.extensions[f"v{i}"] if real and browsers else fake_extension_id(f"fleet-lab-v{i}")
+        v: dict[str, Any] = {"chrome": chrome_id, "token_field": "token"}
         if i == 3:  # one variant with its own Edge Add-ons build: a different ID in Edge
             v["edge"] = fake_extension_id("fleet-lab-v3-edge")
         if f"v{i}" in _EXTRA_FIELDS:
@@ -247,8 +259,8 @@ def lab_config(package_url: str, package_sha256: str, sync_endpoint: str = "") -
     return {
         "msp": {"name": "fleet lab (simulated practices, fake data)"},
         # The guide names no variant for ModMed: the lab (like an MSP after asking the vendor) says which.
-        "extensions": {"update_url": "https://clients2.google.com/service/update2/crx", "variants": variants,
-                       "variant_for": {"modmed": "v5"}},
+        "extensions": {"update_url": browsers.update_url if real and browsers else WEB_STORE, "variants": variants,
+                       "variant_for": dict(LAB_VARIANT_FOR)},
         "synchronizer": {
             "version": SYNC_VERSION,
             # Windows servers would get this MSI; the lab has none (fake URL, checksum of a fake file).
@@ -287,7 +299,7 @@ LAB_ANSIBLE_CFG_EXTRA = "vault_password_file = {vault_pass}\n"
 
 def write_lab_workspace(
     workspace: Path, state: LabState, password: str | None = None, version: str = SYNC_VERSION,
-    sync_endpoint: str = "",
+    sync_endpoint: str = "", browsers: LabBrowsers | None = None,
 ) -> list[Path]:
     """Write (or refresh) the workspace of a running lab; return the files written.
 
@@ -308,7 +320,7 @@ def write_lab_workspace(
         write_atomic(
             cfg_path,
             "# fleet lab workspace: simulated practices on this machine; every secret is fake.\n"
-            + render_config(lab_config(pkg.as_uri(), sha, sync_endpoint))
+            + render_config(lab_config(pkg.as_uri(), sha, sync_endpoint, browsers))
             + LAB_HEALTH,
         )
         written.append(cfg_path)
@@ -376,17 +388,7 @@ def lab_secrets(workspace: Path, password: str | None = None) -> dict[str, dict[
 
 ENDPOINT_FILE = "endpoint.json"  # under the engine dir: {"port", "pid", "start"}
 ENDPOINT_MARKER = "fleet-lab-endpoint"
-_ENDPOINT_SERVER = """
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(204)
-        self.end_headers()
-    do_HEAD = do_GET
-    def log_message(self, *args):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-"""
+WEB_SERVER = Path(__file__).with_name("webserver.py")  # the lab's web server (sync endpoint, test extensions)
 
 
 def _endpoint_state(workspace: Path) -> dict[str, Any]:
@@ -448,7 +450,7 @@ def start_endpoint(workspace: Path) -> int:
     with open(log, "ab") as out:
         # Its own session: it outlives this process. (Where init does not reap orphans, as in some
         # containers, it stays a zombie once stopped: dead, holding no port.)
-        proc = subprocess.Popen([sys.executable, "-I", "-c", _ENDPOINT_SERVER, str(port), ENDPOINT_MARKER, str(edir)],
+        proc = subprocess.Popen([sys.executable, "-I", str(WEB_SERVER), str(port), ENDPOINT_MARKER, str(edir)],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
                                 close_fds=True, cwd="/")
     deadline = time.monotonic() + 10
@@ -540,3 +542,160 @@ def simulate_browsers(workspace: Path) -> dict[str, int]:
                         n += 1
         changes[rec.name] = n
     return changes
+
+
+# -- which lab a command means ------------------------------------------------------------------------
+
+def is_lab_workspace(path: Path) -> bool:
+    return (engine_dir(path) / "lab.json").is_file()
+
+
+def lab_workspace_for(directory: Path | None, workspace_arg: str | None = None) -> Path:
+    """The lab a ``fleet lab`` command acts on: ``--dir``; else the workspace in use (``-w``,
+    $FLEET_WORKSPACE, the current directory or a parent) when it is a lab's; else the default lab.
+
+    ``-w`` naming a workspace that is not a lab is an error (acting on another lab would be a
+    surprise); a real MSP workspace found by the current directory just means "the default lab"."""
+    from fleet.workspace import CONFIG_NAME, WORKSPACE_ENV
+
+    if directory is not None:
+        return directory.expanduser().resolve()
+    explicit = workspace_arg or os.environ.get(WORKSPACE_ENV)
+    if explicit:
+        root = Path(explicit).expanduser().resolve()
+        if is_lab_workspace(root):
+            return root
+        if workspace_arg:
+            raise LabError(f"{root} is not a lab workspace (no {engine_dir(root) / 'lab.json'})",
+                           hint="pass --dir LAB_DIR, or run the command from the lab's workspace")
+    else:
+        here = Path.cwd().resolve()
+        for d in (here, *here.parents):
+            if (d / CONFIG_NAME).is_file():
+                if is_lab_workspace(d):
+                    return d
+                break
+    return default_lab_dir().resolve()
+
+
+def running_lab(workspace: Path) -> LabState:
+    """The lab's state, provided at least one of its hosts runs; else a LabError saying it is stopped."""
+    from fleet.lab import Lab
+
+    lab = Lab(engine_dir(workspace))
+    state = lab.state()
+    up = [s for s in lab.status() if s.status == "up"]
+    if not up:
+        raise LabError(f"the lab at {workspace} is stopped (0 of {len(state.hosts)} hosts up)",
+                       hint=f"start it: fleet lab up --dir {workspace}")
+    return state
+
+
+# -- real browsers -------------------------------------------------------------------------------------
+
+def server_url(workspace: Path) -> str:
+    """Base URL of the lab's web server (sync endpoint, test extensions, browser reports)."""
+    return endpoint_url(workspace).rsplit("/sync", 1)[0]
+
+
+def setup_browsers(workspace: Path, requested: str, workstations: int) -> LabBrowsers:
+    """Decide the lab's browsers once, at creation (fleet.yml names the extensions); in real mode,
+    (re)build the test extensions (same keys, same IDs). A lab from before real browsers keeps the
+    simulation."""
+    from fleet.lab import browser
+    from fleet.workspace import CONFIG_NAME
+
+    engine = engine_dir(workspace)
+    current = browser.load(engine)
+    if current is not None:
+        mode = current.mode
+    elif (workspace / CONFIG_NAME).exists():
+        mode = SIMULATED  # its fleet.yml names fake Web Store IDs
+    else:
+        mode = browser.choose_mode(requested, workstations)
+        if mode == REAL and not os.access(browser.CHROMIUM, os.X_OK):
+            raise LabError(f"real browsers need Chromium ({browser.CHROMIUM} not found)",
+                           hint="apt-get install -y chromium (scripts/bootstrap does), or --browsers simulated")
+    if requested not in (browser.AUTO, mode):
+        raise LabError(f"the lab at {workspace} has {mode} browsers (chosen when it was created)",
+                       hint=f"fleet lab down --purge --dir {workspace}, then fleet lab up --browsers {requested}")
+    result = (browser.build_test_extensions(engine, server_url(workspace), variant_fields()) if mode == REAL
+              else LabBrowsers(SIMULATED, {}))
+    browser.save(engine, result)
+    return result
+
+
+def start_browsers(workspace: Path) -> list[str]:
+    """Real mode: make each running workstation a real-browser one and start its Chromium (its boot
+    script also does at every host start). Returns the workstations."""
+    from fleet.lab import Lab, browser
+
+    b = browser.load(engine_dir(workspace))
+    if b is None or b.mode != REAL:
+        return []
+    lab = Lab(engine_dir(workspace))
+    state = lab.state()
+    names = [n for n, r in state.hosts.items() if r.role == "workstation" and r.status == "up"]
+    for n in names:
+        browser.prepare_workstation(lab.paths.host(n), n)
+    lab.run_boot_scripts(names)
+    return names
+
+
+def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str, Any]]:
+    """Per workstation of a real-browser lab: Chromium running and its memory, whether the policy
+    force-lists the practice's test extension, whether it is installed in the profile, and whether
+    the extension's managed settings match the practice's (fingerprints only)."""
+    from fleet.health.expect import value_fingerprints
+    from fleet.lab import Lab, browser
+    from fleet.secretstore import fingerprint
+
+    engine = engine_dir(workspace)
+    b = browser.load(engine)
+    if b is None or b.mode != REAL:
+        return []
+    lab = Lab(engine)
+    state = lab.state()
+    catalog = default_catalog()
+    secrets = lab_secrets(workspace, password)
+    rows: list[dict[str, Any]] = []
+    for rec in state.hosts.values():
+        if rec.role != "workstation":
+            continue
+        practice = state.topology.practice(rec.practice)
+        variant = catalog.get(practice.pms).extension_variant or LAB_VARIANT_FOR.get(practice.pms)
+        ext_id = b.extensions.get(variant or "")
+        hp = lab.paths.host(rec.name)
+        pids = browser.chromium_pids(rec.mnt_ns, rec.uts_ns) if rec.status == "up" else []
+        row: dict[str, Any] = {"host": rec.name, "practice": rec.practice, "browser": "running" if pids else "stopped",
+                               "memory_mb": browser.memory_mb(pids) if pids else 0.0, "extension_id": ext_id or "",
+                               "policy": "-", "installed": "-", "settings": "-"}
+        if ext_id:
+            listed = browser.forcelisted(hp, ext_id)
+            versions = browser.installed_versions(hp, ext_id)
+            expected = {"token": frozenset({fingerprint(secrets.get(rec.practice, {}).get("fleet_token", ""))})}
+            for field, var in _EXTRA_FIELDS.get(variant or "", {}).items():
+                if var in practice.vars:
+                    expected[field] = value_fingerprints(practice.vars[var])
+            row |= {"policy": "listed" if listed else "absent", "installed": ",".join(versions) or "no",
+                    "settings": browser.settings_verdict(browser.read_report(engine, rec.name, ext_id), expected)
+                    if versions else "-"}
+            row["converged"] = bool(pids) and (
+                (listed and bool(versions) and row["settings"] == "ok") or (not listed and not versions))
+        else:
+            row["converged"] = bool(pids)
+        rows.append(row)
+    return rows
+
+
+def wait_for_browsers(workspace: Path, timeout: float = 90.0, password: str | None = None) -> list[dict[str, Any]]:
+    """Poll ``browser_rows`` until every workstation's Chromium has done what its policy says
+    (installed with the right settings, or removed), or ``timeout`` passes; return the last rows."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = browser_rows(workspace, password)
+        if all(r["converged"] for r in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(1.0)

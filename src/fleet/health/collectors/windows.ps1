@@ -382,68 +382,79 @@ if ($x.endpoint) {
         if ($x.endpoint_timeout) { $timeoutMs = [int](1000 * [double]$x.endpoint_timeout) }
         $timeoutMs = [int][math]::Max(1000, [math]::Min($timeoutMs, 1000 * (Get-BudgetLeft)))
         $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        $uri = [uri]$ep.url
-        [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor
-            [Net.SecurityProtocolType]::Tls12
-        $req = [System.Net.HttpWebRequest]::Create($uri)
-        $req.Method = 'HEAD'; $req.AllowAutoRedirect = $false; $req.KeepAlive = $false
-        $wp = Get-WinHttpProxy
-        $proxyAddress = $(if ($wp) { Select-ProxyServer $wp.server $uri.Scheme } else { '' })
-        $lookup = $uri.DnsSafeHost
-        if ($proxyAddress) {
-            if ($proxyAddress -notmatch '^[a-z]+://') { $proxyAddress = "http://$proxyAddress" }
-            $bypass = @(($wp.bypass -split '[; ]') | Where-Object { $_ -and $_ -ne '<local>' } |
-                        ForEach-Object { '^' + [regex]::Escape($_).Replace('\*', '.*') + '$' })
-            $proxy = New-Object System.Net.WebProxy ($proxyAddress, ($wp.bypass -match '<local>'), [string[]]$bypass)
-            $req.Proxy = $proxy
-            if (-not $proxy.IsBypassed($uri)) { $ep.proxy = $proxyAddress; $lookup = ([uri]$proxyAddress).DnsSafeHost }
-        } else {
-            $req.Proxy = $null  # direct, as WinHTTP without a proxy; never the logged-on user's IE proxy
-        }
-        # The name lookup is inside the timeout (HttpWebRequest's own Timeout leaves DNS out).
-        $dns = [System.Net.Dns]::GetHostAddressesAsync($lookup)
-        if (-not $dns.Wait($timeoutMs)) {
-            $ep.error = "cannot resolve $lookup within $($timeoutMs / 1000)s"
-        } elseif ($dns.IsFaulted) {
-            $ep.error = "cannot resolve $lookup ($($dns.Exception.InnerException.Message))"
-        } else {
-            $left = [int][math]::Max(500, $timeoutMs - $sw.ElapsedMilliseconds)
-            $req.Timeout = $left; $req.ReadWriteTimeout = $left
-            $async = $req.BeginGetResponse($null, $null)
-            if (-not $async.AsyncWaitHandle.WaitOne($left)) {
-                $req.Abort()
-                $ep.error = "no answer within $($timeoutMs / 1000)s"
+        try {
+            $uri = [uri]$ep.url
+            [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor
+                [Net.SecurityProtocolType]::Tls12
+            $req = [System.Net.HttpWebRequest]::Create($uri)
+            $req.Method = 'HEAD'; $req.AllowAutoRedirect = $false; $req.KeepAlive = $false
+            $wp = Get-WinHttpProxy
+            $proxyAddress = $(if ($wp) { Select-ProxyServer $wp.server $uri.Scheme } else { '' })
+            $lookup = $uri.DnsSafeHost
+            if ($proxyAddress) {
+                if ($proxyAddress -notmatch '^[a-z]+://') { $proxyAddress = "http://$proxyAddress" }
+                $bypass = @(($wp.bypass -split '[; ]') | Where-Object { $_ -and $_ -ne '<local>' } |
+                            ForEach-Object { '^' + [regex]::Escape($_).Replace('\*', '.*') + '$' })
+                $proxy = New-Object System.Net.WebProxy ($proxyAddress, ($wp.bypass -match '<local>'), [string[]]$bypass)
+                $req.Proxy = $proxy
+                if (-not $proxy.IsBypassed($uri)) { $ep.proxy = $proxyAddress; $lookup = ([uri]$proxyAddress).DnsSafeHost }
             } else {
-                $resp = $null
-                try {
-                    $resp = $req.EndGetResponse($async)
-                } catch [System.Net.WebException] {
-                    $resp = $_.Exception.Response
-                    if (-not $resp) {
-                        $status = [string]$_.Exception.Status
-                        $ep.error = $status + ': ' + $_.Exception.Message
-                        if ($status -in 'TrustFailure', 'SecureChannelFailure') { $ep.tls = $false }
+                $req.Proxy = $null  # direct, as WinHTTP without a proxy; never the logged-on user's IE proxy
+            }
+            # The name lookup is inside the timeout (HttpWebRequest's own Timeout leaves DNS out).
+            $dns = [System.Net.Dns]::GetHostAddressesAsync($lookup)
+            $inTime = $true
+            try { $inTime = $dns.Wait($timeoutMs) } catch { $inTime = $true }  # a failed lookup throws here
+            if (-not $inTime) {
+                $ep.error = "cannot resolve $lookup within $($timeoutMs / 1000)s"
+            } elseif ($dns.IsFaulted) {
+                $ep.error = "cannot resolve $lookup ($($dns.Exception.GetBaseException().Message))"
+            } else {
+                $left = [int][math]::Max(500, $timeoutMs - $sw.ElapsedMilliseconds)
+                $req.Timeout = $left; $req.ReadWriteTimeout = $left
+                $async = $req.BeginGetResponse($null, $null)
+                if (-not $async.AsyncWaitHandle.WaitOne($left)) {
+                    $req.Abort()
+                    $ep.error = "no answer within $($timeoutMs / 1000)s"
+                } else {
+                    $resp = $null
+                    try {
+                        $resp = $req.EndGetResponse($async)
+                    } catch {
+                        # a .NET method's exception comes wrapped (MethodInvocationException): find the WebException
+                        $web = $_.Exception
+                        while ($web -and -not ($web -is [System.Net.WebException])) { $web = $web.InnerException }
+                        if (-not $web) { throw }
+                        $resp = $web.Response
+                        if (-not $resp) {
+                            $status = [string]$web.Status
+                            $ep.error = $status + ': ' + $web.Message
+                            if ($status -in 'TrustFailure', 'SecureChannelFailure') { $ep.tls = $false }
+                        }
                     }
-                }
-                if ($resp) {
-                    $code = [int]$resp.StatusCode
-                    $ep.http_status = $code
-                    if ($uri.Scheme -eq 'https') { $ep.tls = $true }  # the certificate matched the host name
-                    $proxyAnswer = ($code -eq 407) -or [bool]$resp.Headers['Proxy-Authenticate'] -or
-                                   [bool]$resp.Headers['X-Squid-Error'] -or
-                                   ($ep.proxy -and $uri.Scheme -eq 'http' -and $code -in 502, 503, 504)
-                    if ($proxyAnswer) {
-                        $ep.error = "the proxy answered HTTP $code, not the endpoint"
-                    } elseif ($code -in 502, 504) {
-                        $ep.error = "a gateway answered HTTP $code, not the endpoint"
-                    } else {
-                        $ep.ok = $true
+                    if ($resp) {
+                        $code = [int]$resp.StatusCode
+                        $ep.http_status = $code
+                        if ($uri.Scheme -eq 'https') { $ep.tls = $true }  # the certificate matched the host name
+                        $proxyAnswer = ($code -eq 407) -or [bool]$resp.Headers['Proxy-Authenticate'] -or
+                                       [bool]$resp.Headers['X-Squid-Error'] -or
+                                       ($ep.proxy -and $uri.Scheme -eq 'http' -and $code -in 502, 503, 504)
+                        if ($proxyAnswer) {
+                            $ep.error = "the proxy answered HTTP $code, not the endpoint"
+                        } elseif ($code -in 502, 504) {
+                            $ep.error = "a gateway answered HTTP $code, not the endpoint"
+                        } else {
+                            $ep.ok = $true
+                        }
+                        $resp.Close()
                     }
-                    $resp.Close()
                 }
             }
+        } catch {
+            $ep.error = Get-ErrorText $_
+        } finally {
+            $ep.elapsed_ms = [int]$sw.ElapsedMilliseconds
         }
-        $ep.elapsed_ms = [int]$sw.ElapsedMilliseconds
     }
 }
 

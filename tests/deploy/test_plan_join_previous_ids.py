@@ -102,3 +102,9 @@ def test_linux_file_does_not_carry_an_earlier_id_from_another_file() -> None:
     ch = linux_changes(p, [SeenFile(other["path"])], [other])
     doc = next(f.document for f in ch.files if f.path.startswith(d + "/"))
     assert doc["ExtensionInstallForcelist"] == [OTHER, p["browsers"][0]["forcelist_entry"]]
+
+
+def test_describe_says_which_edge_build_and_which_ids_go() -> None:
+    text = plan("workgroup", **{"extensions.variants.v3.edge_addons": ADDONS,
+                                "extensions.variants.v3.previous_ids": [OLD]}).describe()
+    assert "edge Edge Add-ons build" in text and OLD in text and EDGE_ID in text
