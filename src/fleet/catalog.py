@@ -107,6 +107,27 @@ class ServiceCheck:
     required: bool = True
 
 
+CHECKED_BY = ("fleet", "technician")
+EXPECTS = ("present", "stated", "false")  # or "differs:<var>"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One step of the guide's onboarding checklist for a system (see catalog.yaml ``checklist``)."""
+
+    id: str
+    text: str
+    by: str  # fleet: read from the inventory (var) or the lifecycle (reached) | technician: confirmed
+    var: str | None = None
+    expect: str = "present"
+    reached: str | None = None  # a lifecycle state (fleet.onboarding.lifecycle.Stage value)
+    when: str | None = None  # only when this practice var is true
+    before: str = "active"  # the lifecycle state it must be done before
+
+    def applies(self, practice_vars: Mapping[str, Any]) -> bool:
+        return self.when is None or practice_vars.get(self.when) is True
+
+
 @dataclass(frozen=True)
 class PracticeSystem:
     id: str
@@ -121,6 +142,7 @@ class PracticeSystem:
     rules: tuple[Rule, ...] = ()
     server_services: tuple[ServiceCheck, ...] = ()
     notes: str = ""
+    checklist: tuple[ChecklistItem, ...] = ()
 
     @property
     def versions_label(self) -> str:
@@ -204,6 +226,27 @@ def _enum(enum_type: type[StrEnum], value: Any, where: str) -> Any:
         raise CatalogError(f"{where}: {value!r} is not one of {allowed}") from None
 
 
+def _checklist_item(raw: Mapping[str, Any], sid: str) -> ChecklistItem:
+    from fleet.onboarding.lifecycle import Stage
+
+    item = ChecklistItem(id=str(raw["id"]), text=str(raw["text"]), by=str(raw["by"]),
+                         var=raw.get("var"), expect=str(raw.get("expect", "present")), reached=raw.get("reached"),
+                         when=raw.get("when"), before=str(raw.get("before", "active")))
+    where = f"{sid}.checklist.{item.id}"
+    if item.by not in CHECKED_BY:
+        raise CatalogError(f"{where}: by must be one of {', '.join(CHECKED_BY)}")
+    if item.by == "fleet" and bool(item.var) == bool(item.reached):
+        raise CatalogError(f"{where}: a fleet item names either a var or a lifecycle state it has reached")
+    if item.by == "technician" and (item.var or item.reached):
+        raise CatalogError(f"{where}: a technician item is confirmed, it names no var")
+    if item.expect not in EXPECTS and not item.expect.startswith("differs:"):
+        raise CatalogError(f"{where}: expect must be one of {', '.join(EXPECTS)} or differs:<var>")
+    for state in (item.before, item.reached):
+        if state is not None and state not in {s.value for s in Stage}:
+            raise CatalogError(f"{where}: {state!r} is not a lifecycle state")
+    return item
+
+
 def _system(raw: Mapping[str, Any]) -> PracticeSystem:
     sid = raw.get("id", "?")
     try:
@@ -229,6 +272,7 @@ def _system(raw: Mapping[str, Any]) -> PracticeSystem:
             ServiceCheck(any_of=tuple(s["any_of"]), label=s["label"], required=bool(s.get("required", True)))
             for s in raw.get("server_services") or ()
         )
+        checklist = tuple(_checklist_item(i, sid) for i in raw.get("checklist") or ())
         min_version = raw.get("min_version")
         if min_version is not None:
             parse_version(str(min_version))
@@ -245,6 +289,7 @@ def _system(raw: Mapping[str, Any]) -> PracticeSystem:
             rules=rules,
             server_services=services,
             notes=raw.get("notes", ""),
+            checklist=checklist,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"catalog entry {sid!r} is malformed: {exc}") from None
@@ -266,6 +311,11 @@ def load_catalog(text: str | None = None) -> Catalog:
     if not isinstance(raw, dict) or not isinstance(raw.get("systems"), list):
         raise CatalogError("catalog must be a mapping with a 'systems' list")
     systems = tuple(_system(s) for s in raw["systems"])
+    for s in systems:
+        ids = [i.id for i in s.checklist]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise CatalogError(f"catalog entry {s.id!r}: checklist item {', '.join(twice)} listed twice")
     ids = [s.id for s in systems]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

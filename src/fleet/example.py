@@ -112,12 +112,16 @@ def example_clients() -> dict[str, dict[str, Any]]:
     }, fleet_join="workgroup")  # most small practices: no domain
     client("riverbend", "Riverbend Medical Associates", {
         "riverbend_clinic": {
-            "vars": {"fleet_practice_name": "Riverbend Clinic", "fleet_pms": "athenahealth"},
+            "vars": {"fleet_practice_name": "Riverbend Clinic", "fleet_pms": "athenahealth",
+                     "fleet_pms_url": "https://athenanet.athenahealth.com/1/22/login.esp"},
             "hosts": {"rma-ws01": _win("10.30.0.21"), "rma-ws02": _win("10.30.0.22"),
-                      "rma-mac01": _mac("10.30.0.40")},
+                      "rma-mac01": _mac("10.30.0.40"),
+                      # The billing office never touches the schedule or patients: no extension there.
+                      "rma-billing01": {**_win("10.30.0.23"), "fleet_uses_pms": False}},
         },
         "riverbend_derm": {
             "vars": {"fleet_practice_name": "Riverbend Dermatology", "fleet_pms": "modmed",
+                     "fleet_pms_url": "https://riverbendderm.ema.md",
                      "fleet_clinical_account": "sync-clinical", "fleet_management_account": "sync-mgmt",
                      "fleet_online_booking": True, "fleet_default_appointment_type": "New Patient"},
             "hosts": {"rmd-ws01": _win("10.30.1.21"), "rmd-lnx01": _linux("10.30.1.30")},
@@ -131,6 +135,7 @@ def example_clients() -> dict[str, dict[str, Any]]:
         },
         "summit_cloud": {
             "vars": {"fleet_practice_name": "Summit Satellite", "fleet_pms": "cloud9",
+                     "fleet_pms_url": "https://summit.cloud9ortho.com",
                      "fleet_online_booking": True, "fleet_default_appointment_type": "Recall",
                      "fleet_unavailable_appointment_classes": ["Break", "Lunch"]},
             "hosts": {"sps-front01": _win("10.40.1.21"), "sps-front02": _win("10.40.1.22")},
@@ -152,3 +157,45 @@ def example_secrets() -> dict[str, tuple[str, str]]:
     for practice in ("brightsmiles_northside", "lakeside_main", "summit_peds"):
         out[practice] = ("product_key", f"FAKE-KEY-{practice.upper()}-0000")
     return out
+
+
+# Where each example practice is in its onboarding (fleet practice status), and what was confirmed:
+# practice id -> (state, days in that state, engineer date offset in days or None, note, confirmed items).
+EXAMPLE_LIFECYCLE: dict[str, tuple[str, int, int | None, str, tuple[str, ...]]] = {
+    "brightsmiles_downtown": ("active", 41, None, "",
+                              ("dedicated_user", "user_roles", "credentials_tested", "select_locations")),
+    "brightsmiles_northside": ("installed", 2, None, "", ("windows_admin", "database_server")),
+    "lakeside_main": ("select_locations", 5, None, "", ("windows_admin", "database_server")),
+    "lakeside_ortho": ("install_scheduled", 9, 6, "engineer booked through the vendor's portal", ()),
+    "riverbend_clinic": ("todo", 3, None, "credential error: the sync user's password expired",
+                         ("dedicated_user", "user_roles", "credentials_tested")),
+    "riverbend_derm": ("credentials_submitted", 1, None, "",
+                       ("dedicated_user", "header_access", "credentials_tested")),
+    "summit_peds": ("historical_read", 4, None, "", ("windows_admin", "database_server")),
+    "summit_curve": ("credentials_ok", 2, None, "", ("dedicated_user", "user_roles", "credentials_tested")),
+    # summit_cloud: nothing recorded yet ("created")
+}
+
+
+def seed_example_lifecycle(store_url: str, clients: dict[str, dict[str, Any]]) -> None:
+    """Record the example practices' onboarding states and confirmations in the workspace's store."""
+    import datetime as dt
+
+    from fleet.store import Store
+    from fleet.store import onboarding as rec
+
+    client_of = {pg.removeprefix("practice_"): cg.removeprefix("client_")
+                 for doc in clients.values() for cg, cbody in doc["all"]["children"].items()
+                 for pg in cbody["children"]}
+    now = dt.datetime.now(dt.UTC)
+    store = Store(store_url)
+    try:
+        for pid, (state, days, engineer_in, note, confirmed) in EXAMPLE_LIFECYCLE.items():
+            since = now - dt.timedelta(days=days)
+            for item in confirmed:
+                rec.confirm(store, pid, item, by="example-tech", at=since - dt.timedelta(hours=2))
+            date = (now + dt.timedelta(days=engineer_in)).date() if engineer_in is not None else None
+            rec.set_state(store, pid, client_of[pid], state, by="example-tech", source="technician", note=note,
+                          scheduled_for=date, at=since)
+    finally:
+        store.close()

@@ -18,6 +18,7 @@ from fleet.desired.context import PlanError, join_state
 from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES, UNKNOWN_JOIN, WORKGROUP
 from fleet.errors import ConfigError, Location
 from fleet.inventory import Host, Inventory, Practice
+from fleet.onboarding.status import PracticeOnboarding
 from fleet.secretstore import TOKEN_VAR, shared_secrets
 
 
@@ -25,6 +26,7 @@ class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     NOTE = "note"  # worth knowing, changes nothing (e.g. a lab stand-in); never blocks, never warns
+    TODO = "todo"  # an open onboarding checklist item (fleet practice): never blocks a deploy
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class PracticeReadiness:
     pms: str
     install_method: str
     findings: tuple[Finding, ...]
+    onboarding: PracticeOnboarding | None = None  # lifecycle state and checklist, when the store was read
+
+    @property
+    def todos(self) -> list[Finding]:
+        return [f for f in self.findings if f.level is Level.TODO]
 
     @property
     def errors(self) -> list[Finding]:
@@ -448,6 +455,17 @@ def _check_edge_builds(p: Practice, workstations: Iterable[Host], variant: Exten
             "what each machine says"))
 
 
+def _open_items(p: Practice, catalog: Catalog, o: PracticeOnboarding) -> list[Finding]:
+    """Open checklist items as todo findings, except facts the catalog already makes errors of."""
+    system = catalog.find(p.pms)
+    booking = p.vars.get("fleet_online_booking") is True
+    enforced = {f.var for f in system.facts if f.required is Required.ALWAYS
+                or (f.required is Required.ONLINE_BOOKING and booking)} if system else set()
+    return [Finding(Level.TODO, f"{s.id}: {s.item.text} (before {s.item.before})", p.id, where=p.where,
+                    hint=s.detail)
+            for s in o.open_items if not (s.item.var and s.item.var in enforced)]
+
+
 def _shared_secret_findings(p: Practice, shared: Mapping[tuple[str, str], list[str]]) -> list[Finding]:
     out = []
     for (var, fp), pids in sorted(shared.items()):
@@ -469,10 +487,12 @@ def validate(
     secret_check: SecretCheck | None = None,
     practices: Iterable[Practice] | None = None,
     secret_fingerprints: Mapping[str, Mapping[str, str]] | None = None,
+    onboarding: Mapping[str, PracticeOnboarding] | None = None,
 ) -> Report:
     """Readiness of ``practices`` (default: all). ``secret_fingerprints`` (practice id -> {vault var:
     fingerprint}, over the whole inventory) lets validation refuse a token or product key that is
-    stored for more than one practice."""
+    stored for more than one practice. ``onboarding`` (from the store) adds each practice's lifecycle
+    state and its open checklist items (level todo, in the guide's order)."""
     report = Report()
     chosen = list(practices) if practices is not None else list(inv.practices.values())
     ids = {p.id for p in chosen}
@@ -486,6 +506,9 @@ def validate(
         dupes = _shared_secret_findings(p, shared)
         if dupes:
             r = replace(r, findings=r.findings + tuple(dupes))
+        o = (onboarding or {}).get(p.id)
+        if o is not None:
+            r = replace(r, findings=r.findings + tuple(_open_items(p, catalog, o)), onboarding=o)
         report.practices.append(r)
     if not inv.practices:
         report.general.append(Finding(Level.ERROR, "the inventory has no practices", where=Location(str(inv.root)),

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -20,7 +21,10 @@ from fleet.errors import ConfigError, FleetError, Location, VaultError
 from fleet.inventory import Inventory, Practice, load_inventory
 from fleet.resources import data_dir
 from fleet.secretstore import SecretKind, SecretStore, fingerprint
-from fleet.validate import Report, validate
+from fleet.validate import Finding, Level, Report, validate
+
+if TYPE_CHECKING:
+    from fleet.onboarding.status import PracticeOnboarding
 
 CONFIG_NAME = "fleet.yml"
 WORKSPACE_ENV = "FLEET_WORKSPACE"
@@ -149,9 +153,30 @@ class Workspace:
                     continue  # secret_check reports an unreadable vault
         return out
 
+    def onboarding(self, practices: list[Practice]) -> dict[str, PracticeOnboarding]:
+        """Lifecycle state and checklist of ``practices``, from the store (raises StoreError)."""
+        from fleet.onboarding.status import load_onboarding
+        from fleet.store import Store
+
+        store = Store(self.store_url())
+        try:
+            return load_onboarding(store, practices, self.catalog)
+        finally:
+            store.close()
+
     def validate(self, practices: list[Practice] | None = None) -> Report:
-        return validate(self.inventory, self.catalog, self.config, self.secret_check, practices,
-                        secret_fingerprints=self.secret_fingerprints())
+        chosen = practices if practices is not None else list(self.inventory.practices.values())
+        try:
+            onboarding = self.onboarding(chosen)
+            unavailable = None
+        except FleetError as exc:  # readiness does not need the store: say so, keep going
+            onboarding, unavailable = None, exc
+        report = validate(self.inventory, self.catalog, self.config, self.secret_check, practices,
+                          secret_fingerprints=self.secret_fingerprints(), onboarding=onboarding)
+        if unavailable is not None:
+            report.general.append(Finding(Level.WARNING, f"onboarding state not shown: {unavailable.message}",
+                                          hint=unavailable.hint or "check store.url in fleet.yml"))
+        return report
 
 
 # -- creating -------------------------------------------------------------------------------------
@@ -269,4 +294,8 @@ def init_workspace(root: Path, example: bool = False, password: vault.VaultPassw
         for pid, (kind, secret) in ex.example_secrets().items():
             store.set(pid, SecretKind(kind), secret, password)
             written.append(store.path(pid))
+        # The example's practices are at different onboarding steps (fleet practice list).
+        db = root / "state" / "fleet.db"
+        ex.seed_example_lifecycle(f"sqlite:///{db}", ex.example_clients())
+        written.append(db)
     return written

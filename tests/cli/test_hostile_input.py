@@ -126,8 +126,9 @@ def test_an_unquoted_pms_version_is_read_as_written(ws: Path) -> None:
     inv = ws / "inventory" / "summit.yml"
     text = inv.read_text()
     assert "fleet_pms: cloud9\n" in text
-    ecw = ("fleet_pms: eclinicalworks\n            fleet_pms_version: 11.60\n"
-           "            fleet_pms_url: https://summit.ecwcloud.com\n")
+    ecw = "fleet_pms: eclinicalworks\n            fleet_pms_version: 11.60\n"
+    # The example's Cloud9 practice states its EHR URL (the guide's first cloud step): eCW's replaces it.
+    text = text.replace("fleet_pms_url: https://summit.cloud9ortho.com", "fleet_pms_url: https://summit.ecwcloud.com")
     inv.write_text(text.replace("fleet_pms: cloud9\n", ecw))
     r = fleet(ws, "inventory", "validate")
     assert "eclinicalworks" in inv.read_text() and "11.53" not in r.output, r.output  # 11.60 >= 11.53: supported

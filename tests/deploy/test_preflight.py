@@ -72,3 +72,28 @@ def test_fleet_deploy_stops_before_any_run(tmp_path: Path, monkeypatch: pytest.M
         assert store.runs("deploy") == []  # stopped before Ansible: no run, no host marked failed
     finally:
         store.close()
+
+
+def test_a_success_is_remembered_until_a_resolved_file_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    coll = tmp_path / "coll"
+    shutil.copytree(data_dir("collections"), coll)
+    env = {**_hidden(tmp_path), "ANSIBLE_COLLECTIONS_PATH": str(coll)}
+    cache = tmp_path / "state" / "preflight.json"
+    first = preflight.check_ansible_content(env, cache=cache)
+    assert first.missing == [] and cache.is_file()
+
+    calls = []
+    real_resolve = preflight.resolve
+    monkeypatch.setattr(preflight, "resolve", lambda m, e: calls.append(1) or real_resolve(m, e))
+    assert preflight.check_ansible_content(env, cache=cache).found == first.found
+    assert calls == []  # answered from the cache: no Ansible start-up on every deploy
+
+    (coll / "ansible_collections/ansible/windows/plugins/modules/win_regedit.ps1").unlink()
+    with pytest.raises(preflight.AnsibleContentMissing, match=r"ansible\.windows\.win_regedit"):
+        preflight.check_ansible_content(env, cache=cache)
+    assert calls == [1]
+    with pytest.raises(preflight.AnsibleContentMissing):  # a failure is not cached: checked again
+        preflight.check_ansible_content(env, cache=cache)
+    assert calls == [1, 1]

@@ -234,12 +234,14 @@ def test_the_folder_acl_is_administrators_only_and_not_inherited() -> None:
     assert "O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)" in source  # protected DACL: SYSTEM + Administrators
     assert "[System.IO.Directory]::CreateDirectory($Folder, $security)" in source  # safe from creation on
     assert "AreAccessRulesProtected" in source and "GetOwner" in source
+    # the folder above too: whoever controls it can rename the download folder away
+    assert "foreach ($folder in (Split-Path -Path $Path -Parent), $Path)" in source
     assert "SupportsShouldProcess" in source and "$PSCmdlet.ShouldProcess" in source
 
 
 def test_the_read_finds_products_of_any_version() -> None:
     source = (FILES / "read_installed.ps1").read_text()
-    assert "RelatedProducts($UpgradeCode)" in source
+    assert "'RelatedProducts' @($UpgradeCode)" in source and "InvokeMember" in source
     assert "Registry64" in source and "Registry32" in source
     assert "-OperationTimeoutSec" in source and "$Ansible.Changed = $false" in source
     assert "FileVersionInfo" in source

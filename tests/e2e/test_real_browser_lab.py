@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 
 from fleet.lab import Lab
-from fleet.lab.browser import CHROMIUM, REPORTS_DIR, load
+from fleet.lab.browser import CHROMIUM, REPORTS_DIR, chromium_pids, load
 from fleet.lab.workspace import engine_dir, lab_secrets
 from fleet.secretstore import fingerprint
 from fleet.store import Store
@@ -35,6 +37,13 @@ pytestmark = [
 ]
 
 FLEET = str(Path(sys.executable).parent / "fleet")
+
+
+def _cmd(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 class RealLab:
@@ -140,7 +149,24 @@ def test_lab_status_shows_each_browser_and_a_stopped_lab_is_refused(real: RealLa
     assert all(row["browser"] == "running" and float(row["memory_mb"]) > 50 for row in rows.values()), rows
     assert "Chromium running" in r.stderr
 
+    # A browser killed with SIGKILL is shown stopped, and `fleet lab up` starts it again.
+    state = real.lab.state()
+    victim = sorted(rows)[0]
+    rec = state.hosts[victim]
+    for pid in chromium_pids(rec.mnt_ns, rec.uts_ns):
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    status = {r["host"]: r for r in json.loads(real.fleet("lab", "status", "--json").stdout)}
+    assert status[victim]["browser"] == "stopped" and status[victim]["memory_mb"] == 0
+    real.fleet("lab", "up")
+    assert all(r["browser"] == "running" for r in json.loads(real.fleet("lab", "status", "--json").stdout)
+               if r["role"] == "workstation")
+
+    state = real.lab.state()
+    browsers_pids = [p for r in state.hosts.values() for p in chromium_pids(r.mnt_ns, r.uts_ns)]
+    assert browsers_pids
     real.fleet("lab", "down")  # from the workspace: this lab, not the default one
+    assert [p for p in browsers_pids if Path(f"/proc/{p}").exists() and "chromium" in _cmd(p)] == []  # none left
     r = real.fleet("lab", "browsers", expect=1)
     assert "is stopped" in r.stderr and f"fleet lab up --dir {real.root}" in r.stderr
     assert not [p for p in real.lab.status() if p.status == "up"]

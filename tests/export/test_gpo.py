@@ -282,3 +282,12 @@ def test_lgpo_and_reg_follow_the_practice_join_state() -> None:
     gpo_rows = samba_rows(_backup(ctx)["DomainSysvol/GPO/Machine/registry.pol"])
     assert [d for k, v, _, d in gpo_rows if k.endswith(r"Edge\ExtensionInstallForcelist")] == [
         ctx.policy.for_browser("edge").forcelist_entry]
+
+
+def test_lgpo_for_an_unset_join_state_says_edge_may_not_install() -> None:
+    ctx = context("tok")  # fleet_join unset, no Edge Add-ons build: the Web Store build, with a note
+    render_lgpo(ctx)
+    assert any("fleet_join not set" in n and "joined to AD or Entra ID" in n for n in ctx.notes), ctx.notes
+    ctx = context("tok", edge_addons=True)  # the Add-ons build installs everywhere: nothing to say
+    render_lgpo(ctx)
+    assert ctx.notes == []

@@ -136,7 +136,12 @@ def test_edge_builds_per_join_state() -> None:
                        edge.forcelist_entry, f"{addons_id()};{EDGE_ADDONS_UPDATE_URL}"]
     # the join state is detected (PartOfDomain, Entra JoinInfo) unless -Join / $env:FLEET_JOIN says
     detect = _text(function_body(root, "Get-JoinState"))
-    assert "PartOfDomain" in detect and "CloudDomainJoin" in detect
+    assert "PartOfDomain" in detect and "CloudDomainJoin" in detect and "'unknown'" in detect
+    # workgroup: the Add-ons build; unknown (WMI failed): the Add-ons build when there is one
+    build = function_body(root, "Get-Build")
+    ifs = [_text(i.children[2]) for i in _nodes(build, "if_statement")]
+    assert ifs == ["$script:JoinState -eq 'workgroup'",
+                   "$script:JoinState -eq 'unknown' -and $null -ne $Ext.Workgroup"], ifs
     assert any(exit_code(c) == 15 and "Join must be" in _text(c) for c in commands(root, "Exit-Fleet"))
 
 

@@ -284,3 +284,62 @@ def test_the_controller_reads_the_new_facts(doc: dict) -> None:
     assert f.managed.join in ("entra", "")
     assert isinstance(f.runtime.skipped, tuple)
     assert f.errors
+
+
+def test_a_constrained_host_is_unknown_with_the_reason_not_failing() -> None:
+    """In Constrained Language Mode the collector can read nothing: "no browser", "not installed"
+    would be guesses. Every check but reachability is UNKNOWN and says why."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from healthkit import NOW, expectations
+
+    from fleet.health.checks import default_checks
+    from fleet.health.evaluate import HostContext, evaluate_host
+    from fleet.health.model import State
+
+    doc = {"fleet_health": 1, "collector": "windows", "host": {"hostname": "FRONT1", "os": "Windows", "user": "u"},
+           "managed": {"kind": "unknown", "detail": "", "join": ""},
+           "runtime": {"language_mode": "ConstrainedLanguage", "ps_host": "ConsoleHost"},
+           "errors": [{"where": "language_mode", "error": "PowerShell runs in ConstrainedLanguage mode"}]}
+    x = expectations(platform="windows")
+    checks = default_checks().applicable("workstation", "windows", x.install_method)
+    out = {c.id: o for c, o in evaluate_host(checks, HostContext(parse_facts(json.dumps(doc).encode(), 10_000), x,
+                                                                    NOW - 0.5, NOW + 0.5))}
+    assert out["reachable"].state is State.OK and "ConstrainedLanguage" in out["reachable"].message
+    others = {k: o for k, o in out.items() if k not in ("reachable", "clock_skew")}
+    assert others and all(o.state is State.UNKNOWN and "ConstrainedLanguage mode" in o.message
+                          for o in others.values()), {k: (o.state, o.message) for k, o in others.items()}
+
+
+def test_a_failure_judged_on_facts_the_collector_could_not_read_is_unknown() -> None:
+    """A probe that failed, was denied or was skipped by the budget leaves its table empty: the
+    check that reads it says UNKNOWN and why, not CRITICAL 'no browser' / 'not installed'."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from healthkit import NOW, expectations
+
+    from fleet.health.checks import default_checks
+    from fleet.health.evaluate import HostContext, evaluate_check, evaluate_host
+    from fleet.health.model import State
+
+    def doc(errors: list) -> dict:
+        return {"fleet_health": 1, "collector": "windows",
+                "host": {"hostname": "FRONT1", "os": "Windows", "time": NOW, "boot_time": NOW - 3600},
+                "managed": {"kind": "workgroup", "join": "workgroup"},
+                "runtime": {"language_mode": "FullLanguage", "admin": True},
+                "disks": [{"mount": "C:", "total_mb": 100_000, "free_mb": 50_000}], "errors": errors}
+
+    x = expectations(platform="windows")
+    check = default_checks().get("browser_installed")
+    plain = HostContext(parse_facts(json.dumps(doc([])).encode(), 10_000), x, NOW - 0.5, NOW + 0.5)
+    assert evaluate_check(check, plain).state is State.CRITICAL  # really no browser: a failure
+    skipped = doc([{"where": "browser chrome", "error": "skipped: the collector's time budget of 1.0s was used up"}])
+    ctx = HostContext(parse_facts(json.dumps(skipped).encode(), 10_000), x, NOW - 0.5, NOW + 0.5)
+    out = dict((c.id, o) for c, o in evaluate_host([check, default_checks().get("disk_free")], ctx))
+    assert out["browser_installed"].state is State.UNKNOWN
+    assert "could not read" in out["browser_installed"].message and "time budget" in out["browser_installed"].message
+    assert out["disk_free"].state is State.OK  # other facts are judged as usual

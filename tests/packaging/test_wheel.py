@@ -199,7 +199,7 @@ def test_the_wheel_without_extras_deploys_to_a_lab(venv: Path, tmp_path: Path) -
     fleet_bin = venv / "bin" / "fleet"
     lab_dir = tmp_path / "lab"
     try:
-        _run([str(fleet_bin), "lab", "up", "--practices", "1", "--workstations", "1",
+        _run([str(fleet_bin), "lab", "up", "--practices", "1", "--workstations", "1", "--browsers", "simulated",
               "--dir", str(lab_dir)], cwd=tmp_path)
         paths = json.loads(_run([str(fleet_bin), "-w", str(lab_dir), "paths", "--json"], cwd=tmp_path).stdout)
         assert Path(paths["collections"]).is_relative_to(venv)

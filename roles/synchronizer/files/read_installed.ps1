@@ -35,10 +35,26 @@ if ($svc) {
     }
 }
 
+# Windows Installer's COM object has no type information for PowerShell: its parameterized
+# properties are reached through InvokeMember.
+function Get-ComProperty($Object, [string]$Name, [object[]]$Arguments = @()) {
+    return $Object.GetType().InvokeMember($Name, [System.Reflection.BindingFlags]::GetProperty, $null, $Object,
+                                          $Arguments)
+}
+
 $related = @{}
 if ($UpgradeCode) {
-    $installer = New-Object -ComObject WindowsInstaller.Installer
-    foreach ($code in @($installer.RelatedProducts($UpgradeCode))) { if ($code) { $related[$code.ToUpper()] = $true } }
+    try {
+        $installer = New-Object -ComObject WindowsInstaller.Installer
+        $list = Get-ComProperty $installer 'RelatedProducts' @($UpgradeCode)
+        $count = [int](Get-ComProperty $list 'Count')
+        for ($i = 0; $i -lt $count; $i++) {
+            $code = [string](Get-ComProperty $list 'Item' @($i))
+            if ($code) { $related[$code.ToUpper()] = $true }
+        }
+    } catch {
+        throw "cannot list the products of UpgradeCode $UpgradeCode (synchronizer.upgrade_code): $($_.Exception.Message)"
+    }
 }
 
 $products = @{}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -21,7 +21,7 @@ from fleet.cli.output import emit, note, output_options
 from fleet.cli.report_cmd import alert, run_alerts
 from fleet.errors import FleetError
 
-SWEEP_COLUMNS = ["client", "practice", "state", "coverage", "servers", "unreachable", "summary"]
+SWEEP_COLUMNS = ["client", "practice", "state", "lifecycle", "coverage", "servers", "unreachable", "summary"]
 STATE_COLOURS = {"OK": "green", "WARNING": "yellow", "CRITICAL": "red", "UNKNOWN": "magenta"}
 
 
@@ -111,15 +111,21 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
 
     selection = {"practices": list(practices), "clients": list(clients), "limit": limit or ""}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
+    sweep = Sweep(ws, store, settings, on_host=on_host)
     try:
-        result = Sweep(ws, store, settings, on_host=on_host).run(hosts, options)
+        result = sweep.run(hosts, options)
     except KeyboardInterrupt:
         # Click would turn this into "Aborted!" and exit 1; a sweep says what it kept and exits 130.
         note(f"interrupted: the {len(host_docs)} host(s) answered so far are stored; "
              "the sweep is marked interrupted", fg="yellow")
         ctx.exit(130)
 
+    from fleet.onboarding.status import load_onboarding
+
+    now = datetime.now(UTC)
+    lifecycle = load_onboarding(store, [ws.inventory.practices[p.practice_id] for p in result.practices], ws.catalog)
     rows = [{"client": p.client_id, "practice": p.practice_id, "state": p.state.value,
+             "lifecycle": lifecycle[p.practice_id].label,
              "coverage": p.coverage.label() if p.coverage_state is not None else "-",
              "servers": p.servers_label, "unreachable": p.hosts_unreachable, "summary": p.message()}
             for p in result.practices]
@@ -134,6 +140,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
                          "state": p.coverage_state.value if p.coverage_state else None},
             "servers": {"total": p.servers_total, "ok": p.servers_ok},
             "hosts": p.hosts_total, "hosts_unreachable": p.hosts_unreachable, "checks": dict(p.counts),
+            "lifecycle": {k: v for k, v in lifecycle[p.practice_id].to_dict(now).items() if k != "checklist"},
         } for p in result.practices],
         "hosts": sorted(host_docs, key=lambda d: (d["client"], d["practice"], d["host"])),
     }
@@ -150,6 +157,12 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     if timed_out:
         note(f"timed out (stopped at the per-host deadline): {', '.join(timed_out[:10])}"
              + (" ..." if len(timed_out) > 10 else ""))
+    if sweep.moved:
+        note(f"Synchronizer seen running: {', '.join(sweep.moved)} now installed (fleet practice status)", fg="green")
+    pending = [o for o in lifecycle.values() if o.pending(now.date())]
+    if pending:
+        note("waiting for the vendor's engineer: " + ", ".join(
+            f"{o.practice_id} ({o.scheduled_for.isoformat() if o.scheduled_for else 'no date yet'})" for o in pending))
     if result.stale_closed:
         note(f"marked {len(result.stale_closed)} earlier sweep(s) that never finished as interrupted")
     if send or (send is None and ws.config.alerts):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -44,10 +46,18 @@ def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ..
     for f in report.general:
         rows.append({"practice": "-", "host": f.host or "", "level": f.level.value, "message": f.message,
                      "where": str(f.where or ""), "fix": f.hint})
+    now = datetime.now(UTC)
     for p in report.practices:
         if not p.errors and not p.warnings:
             rows.append({"practice": p.practice_id, "host": "", "level": "ok", "message": f"ready ({p.install_method})",
                          "where": "", "fix": ""})
+        o = p.onboarding
+        if o is not None:
+            days = o.days_in_state(now)
+            rows.append({"practice": p.practice_id, "host": "", "level": "state",
+                         "message": f"{o.label}" + (f" for {days} days" if days is not None else "")
+                         + (f", waiting on the {o.waits_on}" if o.waits_on else "") + f": {o.meaning}",
+                         "where": "", "fix": f"fleet practice status {p.practice_id}"})
         for f in p.findings:
             rows.append({"practice": p.practice_id, "host": f.host or "", "level": f.level.value,
                          "message": f.message, "where": str(f.where or ""), "fix": f.hint})
@@ -56,7 +66,8 @@ def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ..
         "general": [_finding(f) for f in report.general],
         "practices": [
             {"practice": p.practice_id, "client": p.client_id, "pms": p.pms, "install_method": p.install_method,
-             "status": p.status, "findings": [_finding(f) for f in p.findings]}
+             "status": p.status, "findings": [_finding(f) for f in p.findings],
+             "lifecycle": p.onboarding.to_dict(now) if p.onboarding else None}
             for p in report.practices
         ],
     }
@@ -65,6 +76,13 @@ def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ..
     warned = sum(len(p.warnings) for p in report.practices)
     summary = (f"{len(report.practices)} practices: {len(report.practices) - len(blocked)} ready, "
                f"{len(blocked)} blocked, {warned} warnings")
+    lifecycle = [p.onboarding for p in report.practices if p.onboarding is not None]
+    if lifecycle:
+        states = Counter(o.stage.value for o in lifecycle)
+        waiting = Counter(o.waits_on for o in lifecycle if o.waits_on)
+        summary += ("; onboarding: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+                    + "".join(f", {n} waiting on the {w}" for w, n in sorted(waiting.items()))
+                    + f", {sum(len(p.todos) for p in report.practices)} checklist items open")
     general = [f for f in report.general if f.level.value == "error"]
     if general:
         summary += f"; {len(general)} inventory errors (first: {general[0].message})"

@@ -48,7 +48,7 @@ def lab() -> None:
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the hosts.")
 @click.option("--browsers", "browsers_mode", type=click.Choice(["auto", "real", "simulated"]), default="auto",
               show_default=True, help="Workstation browsers of a new lab: real headless Chromium (auto: up to "
-              "12 workstations, ~390 MB each) or the simulation (`fleet lab browsers`).")
+              "12 workstations, ~190 MB each) or the simulation (`fleet lab browsers`).")
 @pass_app
 def up(app: AppContext, practices: int | None, workstations: int | None, directory: Path | None, timeout: float,
        browsers_mode: str) -> None:

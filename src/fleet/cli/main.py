@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("fleet.cli.workspace_cmd", "init"),
     "catalog": ("fleet.cli.catalog_cmd", "catalog"),
     "inventory": ("fleet.cli.inventory_cmd", "inventory"),
+    "practice": ("fleet.cli.practice_cmd", "practice"),
     "secrets": ("fleet.cli.secrets_cmd", "secrets"),
     "export": ("fleet.cli.export_cmd", "export"),
     "deploy": ("fleet.cli.deploy_cmd", "deploy"),

@@ -458,7 +458,8 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
     if not hosts:
         return Deployment(ws, [], [], {}, Redactor(), options, {"retry_failed": retry_failed})
     # Every module the roles name resolves, as ansible-playbook will see them (else every host fails).
-    check_ansible_content(os.environ | scrubbed_env(os.environ) | ansible_env(ws.root / "ansible.cfg"))
+    check_ansible_content(os.environ | scrubbed_env(os.environ) | ansible_env(ws.root / "ansible.cfg"),
+                          cache=ws.state_dir / "preflight.json")
     report = ws.validate(chosen)
     warnings = [f for f in report.all_findings() if f.level.value == "warning"]
     blocking = _blocking(report, pids)

@@ -19,7 +19,6 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,9 @@ init_plugin_loader()
 names = json.loads(sys.stdin.read())
 found = {}
 for n in names:
-    ctx = module_loader.find_plugin_with_context(n)
+    # Windows modules run as PowerShell: what must resolve is the .ps1, not the .py documentation stub.
+    kind = ".ps1" if n.rsplit(".", 1)[-1].startswith("win_") else ""
+    ctx = module_loader.find_plugin_with_context(n, mod_type=kind)
     found[n] = ctx.plugin_resolved_path if ctx.resolved else None
 print(json.dumps({"found": found, "paths": [str(p) for p in C.COLLECTIONS_PATHS]}))
 """
@@ -101,9 +102,17 @@ def resolve(modules: Iterable[str], env: Mapping[str, str]) -> Resolution:
     return Resolution(data["found"], tuple(data["paths"]))
 
 
-def check_ansible_content(env: Mapping[str, str]) -> Resolution:
-    """Raise ``AnsibleContentMissing`` naming what does not resolve and how to install it."""
-    res = _cached(tuple(sorted(env.items())))
+def check_ansible_content(env: Mapping[str, str], cache: Path | None = None) -> Resolution:
+    """Raise ``AnsibleContentMissing`` naming what does not resolve and how to install it.
+
+    ``cache`` (a workspace's ``state/preflight.json``) keeps a full success keyed by the Ansible
+    environment, the config file's content and the module list; it is trusted only while every
+    file it resolved to still exists (a removed collection is seen at once). A failure is never cached."""
+    modules = used_modules()
+    key = _cache_key(env, modules)
+    res = _cached_result(cache, key) if cache is not None else None
+    if res is None:
+        res = resolve(modules, env)
     missing = res.missing
     if missing:
         collections = sorted({".".join(n.split(".")[:2]) for n in missing})
@@ -113,12 +122,47 @@ def check_ansible_content(env: Mapping[str, str]) -> Resolution:
             "nothing was run",
             hint=INSTALL_HINT,
         )
+    if cache is not None:
+        _store_result(cache, key, res)
     return res
 
 
-@cache
-def _cached(env_items: tuple[tuple[str, str], ...]) -> Resolution:
-    return resolve(used_modules(), dict(env_items))
+def _cache_key(env: Mapping[str, str], modules: Iterable[str]) -> str:
+    import hashlib
+
+    ansible_vars = {k: v for k, v in env.items() if k.startswith("ANSIBLE_")}
+    config = ""
+    if env.get("ANSIBLE_CONFIG"):
+        try:
+            config = Path(env["ANSIBLE_CONFIG"]).read_text()
+        except OSError:
+            config = "unreadable"
+    doc = json.dumps([sys.executable, sorted(ansible_vars.items()), config, sorted(modules)])
+    return hashlib.sha256(doc.encode()).hexdigest()
+
+
+def _cached_result(path: Path, key: str) -> Resolution | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    found = data.get("found") or {}
+    if not found or not all(isinstance(p, str) and Path(p).exists() for p in found.values()):
+        return None
+    return Resolution(found, tuple(data.get("paths") or ()))
+
+
+def _store_result(path: Path, key: str, res: Resolution) -> None:
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": key, "found": dict(res.found), "paths": list(res.collections_paths)}))
+        os.replace(tmp, path)
 
 
 def collections_dir() -> Path:

@@ -17,7 +17,7 @@ Backup.xml and bkupInfo.xml are UTF-8 without a BOM, gpreport.xml is UTF-16LE wi
 
 from __future__ import annotations
 
-from fleet.desired.platforms import MANAGED
+from fleet.desired.platforms import MANAGED, UNKNOWN_JOIN
 from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.export.base import Artifact, ExportError, PracticeContext, value_kind
 from fleet.export.powershell import dword_as_int32
@@ -85,8 +85,14 @@ def registry_pol(ctx: PracticeContext, join: str | None) -> bytes:
 
 
 def _say_uncovered(ctx: PracticeContext, join: str | None, what: str) -> None:
-    for reason in ctx.policy_for(join).uncovered:
+    policy = ctx.policy_for(join)
+    for reason in policy.uncovered:
         ctx.note(f"{what} (fleet_join: {ctx.join}): {reason}")
+    edge = policy.for_browser("edge")
+    if join == UNKNOWN_JOIN and edge is not None and edge.store == "web_store":
+        ctx.note(f"{what} (fleet_join not set): Edge gets the Chrome Web Store build, which Edge installs only "
+                 "on machines joined to AD or Entra ID; set fleet_join, or give the variant an Edge Add-ons "
+                 "build (edge_addons)")
 
 
 # -- LGPO.exe /m registry.pol -------------------------------------------------------------------

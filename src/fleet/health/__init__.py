@@ -13,7 +13,8 @@ Collectors on the hosts gather raw facts (``collectors/``); everything is judged
 | ``settings`` | fleet.yml's optional ``health:`` section (forks, timeout, output cap, POSIX service probes) |
 | ``storage`` | a host and its checks in one transaction, practice roll-ups, stale runs, ``prune_health`` |
 | ``show`` | reading a stored sweep back (``fleet health show``) |
-| ``transport`` | one round trip per host: OpenSSH (POSIX, Windows OpenSSH), PSRP/WinRM (pypsrp) |
+| ``transport`` | one round trip per host under a hard deadline: OpenSSH (POSIX, Windows OpenSSH), PSRP/WinRM |
+| ``psrp_worker`` | the PSRP round trip in a process of its own (pypsrp), so the deadline can end it |
 | ``collectors/`` | ``posix.sh`` (sh + awk, Linux/macOS) and ``windows.ps1``: raw facts as JSON, no secret out |
 | ``sweep`` | the sweep: collect in parallel, judge, stream into the store |
 | ``report*``, ``alerts``, ``schedule`` | reports, alerts and scheduling of sweeps |

@@ -643,5 +643,50 @@ def evaluate_check(check: CheckDef, ctx: HostContext) -> Outcome:
         return _unknown(f"cannot evaluate: {type(exc).__name__}: {exc}"[:300])
 
 
+# The checks a collector that cannot read the machine still answers (it reports why it cannot).
+_RUNS_CONSTRAINED = frozenset({"reachable", "clock_skew"})
+
+# Which of the Windows collector's probes (its error rows' ``where``) each check's facts come from.
+_REGISTRY = ("registry", "expectations")
+_WINDOWS_PROBES: dict[str, tuple[str, ...]] = {
+    "browser_installed": ("browser ", *_REGISTRY),
+    "browser_version": ("browser ", *_REGISTRY),
+    "extension_installed": ("ProfileList", "profiles ", "browser ", *_REGISTRY),
+    "extension_forcelist": ("HKLM\\", *_REGISTRY),
+    "extension_token": ("HKLM\\", *_REGISTRY),
+    "managed_settings": ("HKLM\\", *_REGISTRY),
+    "install_source": ("domain", "entra", "mdm", "managed", *_REGISTRY),
+    "synchronizer_installed": ("service ", "expectations"),
+    "synchronizer_running": ("service ", "expectations"),
+    "synchronizer_autostart": ("service ", "expectations"),
+    "synchronizer_version": ("service ", "expectations"),
+    "synchronizer_crashes": ("service ", "crashes ", "expectations"),
+    "pms_database": ("service ", "expectations"),
+    "sync_endpoint": ("endpoint", "expectations"),
+    "disk_free": ("disks",),
+    "last_boot": ("os",),
+}
+
+
+def _unread(check: CheckDef, ctx: HostContext, outcome: Outcome) -> Outcome:
+    """A failure judged on facts the Windows collector could not read (a probe failed, was denied
+    or skipped by the time budget) is not a failure of the host: UNKNOWN, with what was not read."""
+    if ctx.facts.collector != "windows" or outcome.state not in (State.WARNING, State.CRITICAL):
+        return outcome
+    prefixes = _WINDOWS_PROBES.get(check.kind, ())
+    missing = [f"{e.where}: {e.error}" for e in ctx.facts.errors if e.where.startswith(prefixes)] if prefixes else []
+    if not missing:
+        return outcome
+    return _unknown(f"not judged, the collector could not read all it needs ({_join(missing, 2)}); "
+                    f"it would say: {outcome.message}", outcome.value)
+
+
 def evaluate_host(checks: Iterable[CheckDef], ctx: HostContext) -> list[tuple[CheckDef, Outcome]]:
-    return [(c, evaluate_check(c, ctx)) for c in checks]
+    mode = ctx.facts.runtime.language_mode
+    if mode and mode != "FullLanguage":
+        # Constrained Language Mode (AppLocker/WDAC): the Windows collector could read nothing, so
+        # "no browser", "not installed" would be guesses; those checks are UNKNOWN with the reason.
+        why = (f"not checked: PowerShell runs in {mode} mode on this host (AppLocker or WDAC), so the "
+               "collector cannot read the registry, services or profiles")
+        return [(c, evaluate_check(c, ctx) if c.kind in _RUNS_CONSTRAINED else _unknown(why)) for c in checks]
+    return [(c, _unread(c, ctx, evaluate_check(c, ctx))) for c in checks]

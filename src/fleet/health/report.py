@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from fleet.errors import FleetError
 from fleet.health.model import HEALTH_KIND, Coverage
 from fleet.health.report_directory import Directory
 from fleet.store import CheckResult, HostResult, RunRecord, Store
+from fleet.store import onboarding as onboarding_records
 from fleet.store import schema as t
 
 STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
@@ -123,6 +124,35 @@ class HostLine:
 
 
 @dataclass(frozen=True)
+class LifecycleLine:
+    """A practice's onboarding state when the report was written (``fleet practice status``)."""
+
+    state: str = "created"
+    since: datetime | None = None  # None: nothing recorded yet
+    scheduled_for: date | None = None
+    note: str = ""
+
+    @property
+    def waits_on(self) -> str:
+        from fleet.onboarding.lifecycle import Stage, waits_on
+
+        try:
+            return waits_on(Stage(self.state))
+        except ValueError:
+            return ""
+
+    @property
+    def label(self) -> str:
+        text = self.state.replace("_", " ")
+        if self.scheduled_for and self.state in ("created", "install_scheduled"):
+            text += f" ({self.scheduled_for.isoformat()})"
+        return text
+
+    def days(self, now: datetime) -> int | None:
+        return None if self.since is None else max(0, (now - self.since).days)
+
+
+@dataclass(frozen=True)
 class PracticeLine:
     id: str
     name: str
@@ -133,6 +163,7 @@ class PracticeLine:
     site: str = ""
     state: str = ""  # the roll-up's state (checks and coverage); "" when there is none
     coverage_state: str = ""  # "" where no workstation needs the extension
+    lifecycle: LifecycleLine = field(default_factory=LifecycleLine)
 
     @property
     def worst(self) -> str:
@@ -174,6 +205,19 @@ class ClientLine:
     @property
     def hosts(self) -> tuple[HostLine, ...]:
         return tuple(h for p in self.practices for h in p.hosts)
+
+    @property
+    def lifecycle_counts(self) -> dict[str, int]:
+        """How many of the client's practices are in each onboarding state."""
+        return dict(Counter(p.lifecycle.state for p in self.practices))
+
+    def waiting(self, now: datetime) -> dict[str, list[tuple[PracticeLine, int | None]]]:
+        """Who each waiting practice waits on (msp / vendor), longest wait first."""
+        out: dict[str, list[tuple[PracticeLine, int | None]]] = {}
+        for p in self.practices:
+            if p.lifecycle.waits_on:
+                out.setdefault(p.lifecycle.waits_on, []).append((p, p.lifecycle.days(now)))
+        return {k: sorted(v, key=lambda pd: -(pd[1] or 0)) for k, v in sorted(out.items())}
 
 
 @dataclass(frozen=True)
@@ -347,7 +391,10 @@ def load_report(store: Store, run_id: str | None = None, *, client: str | None =
         hosts = [replace(h, message=redact(h.message)) for h in hosts]
         checks = [replace(c, message=redact(c.message), value=redact(c.value)) for c in checks]
     rollups = practice_rollups(store, run.id, client)
-    clients = _build(hosts, checks, prev_states, last_seen, directory, rollups)
+    practice_ids = {h.practice_id for h in hosts} | {c.practice_id for c in checks}
+    lifecycle = {pid: LifecycleLine(r.state, r.since, r.scheduled_for, r.note)
+                 for pid, r in onboarding_records.lifecycles(store, sorted(practice_ids)).items()}
+    clients = _build(hosts, checks, prev_states, last_seen, directory, rollups, lifecycle)
     changes = tuple(
         Change(kind=c.change, client_id=cl.id, practice_id=p.id, host=h.name, check_id=c.check_id,
                state=c.state, previous=c.previous, message=c.message)
@@ -359,7 +406,8 @@ def load_report(store: Store, run_id: str | None = None, *, client: str | None =
 
 def _build(hosts: Sequence[HostResult], checks: Sequence[CheckResult], prev: Mapping[tuple[str, str], str],
            last_seen: Mapping[str, datetime], directory: Directory,
-           rollups: Mapping[str, PracticeRollupRow]) -> tuple[ClientLine, ...]:
+           rollups: Mapping[str, PracticeRollupRow],
+           lifecycle: Mapping[str, LifecycleLine] | None = None) -> tuple[ClientLine, ...]:
     by_host: dict[str, list[CheckResult]] = defaultdict(list)
     for c in checks:
         by_host[c.host].append(c)
@@ -385,7 +433,8 @@ def _build(hosts: Sequence[HostResult], checks: Sequence[CheckResult], prev: Map
             id=practice_id, name=directory.practice_name(practice_id), client_id=client_id, hosts=tuple(hls),
             coverage=roll.coverage if roll else Coverage(), pms=directory.practice_pms(practice_id),
             site=directory.practice_site(practice_id), state=roll.state if roll else "",
-            coverage_state=roll.coverage_state if roll else ""))
+            coverage_state=roll.coverage_state if roll else "",
+            lifecycle=(lifecycle or {}).get(practice_id) or LifecycleLine()))
     return tuple(
         ClientLine(id=cid, name=directory.client_name(cid),
                    practices=tuple(sorted(ps, key=lambda p: (p.name.lower(), p.id))))
@@ -502,6 +551,10 @@ def report_dict(report: FleetReport) -> dict[str, Any]:
             "practices": [{
                 "id": p.id, "name": p.name, "pms": p.pms, "site": p.site, "coverage": cov(p.coverage),
                 "worst": p.worst, "checks": {s: p.counts.get(s, 0) for s in STATES},
+                "lifecycle": {"state": p.lifecycle.state, "since": ts(p.lifecycle.since),
+                              "waits_on": p.lifecycle.waits_on,
+                              "scheduled_for": p.lifecycle.scheduled_for.isoformat()
+                              if p.lifecycle.scheduled_for else None},
                 "hosts": [{
                     "host": h.name, "role": h.role, "platform": h.platform, "status": h.status,
                     "reachable": h.reachable, "last_seen": ts(h.last_seen), "worst": h.worst,

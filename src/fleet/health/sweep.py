@@ -67,6 +67,9 @@ from fleet.health.transport import (
     ssh_argv,
 )
 from fleet.inventory import Host, Inventory, Practice
+from fleet.onboarding.actions import synchronizer_seen
+from fleet.onboarding.lifecycle import Pending
+from fleet.onboarding.status import PracticeOnboarding, load_onboarding
 from fleet.redact import Redactor
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
@@ -113,6 +116,9 @@ class SweepHost:
     host: Host
     expect: Expectations
     checks: tuple[CheckDef, ...]
+    # The vendor's engineer has not been yet (the practice's lifecycle): the Synchronizer checks
+    # (params.pending_before_install) say so instead of failing.
+    pending: Pending | None = None
 
 
 def collect(plan: SweepHost, settings: HealthSettings, timeout: float) -> RawResult:
@@ -175,7 +181,11 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
             status, reason = HOST_OK, ""
             ctx = HostContext(facts, x, raw.sent_at, raw.received_at)
             for check, o in evaluate_host(plan.checks, ctx):
-                outcomes.append((check, o.state, redactor.text(o.message), redactor.text(o.value)))
+                state, message = o.state, o.message
+                if plan.pending is not None and state is not State.OK and check.params.get("pending_before_install"):
+                    state = State.WARNING if plan.pending.overdue else State.OK
+                    message = f"{plan.pending.message} (now: {o.message})"
+                outcomes.append((check, state, redactor.text(message), redactor.text(o.value)))
             facts_doc = redactor.obj(facts.to_dict())
     if status != HOST_OK:
         seen_txt = last_seen.isoformat() if last_seen else ""
@@ -273,6 +283,8 @@ class Sweep:
         self.redactor = Redactor()
         self._secret_lock = threading.Lock()
         self._vault: dict[str, dict[str, str] | FleetError] = {}
+        self._onboarding: dict[str, PracticeOnboarding] | None = None
+        self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
@@ -303,12 +315,22 @@ class Sweep:
     def plan(self, hosts: Sequence[Host]) -> list[SweepHost]:
         return list(self.iter_plans(hosts))
 
+    def onboarding(self, hosts: Sequence[Host]) -> dict[str, PracticeOnboarding]:
+        """The lifecycle state of the hosts' practices (read once per sweep from the store)."""
+        if self._onboarding is None:
+            inv = self.ws.inventory
+            practices = [inv.practices[pid] for pid in dict.fromkeys(h.practice_id for h in hosts)]
+            self._onboarding = load_onboarding(self.store, practices, self.ws.catalog)
+        return self._onboarding
+
     def iter_plans(self, hosts: Sequence[Host], state: str | None = None) -> Iterator[SweepHost]:
         """One host's plan at a time, so the first hosts are collected while later practices'
         vaults are still being read (the sweep consumes this lazily). ``state`` overrides each
         host's fleet_state (``fleet deploy --remove``)."""
         inv = self.ws.inventory
         config = self.ws.config
+        onboarding = self.onboarding(hosts)
+        today = datetime.now(UTC).date()
         pes: dict[tuple[str, str, tuple[tuple[str, str], ...]], PracticeExpect] = {}
         for h in hosts:
             p = inv.practices[h.practice_id]
@@ -329,7 +351,9 @@ class Sweep:
             # A workstation where nobody uses the PMS is expected to carry no extension: only the
             # checks that apply whatever the install method (reachable, disk, clock...).
             method = x.install_method if ctx.uses_pms else NOT_USING_PMS
-            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method))
+            o = onboarding.get(p.id)
+            pending = o.pending(today) if o is not None and h.role == "server" else None
+            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), pending)
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         t0, cpu0 = time.monotonic(), _cpu()
@@ -341,15 +365,20 @@ class Sweep:
                                             "hosts": len(hosts), **storage.run_marker()})
         outcomes: list[HostOutcome] = []
         status = "interrupted"
+        running: list[tuple[Practice, str]] = []  # servers seen running the Synchronizer
         try:
             for plan, raw in self._collect(plans, options):
                 j = judge(plan, raw, self.redactor, last_seen.get(plan.host.name), self.settings.max_output)
                 storage.record_host(self.store, run.id, j.host_result, j.checks)
                 outcomes.append(j.outcome)
+                if j.outcome.role == "server" and j.outcome.states.get("synchronizer_running") is State.OK:
+                    running.append((self.ws.inventory.practices[plan.host.practice_id], plan.host.name))
                 if self.on_host:
                     self.on_host(j)
             status = "ok"
         finally:
+            # What fleet knows itself goes into the practices' lifecycle, even from a partial sweep.
+            self.moved = synchronizer_seen(self.store, running, self.ws.catalog) if running else []
             practices = rollup_practices(outcomes, self.checks)
             cpu1 = _cpu()
             result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,

@@ -667,6 +667,10 @@ def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str,
         ext_id = b.extensions.get(variant or "")
         hp = lab.paths.host(rec.name)
         pids = browser.chromium_pids(rec.mnt_ns, rec.uts_ns) if rec.status == "up" else []
+        if rec.status != "up":
+            rows.append({"host": rec.name, "practice": rec.practice, "browser": "host down", "memory_mb": 0.0,
+                         "extension_id": "", "policy": "-", "installed": "-", "settings": "-", "converged": True})
+            continue
         row: dict[str, Any] = {"host": rec.name, "practice": rec.practice, "browser": "running" if pids else "stopped",
                                "memory_mb": browser.memory_mb(pids) if pids else 0.0, "extension_id": ext_id or "",
                                "policy": "-", "installed": "-", "settings": "-"}

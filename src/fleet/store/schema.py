@@ -136,6 +136,45 @@ locks = sa.Table(
 )
 
 
+# Onboarding (fleet.onboarding): each practice's lifecycle state, its history, and the checklist
+# items a technician confirmed. A practice with no row is "created".
+practice_lifecycle = sa.Table(
+    "practice_lifecycle", metadata,
+    sa.Column("practice_id", sa.String(120), primary_key=True),
+    sa.Column("client_id", sa.String(120), nullable=False, default=""),
+    sa.Column("state", sa.String(40), nullable=False),
+    sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("scheduled_for", sa.Date),  # the vendor engineer's install date
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("updated_by", sa.String(100), nullable=False, default=""),
+    sa.Column("source", sa.String(20), nullable=False, default=""),  # technician | fleet
+)
+
+practice_events = sa.Table(
+    "practice_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("practice_id", sa.String(120), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by", sa.String(100), nullable=False, default=""),
+    sa.Column("source", sa.String(20), nullable=False, default=""),  # technician | fleet
+    sa.Column("kind", sa.String(20), nullable=False),  # state | confirm | unconfirm | note
+    sa.Column("state", sa.String(40), nullable=False, default=""),
+    sa.Column("item", sa.String(80), nullable=False, default=""),
+    sa.Column("scheduled_for", sa.Date),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Index("ix_practice_events_practice_at", "practice_id", "at"),
+)
+
+practice_checklist = sa.Table(
+    "practice_checklist", metadata,
+    sa.Column("practice_id", sa.String(120), primary_key=True),
+    sa.Column("item", sa.String(80), primary_key=True),
+    sa.Column("confirmed_by", sa.String(100), nullable=False, default=""),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -163,10 +202,15 @@ def _run_heartbeat(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[locks])
 
 
+def _onboarding(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[practice_lifecycle, practice_events, practice_checklist])
+
+
 # Append new migrations here; never edit an applied one.
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, host results, check results, audit events", _initial),
     Migration(2, "alert state per target and check", _alert_state),
     Migration(3, "health roll-up per practice and sweep", _health_practices),
     Migration(4, "heartbeat of a running run's owner; lock holders", _run_heartbeat),
+    Migration(5, "practice onboarding: lifecycle state, history, confirmed checklist items", _onboarding),
 ]

@@ -1,0 +1,87 @@
+"""What a technician (``fleet practice``) and fleet itself (a sweep that sees the Synchronizer
+running) change in a practice's onboarding. Checks first, then one store transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from fleet.catalog import Catalog, InstallMethod
+from fleet.inventory import Practice
+from fleet.onboarding.checklist import open_before
+from fleet.onboarding.lifecycle import LifecycleError, Stage, parse_date, parse_stage, reached
+from fleet.onboarding.status import PracticeOnboarding, load_onboarding
+from fleet.store import Store
+from fleet.store import onboarding as rec
+
+TECHNICIAN, FLEET = "technician", "fleet"
+
+
+def change_state(store: Store, practice: Practice, catalog: Catalog, state: str, *, by: str, note: str = "",
+                 date: str | None = None, force: bool = False) -> PracticeOnboarding:
+    """Move a practice to ``state`` (as the vendor's portal shows it). Refuses a state off the
+    practice's path, ``install_scheduled`` without the engineer's date, ``todo`` without a note,
+    and a state whose checklist items are still open (unless ``force``, which the history records)."""
+    current = load_onboarding(store, [practice], catalog)[practice.id]
+    method = current.install_method
+    if method == InstallMethod.UNSUPPORTED.value:
+        raise LifecycleError(f"{practice.id} cannot be synced (see `fleet inventory validate`): it has no lifecycle")
+    target = parse_stage(state, method)
+    scheduled = parse_date(date) if date else None
+    if scheduled is not None and target not in (Stage.INSTALL_SCHEDULED, Stage.TODO):
+        raise LifecycleError("--date is the engineer's install date: it goes with --set install_scheduled")
+    if target is Stage.INSTALL_SCHEDULED and scheduled is None and current.scheduled_for is None:
+        raise LifecycleError(f"{practice.id}: install_scheduled needs the engineer's date",
+                             hint=f"fleet practice status {practice.id} --set install_scheduled --date YYYY-MM-DD")
+    if target is Stage.TODO and not note.strip():
+        raise LifecycleError("a TO DO needs --note saying what the vendor's portal asks for",
+                             hint=f'fleet practice status {practice.id} --set todo --note "credential error"')
+    missing = [] if target is Stage.TODO else open_before(current.checklist, target, method)
+    if missing and not force:
+        raise LifecycleError(
+            f"{practice.id}: {len(missing)} checklist item(s) must be done before {target.value}: "
+            + ", ".join(s.id for s in missing),
+            hint="; ".join(f"{s.id}: {s.detail}" for s in missing[:4])
+            + " (or --force if the vendor's portal already shows the practice further)")
+    if scheduled is None and not reached(target, Stage.INSTALLED, method):
+        scheduled = current.scheduled_for  # a TO DO or a step back keeps the engineer's date
+    if missing:
+        note = (note + " " if note else "") + "[forced past open items: " + ", ".join(s.id for s in missing) + "]"
+    rec.set_state(store, practice.id, practice.client_id, target.value, by=by, source=TECHNICIAN, note=note,
+                  scheduled_for=scheduled)
+    return load_onboarding(store, [practice], catalog)[practice.id]
+
+
+def confirm_items(store: Store, practice: Practice, catalog: Catalog, items: Sequence[str], *, by: str,
+                  note: str = "", undo: bool = False) -> PracticeOnboarding:
+    """Record (or with ``undo`` withdraw) the technician's confirmation of checklist items."""
+    current = load_onboarding(store, [practice], catalog)[practice.id]
+    known = {s.id: s for s in current.checklist}
+    confirmable = [s.id for s in current.checklist if s.item.by == TECHNICIAN]
+    for item in items:
+        if item not in known:
+            raise LifecycleError(f"{item!r} is not on {practice.id}'s checklist",
+                                 hint="items to confirm: " + ", ".join(confirmable))
+        if known[item].item.by != TECHNICIAN:
+            raise LifecycleError(f"{item} is checked by fleet, not confirmed: {known[item].detail}",
+                                 hint="items to confirm: " + ", ".join(confirmable))
+    for item in items:
+        if undo:
+            rec.unconfirm(store, practice.id, item, by=by, note=note)
+        else:
+            rec.confirm(store, practice.id, item, by=by, note=note)
+    return load_onboarding(store, [practice], catalog)[practice.id]
+
+
+def synchronizer_seen(store: Store, practices: Iterable[tuple[Practice, str]], catalog: Catalog) -> list[str]:
+    """fleet's own move: a self- or engineer-install practice whose server runs the Synchronizer is
+    ``installed`` (only from ``created`` / ``install_scheduled``: a later state the technician set
+    is never overwritten). ``practices`` pairs each practice with the server seen; returns the ids moved."""
+    moved = []
+    for practice, host in practices:
+        note = f"Synchronizer seen running on {host} at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        if rec.set_state(store, practice.id, practice.client_id, Stage.INSTALLED.value, by="fleet health",
+                         source=FLEET, note=note,
+                         only_from={Stage.CREATED.value, Stage.INSTALL_SCHEDULED.value}):
+            moved.append(practice.id)
+    return moved

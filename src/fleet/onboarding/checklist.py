@@ -1,0 +1,81 @@
+"""The catalog's onboarding checklist, judged for one practice.
+
+An item is either checked by fleet (a fact in the inventory, or a lifecycle state reached) or
+confirmed by the technician (``fleet practice confirm PRACTICE ITEM``, stored with who and when).
+Items come in the guide's order; ``open_before`` says which must be done before a lifecycle state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fleet.catalog import ChecklistItem, PracticeSystem
+from fleet.onboarding.lifecycle import Stage, index, reached
+from fleet.store.onboarding import Confirmation
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    item: ChecklistItem
+    done: bool
+    detail: str  # how it is known to be done, or what is missing and how to close it
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _fact(item: ChecklistItem, pvars: Mapping[str, Any]) -> tuple[bool, str]:
+    var = item.var or ""
+    value = pvars.get(var)
+    if item.expect == "stated":
+        ok = isinstance(value, bool)
+        return ok, f"{var} is {str(value).lower()}" if ok else f"set {var}: true or false"
+    if item.expect == "false":
+        ok = value is False
+        return ok, f"{var} is false" if ok else f"set {var}: false (after changing it in the PMS)"
+    if item.expect.startswith("differs:"):
+        other = item.expect.split(":", 1)[1]
+        a, b = value, pvars.get(other)
+        if not (_present(a) and _present(b)):
+            return False, f"set {var} and {other}"
+        ok = str(a).strip().lower() != str(b).strip().lower()
+        return ok, f"{var} and {other} differ" if ok else f"{var} and {other} name the same user: use two"
+    ok = _present(value)
+    return ok, f"{var} is set" if ok else f"set {var} in the practice's vars"
+
+
+def judge(system: PracticeSystem, practice_id: str, pvars: Mapping[str, Any], stage: Stage, install_method: str,
+          confirmations: Mapping[str, Confirmation]) -> list[ItemStatus]:
+    """Every checklist item that applies to the practice, in the guide's order, done or open."""
+    out = []
+    for item in system.checklist:
+        if not item.applies(pvars):
+            continue
+        if item.by == "technician":
+            c = confirmations.get(item.id)
+            if c is not None:
+                out.append(ItemStatus(item, True, f"confirmed by {c.by} on {c.at:%Y-%m-%d %H:%M} UTC"
+                                      + (f" ({c.note})" if c.note else "")))
+            else:
+                out.append(ItemStatus(item, False, f"confirm with: fleet practice confirm {practice_id} {item.id}"))
+        elif item.reached:
+            ok = reached(stage, Stage(item.reached), install_method)
+            out.append(ItemStatus(item, ok, f"the practice is {stage.value}" if ok else
+                                  f"fleet practice status {practice_id} --set {item.reached}"))
+        else:
+            ok, detail = _fact(item, pvars)
+            out.append(ItemStatus(item, ok, detail))
+    return out
+
+
+def open_before(statuses: Sequence[ItemStatus], target: Stage, install_method: str) -> list[ItemStatus]:
+    """Open items that must be done before the practice may be in ``target``."""
+    t = index(target, install_method)
+    return [s for s in statuses if not s.done and 0 <= index(Stage(s.item.before), install_method) <= t]

@@ -1,0 +1,285 @@
+"""Onboarding (fleet practice): the lifecycle store on SQLite and PostgreSQL, health's "pending"
+verdict for a server the vendor's engineer has not been to, and for every practice system a walk
+from "created" to "active" through the CLI, seen in `inventory validate`, `fleet health` and the
+HTML report. Hosts answer on closed loopback ports: nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from healthkit import expectations, host, make_store, server_facts
+
+from fleet.catalog import InstallMethod, default_catalog
+from fleet.cli.main import cli
+from fleet.example import example_config
+from fleet.health.checks import default_checks
+from fleet.health.model import State
+from fleet.health.sweep import SweepHost, judge
+from fleet.health.transport import RawResult
+from fleet.onboarding.lifecycle import PATHS, Pending, Stage, engineer_pending
+from fleet.redact import Redactor
+from fleet.secretstore import SecretKind, SecretStore
+from fleet.store import Store
+from fleet.store import onboarding as rec
+from fleet.vault import VaultPassword
+
+pytestmark = pytest.mark.usefixtures("clean_env")
+PW = "onboarding-test-pass"
+
+
+# -- the store ------------------------------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    yield from make_store(request.param, tmp_path)
+
+
+def test_lifecycle_state_history_and_confirmations_are_stored(store: Store) -> None:
+    assert store.schema_version() >= 5
+    assert rec.lifecycles(store) == {}
+    when = dt.date(2026, 12, 14)
+    assert rec.set_state(store, "p1", "c1", "install_scheduled", by="ann", source="technician",
+                         note="booked", scheduled_for=when)
+    (r,) = rec.lifecycles(store, ["p1"]).values()
+    assert (r.state, r.scheduled_for, r.note, r.updated_by, r.source) == (
+        "install_scheduled", when, "booked", "ann", "technician")
+    # fleet's own move only from the states it names: a later state set by a person stays.
+    assert rec.set_state(store, "p1", "c1", "installed", by="fleet health", source="fleet",
+                         only_from={"created", "install_scheduled"})
+    assert not rec.set_state(store, "p1", "c1", "installed", by="fleet health", source="fleet",
+                             only_from={"created", "install_scheduled"})
+    rec.set_state(store, "p1", "c1", "active", by="bob", source="technician")
+    assert not rec.set_state(store, "p1", "c1", "installed", by="fleet health", source="fleet",
+                             only_from={"created", "install_scheduled"})
+    assert rec.lifecycles(store)["p1"].state == "active"
+    c = rec.confirm(store, "p1", "windows_admin", by="ann", note="checked the local admins")
+    rec.confirm(store, "p1", "windows_admin", by="bob")  # confirming again replaces, never duplicates
+    assert rec.confirmations(store, ["p1"])["p1"]["windows_admin"].by == "bob"
+    assert c.note == "checked the local admins"
+    assert rec.unconfirm(store, "p1", "windows_admin", by="bob", note="shared after all")
+    assert not rec.unconfirm(store, "p1", "windows_admin", by="bob")
+    assert rec.confirmations(store) == {}
+    history = [(e.kind, e.state or e.item, e.by, e.source) for e in rec.events(store, "p1")]
+    assert history == [("state", "install_scheduled", "ann", "technician"),
+                       ("state", "installed", "fleet health", "fleet"),
+                       ("state", "active", "bob", "technician"),
+                       ("confirm", "windows_admin", "ann", "technician"),
+                       ("confirm", "windows_admin", "bob", "technician"),
+                       ("unconfirm", "windows_admin", "bob", "technician")]
+
+
+# -- health: pending while the vendor's engineer has not been -------------------------------------
+
+MISSING = {"kind": "synchronizer", "present": False, "running": False, "start": "", "version": ""}
+RUNNING = {"kind": "synchronizer", "present": True, "running": True, "start": "auto", "version": "4.2.0"}
+
+
+def _server(pending: Pending | None, sync: dict[str, Any] = MISSING) -> dict[str, tuple[State, str]]:
+    """How a Dolphin (engineer install) server is judged, with the lifecycle's pending verdict or none."""
+    x = expectations(role="server", platform="linux", pms="dolphin")
+    plan = SweepHost(host("server"), x, default_checks().applicable("server", "linux", x.install_method), pending)
+    raw = RawResult("h1", json.dumps(server_facts(Synchronizer=sync)).encode(), 0.0, 0.1, exit_code=0)
+    j = judge(plan, raw, Redactor(), None, 1 << 20)
+    return {c.check_id: (State.parse(c.state), c.message) for c in j.checks}
+
+
+def test_an_engineer_install_server_is_pending_not_critical_and_overdue_warns() -> None:
+    today = dt.date(2026, 12, 7)
+    bare = _server(None)
+    assert bare["synchronizer_installed"][0] is State.CRITICAL  # what it was every night before
+    pending = engineer_pending(Stage.INSTALL_SCHEDULED, "engineer_install", dt.date(2026, 12, 14), today)
+    seen = _server(pending)
+    for check in ("synchronizer_installed", "synchronizer_running", "synchronizer_autostart"):
+        state, message = seen[check]
+        assert state is State.OK and message.startswith("pending (engineer install scheduled for 2026-12-14)")
+    assert seen["disk_free"] == bare["disk_free"]  # the rest of the server is judged as always
+    overdue = engineer_pending(Stage.INSTALL_SCHEDULED, "engineer_install", dt.date(2026, 12, 3), today)
+    assert overdue is not None and overdue.overdue
+    state, message = _server(overdue)["synchronizer_installed"]
+    assert state is State.WARNING and "scheduled for 2026-12-03 (4 days ago)" in message
+    # Not yet scheduled: pending, saying how to record the date; once installed: judged normally.
+    assert "not scheduled yet" in engineer_pending(Stage.CREATED, "engineer_install", None, today).message
+    assert engineer_pending(Stage.INSTALLED, "engineer_install", None, today) is None
+    assert engineer_pending(Stage.CREATED, "self_install", None, today) is None
+
+
+def test_a_running_synchronizer_is_judged_as_it_is_even_when_pending() -> None:
+    pending = engineer_pending(Stage.INSTALL_SCHEDULED, "engineer_install", dt.date(2026, 12, 14),
+                               dt.date(2026, 12, 7))
+    seen = _server(pending, RUNNING)
+    assert seen["synchronizer_running"][0] is State.OK and "pending" not in seen["synchronizer_running"][1]
+
+
+# -- the walk, per system ------------------------------------------------------------------------------
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _linux(role: str = "workstation") -> dict[str, Any]:
+    return {"ansible_host": "127.0.0.1", "ansible_port": _closed_port(), "fleet_role": role,
+            "fleet_platform": "linux", "ansible_connection": "ssh",
+            "ansible_ssh_common_args": "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"}
+
+
+# Each system's practice vars: what its catalog facts and checklist ask fleet to read.
+SYSTEM_VARS: dict[str, dict[str, Any]] = {
+    "athenahealth": {"fleet_pms_url": "https://athenanet.athenahealth.com/1/1/login.esp"},
+    "curve_hero": {"fleet_pms_url": "https://walk.curvehero.com"},
+    "cloud9": {"fleet_pms_url": "https://walk.cloud9ortho.com", "fleet_online_booking": True,
+               "fleet_unavailable_appointment_classes": ["Break"], "fleet_default_appointment_type": "Recall"},
+    "denticon": {"fleet_pms_url": "https://a1.denticon.com"},
+    "dentrix_ascend": {"fleet_pms_url": "https://walk.dentrixascend.com", "fleet_pms_org_alias": "WALK01"},
+    "eclinicalworks": {"fleet_pms_url": "https://walk.ecwcloud.com", "fleet_pms_version": "12.0",
+                       "fleet_ecw_enforce_url_launcher": False},
+    "modmed": {"fleet_pms_url": "https://walk.ema.md", "fleet_clinical_account": "sync-clin",
+               "fleet_management_account": "sync-mgmt", "fleet_online_booking": False},
+    "dentrix": {"fleet_pms_version": "G7.1"},
+    "eaglesoft": {"fleet_pms_version": "21.20", "fleet_multi_location": True},
+    "open_dental": {"fleet_pms_version": "23.1", "fleet_multi_clinic": True},
+    "dentrix_enterprise": {},
+    "dolphin": {"fleet_multi_clinic": True},
+    "practiceworks": {},
+    "orthotrac": {"fleet_multi_clinic": False},
+}
+
+
+def test_every_catalog_system_is_walked() -> None:
+    assert sorted(SYSTEM_VARS) == sorted(default_catalog().ids())
+
+
+class Walk:
+    def __init__(self, root: Path, pid: str) -> None:
+        self.root, self.pid = root, pid
+
+    def run(self, *args: str) -> Any:
+        return CliRunner().invoke(cli, ["-w", str(self.root), *args], catch_exceptions=False)
+
+    def practice(self, *args: str) -> Any:
+        return self.run("practice", *args)
+
+    def validated(self) -> dict[str, Any]:
+        r = self.run("inventory", "validate", "--json")
+        assert r.exit_code == 0, r.output
+        (p,) = json.loads(r.stdout)["practices"]
+        return p
+
+
+@pytest.mark.parametrize("system_id", sorted(SYSTEM_VARS))
+def test_a_practice_walks_from_created_to_active_through_the_cli(wsb: Any, monkeypatch: Any, system_id: str) -> None:
+    system = default_catalog().get(system_id)
+    method = system.install_method.value
+    pid = f"walk_{system_id}"
+    hosts = {f"{pid}-ws": _linux()}
+    if method != InstallMethod.CHROME_EXTENSION.value:
+        hosts[f"{pid}-srv"] = _linux("server")
+    cfg = copy.deepcopy(example_config())
+    # The lab's Linux stand-in of the Synchronizer: the servers here are Linux.
+    cfg["synchronizer"] |= {"linux_url": "http://127.0.0.1:9/stand-in.tar.gz", "linux_sha256": "0" * 64}
+    root = wsb.write({"walk": {pid: wsb.practice(system_id, hosts, **SYSTEM_VARS[system_id])}}, config=cfg)
+    kind = {"chrome_extension": SecretKind.TOKEN, "self_install": SecretKind.PRODUCT_KEY}.get(method)
+    if kind:
+        SecretStore(root / "inventory").set(pid, kind, f"WALK-SECRET-{system_id}", VaultPassword(PW.encode(), "t"))
+    monkeypatch.setenv("FLEET_VAULT_PASSWORD", PW)
+    w = Walk(root, pid)
+
+    # created: validate says so and lists the open items in the guide's order
+    p = w.validated()
+    assert p["status"].startswith("ready") and p["lifecycle"]["state"] == "created"
+    todo = [f["message"].split(":")[0] for f in p["findings"] if f["level"] == "todo"]
+    technician = [i.id for i in system.checklist if i.by == "technician" and i.applies(SYSTEM_VARS[system_id])]
+    assert todo == [i for i in [c["item"] for c in p["lifecycle"]["checklist"] if not c["done"]]]
+    assert set(technician) <= set(todo)
+    assert [i for i in todo if i in technician] == technician  # the guide's order
+
+    # skipping ahead is refused while items are open, with the items named
+    r = w.practice("status", pid, "--set", "active")
+    assert r.exit_code == 1 and "must be done before active" in r.output and technician[-1] in r.output
+
+    # the technician confirms, then follows the guide's path to active
+    r = w.practice("confirm", pid, *technician, "--by", "walker", "--note", "checked")
+    assert r.exit_code == 0, r.output
+    path = PATHS[method]
+    for stage in path[1:]:
+        args = ["status", pid, "--set", stage.value, "--by", "walker"]
+        if stage is Stage.INSTALL_SCHEDULED:
+            args += ["--date", (dt.date.today() + dt.timedelta(days=3)).isoformat()]
+        r = w.practice(*args)
+        assert r.exit_code == 0, r.output
+        if stage is Stage.INSTALL_SCHEDULED:
+            doc = json.loads(w.run("health", "--json", "--timeout", "10").stdout)
+            assert "waiting for the vendor's engineer" in w.run("health", "--timeout", "10").stderr
+            assert doc["practices"][0]["lifecycle"]["waits_on"] == "vendor"
+    status = json.loads(w.practice("status", pid, "--json").stdout)
+    assert status["state"] == "active" and status["waits_on"] == "" and status["updated_by"] == "walker"
+    assert [e["state"] for e in status["history"] if e["kind"] == "state"] == [s.value for s in path[1:]]
+    assert all(c["done"] for c in status["checklist"])
+
+    # active, everywhere
+    p = w.validated()
+    assert p["lifecycle"]["state"] == "active" and not [f for f in p["findings"] if f["level"] == "todo"]
+    r = w.run("health", "--json", "--timeout", "10")
+    (hp,) = json.loads(r.stdout)["practices"]
+    assert hp["lifecycle"]["state"] == "active"
+    html = root / "report.html"
+    assert w.run("report", "--out", str(html)).exit_code == 0
+    page = html.read_text()
+    tag = re.search(rf'id="practice-{pid}".*?<span class="lc lc-(\w+)"', page, re.S)
+    assert tag is not None and tag.group(1) == "active"
+    assert re.search(r'<tr class="onboarding-client" data-client="walk">.*?<b>1</b> active', page, re.S)
+    assert f"WALK-SECRET-{system_id}" not in page + r.output
+
+
+def test_setting_a_state_says_what_is_wrong(wsb: Any) -> None:
+    root = wsb.write({"walk": {
+        "walk_dolphin": wsb.practice("dolphin", {"d-srv": _linux("server")}),
+        "walk_athena": wsb.practice("athenahealth", {"a-ws": _linux()}),
+    }})
+    w = Walk(root, "walk_dolphin")
+    r = w.practice("status", "walk_dolphin", "--set", "install_scheduled")
+    assert r.exit_code == 1 and "needs the engineer's date" in r.output and "--date YYYY-MM-DD" in r.output
+    r = w.practice("status", "walk_dolphin", "--set", "install_scheduled", "--date", "14/12/2026")
+    assert r.exit_code == 1 and "is not a date" in r.output
+    r = w.practice("status", "walk_dolphin", "--set", "credentials_submitted")
+    assert r.exit_code == 1 and "not a state of a engineer_install practice" in r.output
+    assert "install_scheduled" in r.output  # the states it has are listed
+    r = w.practice("status", "walk_athena", "--set", "todo")
+    assert r.exit_code == 1 and "needs --note" in r.output
+    r = w.practice("status", "walk_athena", "--set", "todo", "--note", "credential error")
+    assert r.exit_code == 0 and "todo: credential error" in r.stderr
+    r = w.practice("confirm", "walk_athena", "ehr_url")
+    assert r.exit_code == 1 and "checked by fleet" in r.output
+    r = w.practice("confirm", "walk_athena", "nope")
+    assert r.exit_code == 1 and "items to confirm: dedicated_user" in r.output
+    r = w.practice("status", "walk_nope")
+    assert r.exit_code == 1 and "no practice 'walk_nope'" in r.output
+    # --force sets it anyway and the history says what was skipped
+    r = w.practice("status", "walk_athena", "--set", "credentials_submitted", "--force", "--json")
+    assert r.exit_code == 0
+    last = json.loads(r.stdout)["history"][-1]
+    assert last["state"] == "credentials_submitted"
+    assert "[forced past open items: ehr_url, dedicated_user" in last["note"]
+
+
+def test_validate_keeps_going_when_the_store_is_unreachable(wsb: Any, monkeypatch: Any) -> None:
+    root = wsb.write({"walk": {"walk_athena": wsb.practice("athenahealth", {"a-ws": _linux()})}})
+    monkeypatch.setenv("FLEET_STORE_URL", "postgresql+psycopg://fleet@127.0.0.1:1/none")
+    r = CliRunner().invoke(cli, ["-w", str(root), "inventory", "validate", "--json"])
+    doc = json.loads(r.stdout)
+    assert doc["practices"][0]["lifecycle"] is None
+    assert any(f["message"].startswith("onboarding state not shown: cannot open the store") for f in doc["general"])
+    assert r.exit_code == 1  # the practice has no token: blocked as before, the store problem is a warning
+    assert [f["message"] for f in doc["practices"][0]["findings"]] == ["no extension token stored for this practice"]

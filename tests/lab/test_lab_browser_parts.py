@@ -1,0 +1,202 @@
+"""The real-browser lab's parts that need no root: the CRX3 packer, the test extension, the lab's web
+server (on 127.0.0.1), and which lab a `fleet lab` command acts on (the workspace in use)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+
+from fleet.cli.main import cli
+from fleet.lab import LabError, crx, plan_lab
+from fleet.lab.browser import REAL, SIMULATED, build_test_extensions, choose_mode, extension_files, settings_verdict
+from fleet.lab.layout import LabPaths
+from fleet.lab.state import HostRecord, LabState, save_state
+from fleet.lab.workspace import WEB_SERVER, engine_dir, lab_config, lab_workspace_for, variant_fields
+from fleet.secretstore import fingerprint
+
+
+def test_the_crx3_package_verifies_and_its_id_comes_from_its_key(tmp_path: Path) -> None:
+    key = crx.load_or_create_key(tmp_path / "k.pem")
+    assert oct((tmp_path / "k.pem").stat().st_mode & 0o777) == "0o600"
+    files = extension_files("v3", ["token", "practice_url"], "http://127.0.0.1:1/ext/report")
+    data, ext_id = crx.pack(files, key)
+    assert crx.verify(data) == ext_id
+    # the ID Chromium derives: SHA-256 of the public key (SPKI DER), first 32 hex digits mapped to a-p
+    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashlib.sha256(spki).hexdigest()[:32]
+    assert ext_id == "".join("abcdefghijklmnop"[int(c, 16)] for c in digest)
+    # same key file, same ID; a new key, a new ID
+    assert crx.pack(files, crx.load_or_create_key(tmp_path / "k.pem"))[1] == ext_id
+    assert crx.pack(files, crx.load_or_create_key(tmp_path / "other.pem"))[1] != ext_id
+    # a changed archive no longer verifies
+    tampered = data[:-30] + bytes(b ^ 1 for b in data[-30:])
+    with pytest.raises((InvalidSignature, ValueError, zipfile.BadZipFile)):
+        crx.verify(tampered)
+    archive = data[12 + int.from_bytes(data[8:12], "little"):]
+    manifest = json.loads(zipfile.ZipFile(BytesIO(archive)).read("manifest.json"))
+    assert manifest["manifest_version"] == 3 and manifest["storage"] == {"managed_schema": "schema.json"}
+    schema = json.loads(zipfile.ZipFile(BytesIO(archive)).read("schema.json"))
+    assert schema["properties"] == {"token": {"type": "string"}, "practice_url": {"type": "string"}}
+
+
+def test_the_lab_builds_one_extension_per_variant_and_an_update_manifest(tmp_path: Path) -> None:
+    b = build_test_extensions(tmp_path, "http://127.0.0.1:8", variant_fields())
+    assert b.mode == REAL and sorted(b.extensions) == [f"v{i}" for i in range(1, 8)]
+    assert len(set(b.extensions.values())) == 7
+    for variant, ext_id in b.extensions.items():
+        assert crx.verify((tmp_path / "web" / "ext" / f"{variant}.crx").read_bytes()) == ext_id
+    ns = {"u": "http://www.google.com/update2/response"}
+    apps = ET.fromstring((tmp_path / "web" / "ext" / "updates.xml").read_text()).findall("u:app", ns)
+    assert {a.get("appid"): a.find("u:updatecheck", ns).get("codebase") for a in apps} == {
+        ext_id: f"http://127.0.0.1:8/ext/{v}.crx" for v, ext_id in b.extensions.items()}
+    # a second `lab up` keeps the IDs (the lab's fleet.yml names them)
+    assert build_test_extensions(tmp_path, "http://127.0.0.1:8", variant_fields()).extensions == b.extensions
+    cfg = lab_config("file:///x.tar.gz", "0" * 64, "http://127.0.0.1:8/sync", b)
+    assert cfg["extensions"]["update_url"] == "http://127.0.0.1:8/ext/updates.xml"
+    assert cfg["extensions"]["variants"]["v3"]["chrome"] == b.extensions["v3"]
+    v5 = json.loads(extension_files("v5", variant_fields()["v5"], "u")["schema.json"])
+    assert v5["properties"]["online_booking"] == {"type": "boolean"}
+
+
+def test_auto_chooses_real_browsers_for_small_labs_only() -> None:
+    assert choose_mode("simulated", 2) == SIMULATED and choose_mode("real", 500) == REAL
+    if os.access("/usr/bin/chromium", os.X_OK):
+        assert choose_mode("auto", 6) == REAL
+    assert choose_mode("auto", 13) == SIMULATED
+
+
+def test_settings_verdict_compares_fingerprints_only() -> None:
+    expected = {"token": frozenset({fingerprint("T")}), "practice_url": frozenset({fingerprint("https://x")})}
+    good = {"managed": {"token": fingerprint("T"), "practice_url": fingerprint("https://x")}, "received_at": 5}
+    assert settings_verdict(good, expected) == "ok"
+    assert settings_verdict({**good, "managed": {"token": fingerprint("other")}}, expected) == \
+        "differs: practice_url, token"
+    assert settings_verdict(None, expected) == "no report"
+
+
+# -- the lab's web server -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "web" / "ext").mkdir(parents=True)
+    (tmp_path / "web" / "ext" / "updates.xml").write_text("<gupdate/>")
+    proc = subprocess.Popen([sys.executable, "-I", str(WEB_SERVER), str(port), "fleet-lab-endpoint", str(tmp_path)])
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", tmp_path
+    proc.terminate()
+    proc.wait(5)
+
+
+def _post(url: str, body: bytes, agent: str) -> int:
+    req = urllib.request.Request(url, data=body, method="POST", headers={"User-Agent": agent})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_the_web_server_serves_the_extension_keeps_reports_and_answers_the_sync_probe(
+        server: tuple[str, Path]) -> None:
+    url, engine = server
+    with urllib.request.urlopen(f"{url}/ext/updates.xml?x=id%3Dabc", timeout=5) as r:
+        assert r.read() == b"<gupdate/>" and r.headers["Content-Type"] == "text/xml"
+    with urllib.request.urlopen(f"{url}/sync", timeout=5) as r:
+        assert r.status == 204
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{url}/ext/..%2f..%2fweb", timeout=5)
+
+    ext_id = "a" * 32
+    body = json.dumps({"extension_id": ext_id, "variant": "v3", "version": "1.0.0", "why": "installed",
+                       "managed": {"token": "0123456789abcdef0123"}}).encode()
+    assert _post(f"{url}/ext/report", body, "Mozilla/5.0 fleet-lab/bs-downtown-ws01 Chrome") == 204
+    kept = json.loads((engine / "browser-reports" / "bs-downtown-ws01" / f"{ext_id}.json").read_text())
+    assert kept["managed"] == {"token": "0123456789abcdef"}  # a fingerprint's length at most, whatever is sent
+    assert kept["host"] == "bs-downtown-ws01" and kept["received_at"] > 0
+    # no host in the user agent, a path in the host name, a bad extension ID: refused, nothing written
+    assert _post(f"{url}/ext/report", body, "Mozilla/5.0") == 400
+    assert _post(f"{url}/ext/report", body, "fleet-lab/../../etc") == 400
+    bad = json.dumps({"extension_id": "../x", "managed": {}}).encode()
+    assert _post(f"{url}/ext/report", bad, "fleet-lab/ws") == 400
+    assert sorted(p.name for p in (engine / "browser-reports").iterdir()) == ["bs-downtown-ws01"]
+
+
+# -- which lab a command acts on ------------------------------------------------------------------------
+
+
+def _fake_lab(ws: Path) -> None:
+    """A lab workspace whose hosts are all stopped (a state file, no processes)."""
+    topo = plan_lab(1, 1)
+    paths = LabPaths(engine_dir(ws))
+    paths.root.mkdir(parents=True)
+    hosts = {h.name: HostRecord(h.name, h.role, h.practice_id, h.client_id) for h in topo.hosts}
+    save_state(LabState(lab_dir=str(paths.root), user="root", topology=topo, hosts=hosts))
+    (ws / "fleet.yml").write_text("msp: {name: lab}\n")
+
+
+def test_lab_commands_follow_the_workspace_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lab, other, default = tmp_path / "D", tmp_path / "msp", tmp_path / "default"
+    _fake_lab(lab)
+    other.mkdir()
+    (other / "fleet.yml").write_text("msp: {name: x}\n")
+    monkeypatch.setenv("FLEET_LAB_DIR", str(default))
+    monkeypatch.delenv("FLEET_WORKSPACE", raising=False)
+    (lab / "inventory").mkdir()
+    monkeypatch.chdir(lab / "inventory")  # anywhere inside the lab's workspace
+    assert lab_workspace_for(None) == lab.resolve()
+    monkeypatch.chdir(other)  # a real MSP workspace: the lab commands mean the default lab
+    assert lab_workspace_for(None) == default.resolve()
+    assert lab_workspace_for(None, str(lab)) == lab.resolve()
+    assert lab_workspace_for(tmp_path / "x", str(lab)) == (tmp_path / "x").resolve()  # --dir wins
+    with pytest.raises(LabError, match="not a lab workspace"):
+        lab_workspace_for(None, str(other))
+    monkeypatch.setenv("FLEET_WORKSPACE", str(lab))
+    assert lab_workspace_for(None) == lab.resolve()
+
+    r = CliRunner().invoke(cli, ["-w", str(lab), "lab", "path"])
+    assert r.exit_code == 0 and r.stdout.strip() == str(lab.resolve())
+
+
+def test_a_command_on_a_stopped_lab_fails_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = tmp_path / "D"
+    _fake_lab(lab)
+    monkeypatch.setenv("FLEET_LAB_DIR", str(tmp_path / "default"))
+    monkeypatch.delenv("FLEET_WORKSPACE", raising=False)
+    monkeypatch.chdir(lab)
+    for args in (["lab", "browsers"], ["lab", "stop-host", "bs-downtown-ws01"]):
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 1, (args, r.output)
+        assert f"the lab at {lab.resolve()} is stopped (0 of 1 hosts up)" in r.stderr
+        assert f"fleet lab up --dir {lab.resolve()}" in r.stderr and "Traceback" not in r.output
+    r = CliRunner().invoke(cli, ["lab", "status"])
+    assert r.exit_code == 1 and "is stopped" in r.stderr
+    r = CliRunner().invoke(cli, ["lab", "browsers", "--dir", str(tmp_path / "nowhere")])
+    assert r.exit_code == 1 and "no lab at" in r.stderr
