@@ -50,7 +50,7 @@ def precollect(ws, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Ma
         except FactsError as exc:
             yield name, Verdict(UNVERIFIED, reason=f"unusable answer: {exc.reason}")
             continue
-        drift = host_drift(plan.expect, facts)
+        drift = host_drift(plan.expect, facts, plan.host.uses_pms)
         if drift.in_sync:
             yield name, Verdict(IN_SYNC)
         elif drift.changes:

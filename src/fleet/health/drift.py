@@ -155,11 +155,12 @@ def _server(x: Expectations, f: HostFacts, changes: list[str], unknown: list[str
         changes.append(f"start {svc.name} at boot")
 
 
-def host_drift(x: Expectations, facts: HostFacts) -> Drift:
-    """What a deploy would change on the host (pure)."""
+def host_drift(x: Expectations, facts: HostFacts, uses_pms: bool = True) -> Drift:
+    """What a deploy would change on the host (pure). ``uses_pms`` False: a workstation nobody uses
+    the PMS on, where the plan puts nothing (``fleet_uses_pms: false``)."""
     changes: list[str] = []
     unknown: list[str] = []
-    if x.role == "workstation" and x.install_method == CLOUD:
+    if x.role == "workstation" and x.install_method == CLOUD and uses_pms:
         _workstation(x, facts, changes, unknown)
     elif x.role == "server":
         _server(x, facts, changes, unknown)
