@@ -192,7 +192,8 @@ def simulate_browsers(ws_dir: Path, hosts: list[str]) -> None:
 
 def lab_up(ws_dir: Path, practices: int, workstations: int) -> None:
     subprocess.run([FLEET, "lab", "up", "--practices", str(practices), "--workstations", str(workstations),
-                    "--dir", str(ws_dir), "--timeout", "300"], check=True, stdout=subprocess.DEVNULL)
+                    "--dir", str(ws_dir), "--timeout", "300", "--browsers", "simulated"], check=True,
+                   stdout=subprocess.DEVNULL)  # simulated: real Chromium would load the machine being measured
 
 
 def lab_down(ws_dir: Path) -> None:

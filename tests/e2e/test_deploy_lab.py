@@ -566,7 +566,7 @@ def test_fleet_lab_cli_up_deploy_browsers_down(tmp_path: Path) -> None:
         assert "Traceback" not in r.stderr, r.stderr
         return r
 
-    r = fleet("lab", "up", "--practices", "1", "--workstations", "1")
+    r = fleet("lab", "up", "--practices", "1", "--workstations", "1", "--browsers", "simulated")
     try:
         assert r.returncode == 0, r.stderr
         assert oct((d / ".vault-pass").stat().st_mode & 0o777) == "0o600"
