@@ -139,7 +139,8 @@ SCHEMA = Key(MAP, "fleet.yml", fields={
                 k: Key(STR, d) for k, d in (("install_dir", "its directory"), ("version_file", "its VERSION file"),
                                             ("pidfile", "its pid file"), ("process_match", "its command line"),
                                             ("autostart_file", "exists: starts at boot"),
-                                            ("crash_log", "one line per crash"))}),
+                                            ("crash_log", "one line per crash"),
+                                            ("key_file", "its product key (only a fingerprint leaves the host)"))}),
         }),
     }),
     "remote": Key(MAP, "execution nodes (`fleet deploy --via`)", fields={

@@ -246,20 +246,32 @@ def test_deploy_reaches_every_host_and_the_second_deploy_changes_nothing(labws: 
     doc = w.deploy(label="idempotent_deploy_seconds")
     assert doc["status"] == "ok" and all(h["status"] == "ok" and h["changed"] == 0 for h in doc["hosts"]), doc
     assert w.snapshot() == before
+    # every host was verified in sync by one collection round trip: no ansible-playbook started (the
+    # run has no ansible-runner private data dir, where every playbook run leaves its artifacts)
+    assert doc["summary"]["verified_in_sync"] == len(w.hosts())
+    assert all(h["verified"] == "in_sync" for h in doc["hosts"])
+    assert f"{len(w.hosts())} verified in sync" in w.outputs[-1]
+    assert list((w.root / "state" / "runs" / w.deploy_runs()[0].id).iterdir()) == []
+    doc = w.deploy("--full", label="idempotent_full_deploy_seconds")  # Ansible on every host: still nothing
+    assert doc["summary"]["changed"] == 0 and doc["summary"]["verified_in_sync"] == 0
+    assert list((w.root / "state" / "runs" / w.deploy_runs()[0].id).iterdir())
     # the audit trail: who, what, per host; the first run's changed tasks are there
     store = w.store()
     try:
-        runs = store.runs("deploy", limit=2)
-        assert [r.status for r in runs] == ["ok", "ok"] and runs[0].user
-        first = store.audit_events(runs[1].id)
+        runs = store.runs("deploy", limit=3)
+        assert [r.status for r in runs] == ["ok", "ok", "ok"] and runs[0].user
+        first = store.audit_events(runs[2].id)
         changed_hosts = {n for n, h in _by_host(first_doc).items() if h["status"] == "changed"}
         assert {a.host for a in first if a.changed} == changed_hosts
-        assert store.audit_events(runs[0].id) == []
+        assert not [a for a in store.audit_events(runs[0].id) if a.changed]
+        verified = store.audit_events(runs[1].id)  # the audit says each host was verified, and changed nothing
+        assert {a.host for a in verified} == set(w.hosts()) and not any(a.changed for a in verified)
+        assert {a.task for a in verified} == {"verified by collection"}
     finally:
         store.close()
-    r = w.fleet("runs", "show", runs[1].id[:10], "--json")
+    r = w.fleet("runs", "show", runs[2].id[:10], "--json")
     shown = json.loads(r.stdout)
-    assert r.returncode == 0 and shown["id"] == runs[1].id and len(shown["hosts"]) == len(w.hosts())
+    assert r.returncode == 0 and shown["id"] == runs[2].id and len(shown["hosts"]) == len(w.hosts())
     tasks = {a["task"] for a in shown["tasks"]}
     # the no_log tasks' changes are recorded through their secret-free report tasks
     assert {"Report that our policy files changed", "Report that the Synchronizer was installed"} <= tasks
@@ -283,9 +295,37 @@ def test_check_reports_what_would_change_and_changes_nothing(labws: LabWorkspace
     assert hosts[ws_host]["status"] == "changed" and hosts[server]["status"] == "changed"
     assert all(h["status"] == "ok" for n, h in hosts.items() if n not in (ws_host, server))
     assert w.deploy_runs()[0].options["check"] is True
-    doc = w.deploy()  # the real thing puts both back
+    assert hosts[ws_host]["verified"] == hosts[server]["verified"] == "drifted"
+    assert any("write our policy file" in c for c in hosts[ws_host]["drift"])
+    assert "start Synchronizer" in hosts[server]["drift"]
+    doc = w.deploy()  # the real thing puts both back; only those two reach Ansible
     assert {n for n, h in _by_host(doc).items() if h["status"] == "changed"} == {ws_host, server}
+    assert doc["summary"]["verified_in_sync"] == len(w.hosts()) - 2
     assert w.sync_status(server)["running"]
+
+
+def test_check_sees_a_rotated_product_key_and_the_deploy_installs_it(labws: LabWorkspace) -> None:
+    from fleet.secretstore import fingerprint
+
+    w = labws
+    server = w.hosts("server")[0]
+    pid = w.practice_of(server).id
+    old = w.secrets[pid]["fleet_product_key"]
+    new = "ROTATED-" + secrets.token_hex(8)
+    r = w.fleet("secrets", "set", pid, "--product-key", "--stdin", stdin=new + "\n",
+                env={"FLEET_VAULT_PASSWORD": w.password})
+    assert r.returncode == 0, r.stderr
+    w.secrets[pid]["fleet_product_key"], w.secrets[pid]["old_product_key"] = new, old  # both are leak needles
+    before = w.snapshot()
+    doc = w.deploy("--check", "--diff")  # from the collection: the installed key's fingerprint differs
+    assert _by_host(doc)[server]["status"] == "changed" and w.snapshot() == before
+    assert _by_host(doc)[server]["drift"] == ["reinstall with the practice's new product key"]
+    doc = w.deploy("--check", "--full")  # Ansible's check mode says so too
+    assert _by_host(doc)[server]["status"] == "changed" and w.snapshot() == before
+    doc = w.deploy("--practice", pid)
+    assert _by_host(doc)[server]["status"] == "changed"
+    assert w.sync_status(server)["key_fingerprint"] == fingerprint(new)
+    assert w.deploy("--practice", pid)["summary"]["verified_in_sync"] == len(w.practice_of(server).hosts)
 
 
 # -- 4. one host down: reported, the others deployed; --retry-failed finishes it ---------------------------
@@ -401,8 +441,8 @@ def test_canary_gates_the_rest_and_serial_batches_all_run(labws: LabWorkspace) -
     assert doc["status"] == "ok" and len(doc["hosts"]) == len(w.hosts())
     canary = w.hosts("workstation", "cloud")[0]
     w.lab.stop_host(canary)  # the first host that would change something is the canary; it is down
-    try:
-        doc = w.deploy("--canary", "1", expect=1)
+    try:  # --full: every host goes to Ansible, so the canary gates them all
+        doc = w.deploy("--canary", "1", "--full", expect=1)
     finally:
         w.lab.start_host(canary)
     hosts = _by_host(doc)

@@ -55,6 +55,9 @@ def _interruptible() -> Iterator[None]:
 @click.option("--serial", metavar="N|N%", help="Deploy in batches of N hosts (or N%); a failing batch never "
                                                "stops the next.")
 @click.option("--forks", type=int, metavar="N", help="Parallel connections (default: sized to this machine).")
+@click.option("--full", is_flag=True,
+              help="Run Ansible on every selected host. By default fleet first collects every host (one "
+                   "round trip) and runs Ansible only where something drifted or could not be verified.")
 @click.option("--remove", is_flag=True, help="Remove what fleet installed (extension policy, Synchronizer) instead.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation (needed when not interactive).")
 @click.option("--wait", "wait", is_flag=True,
@@ -64,12 +67,15 @@ def _interruptible() -> Iterator[None]:
 @pass_app
 def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], limit: tuple[str, ...],
            check: bool, diff: bool, retry_failed: bool, canary: int | None, serial: str | None, forks: int | None,
-           remove: bool, yes: bool, wait: bool, verbosity: int, fmt: str) -> None:
+           full: bool, remove: bool, yes: bool, wait: bool, verbosity: int, fmt: str) -> None:
     """Deploy the browser extension policy (workstations) and the Synchronizer (on-prem servers).
 
     Everything is checked before anything runs: the selection, each practice's readiness
     (`fleet inventory validate`), the vault and every host's plan. One host failing never stops
-    the others. Every run is recorded in the store (`fleet runs`). Exit 0 when every host is
+    the others. Every selected host is then collected (the health sweep's round trip); only the
+    hosts that drifted (or cannot be verified) reach Ansible, the others are recorded as verified
+    in sync (--full: Ansible on every host). --check reports the collected changes per host.
+    Every run is recorded in the store (`fleet runs`). Exit 0 when every host is
     fine, 1 when a host failed or was unreachable (or nothing could start), 130 when interrupted.
 
     \b
@@ -88,7 +94,7 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
 
     ws = app.ws
     options = DeployOptions(check=check, diff=diff, forks=forks, serial=serial, canary=canary, remove=remove,
-                            verbosity=verbosity)
+                            verbosity=verbosity, full=full)
     if forks is not None and forks < 1:
         raise click.UsageError("--forks must be at least 1")
     try:
@@ -129,11 +135,18 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
             st = o.record().status
             if st in ("failed", "unreachable", "unknown"):
                 note(f"  {st:11} {o.host}: {o.record().message}", fg="red")
+    if diff and fmt != "json":  # the collected changes, per host (no secret: values by fingerprint)
+        for o in result.outcomes:
+            if o.verified and o.verified != "in_sync" and o.drift:
+                note(f"--- {o.host} ({o.verified})")
+                for change in o.drift:
+                    note(f"  ~ {change}", fg="yellow")
     s = result.as_json()["summary"]
     line = (f"{'check ' if result.check else ''}run {result.run_id[:12]} {result.status}: {s['hosts']} hosts, "
             f"{s['ok']} ok, {s['changed']} changed, {s['failed']} failed, {s['unreachable']} unreachable"
             + (f", {s['skipped']} not run (canary failed)" if result.canary_failed else "")
             + (f", {s['unknown']} unknown" if s["unknown"] else "")
+            + (f"; {s['verified_in_sync']} verified in sync without Ansible" if s.get("verified_in_sync") else "")
             + f" in {result.seconds:.1f}s")
     ok = result.status == "ok"
     note(line, fg="green" if ok else ("yellow" if result.interrupted else "red"))

@@ -22,6 +22,8 @@ from typing import Any
 from fleet.deploy.events import TaskResult, parse_event
 from fleet.deploy.preflight import check_ansible_content
 from fleet.deploy.results import (
+    DRIFTED,
+    IN_SYNC,
     RETRY_STATUSES,
     HostOutcome,
     Tally,
@@ -33,7 +35,7 @@ from fleet.desired.plan import ABSENT, PRESENT, HostPlan, plan_host
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory import Host, Practice
 from fleet.redact import Redactor
-from fleet.store import Store
+from fleet.store import AuditEvent, Store
 from fleet.store.lifecycle import HEARTBEAT_EVERY
 from fleet.store.locks import practice_locks
 from fleet.validate import Finding, Report
@@ -64,6 +66,7 @@ class DeployOptions:
     remove: bool = False
     verbosity: int = 0
     keep_events: bool = True
+    full: bool = False  # run Ansible on every selected host (no pre-collection)
 
 
 @dataclass
@@ -155,11 +158,13 @@ class Deployment:
     options: DeployOptions
     selection: dict[str, Any] = field(default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)  # readiness warnings (not blocking)
+    vault: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # per practice (pre-collection)
 
     # -- running ----------------------------------------------------------------------------------
-    def batches(self) -> list[tuple[str, list[str]]]:
-        """[(name, hosts)]: the canary first, then serial batches of the rest (or the rest at once)."""
-        names = [h.name for h in self.hosts]
+    def batches(self, names: Sequence[str] | None = None) -> list[tuple[str, list[str]]]:
+        """[(name, hosts)]: the canary first, then serial batches of the rest (or the rest at once).
+        ``names``: the hosts that go to Ansible (default: every selected host)."""
+        names = [h.name for h in self.hosts] if names is None else list(names)
         out: list[tuple[str, list[str]]] = []
         rest = names
         if self.options.canary:
@@ -216,7 +221,10 @@ class Deployment:
 
         interrupted = canary_failed = False
         try:
-            for name, batch in self.batches():
+            to_run = [h.name for h in self.hosts]
+            if not opts.full:
+                to_run = self._converge_only_drifted(store, run.id, outcomes, record, obs)
+            for name, batch in self.batches(to_run):
                 if canary_failed:
                     for n in batch:
                         outcomes[n].not_run_reason = "not run: the canary failed"
@@ -241,9 +249,45 @@ class Deployment:
             result = DeployResult(run.id, status, list(outcomes.values()), opts.check, interrupted,
                                   canary_failed, time.monotonic() - t0, run_dir)
             store.finish_run(run.id, status, {**summary(outcomes.values()), "canary_failed": canary_failed,
-                                              "seconds": round(result.seconds, 2)})
+                                              "seconds": round(result.seconds, 2), "full": opts.full})
             _prune_run_dirs(self.ws.state_dir / "runs", keep=KEEP_RUN_DIRS)
         return result
+
+    def _converge_only_drifted(self, store: Store, run_id: str, outcomes: dict[str, HostOutcome],
+                               record: Callable[[Iterable[HostOutcome], Tally | None], None],
+                               obs: Observer) -> list[str]:
+        """Collect every host once (the sweep's collector), record the hosts found in sync as
+        verified, and return the ones Ansible must run on: drifted or not verifiable. In --check,
+        the drifted hosts' changes are reported from the collection (Ansible's check mode runs only
+        where the collection could not tell)."""
+        from fleet.deploy.converge import precollect
+
+        pending = {h.name for h in self.hosts}
+        state = ABSENT if self.options.remove else None
+        last_beat = time.monotonic()
+        for name, v in precollect(self.ws, store, self.hosts, self.vault, state):
+            if time.monotonic() - last_beat > HEARTBEAT_EVERY:  # the run is alive (fleet.store.lifecycle)
+                store.heartbeat(run_id)
+                last_beat = time.monotonic()
+            o = outcomes.get(name)
+            if o is None or name not in pending:
+                continue
+            o.verified, o.drift = v.status, list(v.changes) or ([v.reason] if v.reason else [])
+            if v.status == IN_SYNC:
+                o.done, o.message = True, "in sync (verified by collection: nothing to change)"
+                detail = "nothing to change"
+            elif v.status == DRIFTED and self.options.check:
+                o.done, o.changed, o.changed_tasks = True, len(v.changes), list(v.changes)
+                o.message = detail = "would change: " + "; ".join(v.changes)
+            else:
+                continue  # Ansible runs there
+            pending.discard(name)
+            record([o], None)  # as it arrives: an interrupted pre-collection keeps what it verified
+            store.record_audit_events(run_id, [AuditEvent(
+                host=name, task="verified by collection", action="fleet.collect", changed=v.status == DRIFTED,
+                failed=False, detail=self.redactor.text(detail), practice_id=o.practice_id)])
+            obs.host_finished(o)
+        return [h.name for h in self.hosts if h.name in pending]
 
     def _run_batch(self, run_dir: Path, name: str, batch: list[str], outcomes: dict[str, HostOutcome],
                    obs: Observer, record: Callable[[Iterable[HostOutcome], Tally | None], None],
@@ -441,4 +485,4 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
     selection = {"practices": list(practices), "clients": list(clients), "limit": list(limit),
                  "retry_failed": retry_failed, "hosts": [h.name for h in hosts],
                  "host_practices": {h.name: [h.practice_id, h.client_id] for h in hosts}}
-    return Deployment(ws, chosen, hosts, plans, redactor, options, selection, warnings)
+    return Deployment(ws, chosen, hosts, plans, redactor, options, selection, warnings, secrets)

@@ -14,6 +14,8 @@ from fleet.store import AuditEvent, HostResult
 PENDING, CHANGED, UNKNOWN, NOT_RUN = "pending", "changed", "unknown", "skipped"
 HOST_STATUSES = (OK, CHANGED, FAILED, UNREACHABLE, NOT_RUN, UNKNOWN)
 RETRY_STATUSES = (FAILED, UNREACHABLE, UNKNOWN, NOT_RUN)  # what --retry-failed takes up again
+# What the pre-collection found (HostOutcome.verified)
+IN_SYNC, DRIFTED, UNVERIFIED = "in_sync", "drifted", "unknown"
 
 
 @dataclass
@@ -31,6 +33,8 @@ class HostOutcome:
     message: str = ""
     changed_tasks: list[str] = field(default_factory=list)
     not_run_reason: str = ""
+    verified: str = ""  # pre-collection: in_sync | drifted | unknown ("": not collected, e.g. --full)
+    drift: list[str] = field(default_factory=list)  # what the collection says a deploy changes (no secret)
 
     @property
     def status(self) -> str:
@@ -55,14 +59,18 @@ class HostOutcome:
             message = "changed: " + "; ".join(self.changed_tasks[:10])
         if not message and status == OK:
             message = "no changes"
+        facts: dict[str, Any] = {"plan": self.plan_note, "changed_tasks": self.changed_tasks[:50]}
+        if self.verified:
+            facts.update(verified=self.verified, drift=self.drift[:50])
         return HostResult(host=self.host, practice_id=self.practice_id, client_id=self.client_id, status=status,
                           ok=self.ok, changed=self.changed, failures=self.failures, message=message,
-                          facts={"plan": self.plan_note, "changed_tasks": self.changed_tasks[:50]})
+                          facts=facts)
 
     def as_json(self) -> dict[str, Any]:
         r = self.record()
         return {"host": r.host, "practice": r.practice_id, "client": r.client_id, "status": r.status, "ok": r.ok,
-                "changed": r.changed, "failures": r.failures, "message": r.message, "plan": self.plan_note}
+                "changed": r.changed, "failures": r.failures, "message": r.message, "plan": self.plan_note,
+                "verified": self.verified or None, "drift": list(self.drift)}
 
 
 class Tally:
@@ -174,8 +182,10 @@ def run_status(outcomes: Iterable[HostOutcome], interrupted: bool) -> str:
 
 
 def summary(outcomes: Iterable[HostOutcome]) -> dict[str, int]:
+    outcomes = list(outcomes)
     counts = {s: 0 for s in HOST_STATUSES}
     for o in outcomes:
         counts[o.record().status] += 1
     counts["hosts"] = sum(counts[s] for s in HOST_STATUSES)
+    counts["verified_in_sync"] = sum(1 for o in outcomes if o.verified == IN_SYNC)
     return counts

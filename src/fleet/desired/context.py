@@ -92,11 +92,11 @@ def host_context(host: Host, practice: Practice, state: str | None = None) -> Ho
     return HostContext(host, practice_view(host, practice), state or host_state(host.vars), join)
 
 
-def lenient_host_context(host: Host, practice: Practice) -> HostContext:
-    """The host as present, its join state ``unknown`` where its vars are bad (health judges such a
-    host anyway; validation reports the bad value)."""
+def lenient_host_context(host: Host, practice: Practice, state: str | None = None) -> HostContext:
+    """The host as present (or ``state``), its join state ``unknown`` where its vars are bad (health
+    judges such a host anyway; validation reports the bad value)."""
     try:
-        state = host_state(host.vars)
+        state = state or host_state(host.vars)
     except PlanError:
         state = PRESENT
     try:

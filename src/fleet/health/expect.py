@@ -39,7 +39,8 @@ def standin_synchronizer() -> PosixSynchronizer:
     root = LINUX_SYNC_ROOT
     return PosixSynchronizer(install_dir=f"{root}/current", version_file=f"{root}/current/VERSION",
                              pidfile=f"{root}/run/synchronizer.pid",
-                             process_match=f"{LINUX_SYNC_SERVICE} run", autostart_file=f"{root}/enabled")
+                             process_match=f"{LINUX_SYNC_SERVICE} run", autostart_file=f"{root}/enabled",
+                             key_file=f"{root}/etc/product.key")
 DEFAULT_SYNCHRONIZER = "Synchronizer"
 # Placeholder so the policy model can run without the vault password; its fingerprint is never used.
 _NO_TOKEN = "fleet-health-token-not-available"
@@ -90,6 +91,8 @@ class PracticeExpect:
     pms_services: tuple[ServiceGroup, ...] = ()
     system_name: str = ""
     state: str = PRESENT  # absent: the practice (or this host) is offboarded; fleet's things must be gone
+    stale: tuple[ExpectedExtension, ...] = ()  # browsers no longer managed here: our extension must be gone
+    product_key_fingerprint: str = ""  # self-install: the product key the Synchronizer must run with ("": unknown)
     join: str | None = None  # Windows: the host's fleet_join (domain|entra|workgroup|unknown); None elsewhere
     uncovered: tuple[str, ...] = ()  # browsers the policy cannot cover here, with the reason (Edge on a
     #                                  workgroup machine and no Edge Add-ons build)
@@ -138,7 +141,8 @@ class Expectations:
 
 
 def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
-                    token: Callable[[], str | None], state: str = PRESENT, join: str | None = None) -> PracticeExpect:
+                    token: Callable[[], str | None], state: str = PRESENT, join: str | None = None,
+                    product_key: Callable[[], str | None] | None = None) -> PracticeExpect:
     """What a practice's machines must carry. ``token()`` returns the practice's extension token, or
     None when it cannot be read (then the token check is UNKNOWN; the other checks still run).
     ``practice`` is the host's view of it (``fleet.desired.context.practice_view``: host overrides
@@ -152,6 +156,12 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
     groups = tuple(ServiceGroup(s.label, s.any_of, s.required) for s in system.server_services)
     base = PracticeExpect(practice.id, practice.client_id, practice.pms, method.value, pms_services=groups,
                           system_name=system.name, state=state, join=join)
+    if method is InstallMethod.SELF_INSTALL and state == PRESENT and product_key is not None:
+        try:
+            key = product_key()
+        except FleetError:
+            key = None
+        return replace(base, product_key_fingerprint=fingerprint(key) if key else "")
     if method is not InstallMethod.CHROME_EXTENSION:
         return base
     if state == ABSENT:  # the plan's removal: our extension in every policy browser, no value wanted
@@ -173,6 +183,12 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
         policy = practice_policy(practice, secret or _NO_TOKEN, catalog, config, join=join, strict=False)
     except FleetError as exc:
         return PracticeExpect(**{**base.__dict__, "problem": f"cannot compute the practice's policy: {exc.message}"})
+    managed = set(practice.browsers)  # as the plan: browsers not named any more get our entries removed
+    try:
+        stale = tuple(ExpectedExtension(e.browser, e.extension_id, e.update_url, e.token_field, {})
+                      for e in removal_policy(practice, catalog, config).extensions if e.browser not in managed)
+    except FleetError:
+        stale = ()
     extensions = []
     for ext in policy.extensions:
         fps = {name: value_fingerprints(value) for name, value in ext.managed.items()
@@ -182,7 +198,7 @@ def practice_expect(practice: Practice, catalog: Catalog, config: FleetConfig,
         extensions.append(ExpectedExtension(ext.browser, ext.extension_id, ext.update_url, ext.token_field, fps,
                                             ext.stale_ids))
     return PracticeExpect(**{**base.__dict__, "extensions": tuple(extensions), "token_known": bool(secret),
-                             "problem": problem, "uncovered": policy.uncovered})
+                             "problem": problem, "uncovered": policy.uncovered, "stale": stale})
 
 
 def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
@@ -199,8 +215,9 @@ def host_expectations(host: Host, pe: PracticeExpect, config: FleetConfig,
         fields_by_browser = {e.browser: sorted(e.fingerprints.keys() | {e.token_field}) for e in pe.extensions}
         wire["browsers"] = [
             {"name": f.name, "policy": f.policy, "data": f.data, "bins": list(f.bins),
-             # earlier IDs too: the collector reports their managed values, health flags them
-             "ext": [i for e in pe.extensions if e.browser == f.manages for i in (e.extension_id, *e.stale_ids)],
+             # earlier IDs too (and browsers no longer managed): the collector reports their managed values
+             "ext": [i for e in (*pe.extensions, *pe.stale) if e.browser == f.manages
+                     for i in (e.extension_id, *e.stale_ids)],
              "fields": fields_by_browser.get(f.manages, [])}
             for f in flavors
         ]

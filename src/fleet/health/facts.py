@@ -21,7 +21,8 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "policy_sources": [{"browser", "source", "ok", "error", "has_forcelist"}],
      "forcelist": [{"browser", "source", "entry"}],          # every ExtensionInstallForcelist entry
      "managed_values": [{"browser", "source", "extension_id", "field", "type", "sha16"}],
-     "services": [{"name", "kind", "present", "running", "start", "version", "crashes_24h", "probe"}],
+     "services": [{"name", "kind", "present", "running", "start", "version", "crashes_24h", "probe",
+                   "key_fingerprint"}],
      "endpoint": {"url", "ok", "http_status", "error", "elapsed_ms", "proxy", "tls"},
      "errors":   [{"where", "error"}]}
 
@@ -159,6 +160,7 @@ class Service:
     version: str = ""
     crashes_24h: int | None = None
     probe: str = ""  # how it was found: scm | systemd | pidfile | statefile | none
+    key_fingerprint: str = ""  # the installed product key's fingerprint (fleet's marker / key file), if known
 
 
 @dataclass(frozen=True)

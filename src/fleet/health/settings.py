@@ -16,6 +16,7 @@ health:
       process_match: fleet-synchronizer run
       autostart_file: /opt/fleet-lab/synchronizer/enabled     # exists -> starts at boot
       crash_log: ""      # optional: one line per crash, "<epoch seconds> <text>"
+      key_file: /opt/fleet-lab/synchronizer/etc/product.key   # its fingerprint is compared with the vault's
 ```
 """
 
@@ -59,6 +60,7 @@ class PosixSynchronizer:
     install_dir: str = ""
     autostart_file: str = ""  # exists -> starts at boot
     crash_log: str = ""  # one line per crash: "<epoch seconds> <text>"
+    key_file: str = ""  # the installed product key (only its fingerprint leaves the host)
 
     def wire(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v}

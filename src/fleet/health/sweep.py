@@ -18,7 +18,7 @@ import json
 import resource
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -305,6 +305,13 @@ class Sweep:
             raise found
         return found
 
+    def preload_secrets(self, secrets: Mapping[str, Mapping[str, str]]) -> None:
+        """Practices' vault vars already decrypted by the caller (``fleet deploy``): not read again."""
+        with self._secret_lock:
+            for practice_id, data in secrets.items():
+                self._vault[practice_id] = dict(data)
+                self.redactor.add(v for k, v in data.items() if k in (TOKEN_VAR, PRODUCT_KEY_VAR))
+
     def plan(self, hosts: Sequence[Host]) -> list[SweepHost]:
         return list(self.iter_plans(hosts))
 
@@ -316,9 +323,10 @@ class Sweep:
             self._onboarding = load_onboarding(self.store, practices, self.ws.catalog)
         return self._onboarding
 
-    def iter_plans(self, hosts: Sequence[Host]) -> Iterator[SweepHost]:
+    def iter_plans(self, hosts: Sequence[Host], state: str | None = None) -> Iterator[SweepHost]:
         """One host's plan at a time, so the first hosts are collected while later practices'
-        vaults are still being read (the sweep consumes this lazily)."""
+        vaults are still being read (the sweep consumes this lazily). ``state`` overrides each
+        host's fleet_state (``fleet deploy --remove``)."""
         inv = self.ws.inventory
         config = self.ws.config
         onboarding = self.onboarding(hosts)
@@ -328,14 +336,15 @@ class Sweep:
             p = inv.practices[h.practice_id]
             # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
             try:
-                ctx = host_context(h, p)
+                ctx = host_context(h, p, state)
             except FleetError:  # a bad fleet_state / fleet_join: validation reports it; judge the host
-                ctx = lenient_host_context(h, p)  # as present, join state unknown
+                ctx = lenient_host_context(h, p, state)  # as present, join state unknown
             key = (p.id, ctx.state, ctx.join, _overrides(h, p))
             if key not in pes:
                 pes[key] = practice_expect(
                     ctx.practice, self.ws.catalog, config,
-                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state, ctx.join)
+                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state, ctx.join,
+                    product_key=lambda p=p: self._practice_secrets(p.id).get(PRODUCT_KEY_VAR))
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
@@ -381,6 +390,12 @@ class Sweep:
                 summary.update(interrupted=True, hosts_planned=len(hosts))
             self.store.finish_run(run.id, status, summary)
         return result
+
+    def collect_all(self, plans: Iterable[SweepHost], options: SweepOptions
+                    ) -> Iterator[tuple[SweepHost, RawResult]]:
+        """Collect without judging or storing (``fleet deploy``'s pre-collection): (plan, raw) as
+        hosts answer."""
+        return self._collect(plans, options)
 
     def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""

@@ -291,6 +291,7 @@ health:
       pidfile: {LINUX_SYNC_ROOT}/run/synchronizer.pid
       process_match: fleet-synchronizer run
       autostart_file: {LINUX_SYNC_ROOT}/enabled
+      key_file: {LINUX_SYNC_ROOT}/etc/product.key
 """
 
 LAB_ANSIBLE_CFG_EXTRA = "vault_password_file = {vault_pass}\n"

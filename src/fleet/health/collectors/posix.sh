@@ -412,10 +412,10 @@ service_facts() {
   _cut=$(( ${NOW%%.*} - 86400 ))
   _k=0
   while [ "$_k" -lt "$_ns" ]; do
-    for _a in name kind pidfile process_match version_file install_dir autostart_file crash_log; do
+    for _a in name kind pidfile process_match version_file install_dir autostart_file crash_log key_file; do
       eval "_s_$_a=\${X_services_${_k}_$_a-}"
     done
-    _present=''; _running=''; _start=unknown; _ver=''; _crashes=''; _probe=none
+    _present=''; _running=''; _start=unknown; _ver=''; _crashes=''; _probe=none; _keyfp=
     if [ -n "$_s_pidfile$_s_version_file$_s_install_dir" ]; then
       _probe=pidfile
       _present=false
@@ -423,6 +423,8 @@ service_facts() {
         _present=true
       fi
       if [ -n "$_s_version_file" ] && first_line "$_s_version_file"; then _ver=$REPLY; fi
+      # the installed product key's fingerprint (the key itself never leaves this shell)
+      if [ -n "$_s_key_file" ] && [ -r "$_s_key_file" ]; then sha16 "$(cat "$_s_key_file")"; _keyfp=$H; fi
       _running=false
       if [ -n "$_s_pidfile" ] && first_line "$_s_pidfile"; then
         case $REPLY in
@@ -489,7 +491,7 @@ $_out
 EOF
     fi
     rec services name s "$_s_name" kind s "$_s_kind" present b "$_present" running b "$_running" start s "$_start" \
-      version s "$_ver" crashes_24h n "$_crashes" probe s "$_probe"
+      version s "$_ver" crashes_24h n "$_crashes" probe s "$_probe" key_fingerprint s "$_keyfp"
     _k=$((_k + 1))
   done
 }

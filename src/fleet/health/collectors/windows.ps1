@@ -301,7 +301,7 @@ foreach ($b in @($x.browsers)) {
 # -- services ------------------------------------------------------------------------------------
 foreach ($s in @($x.services)) {
     $row = [ordered]@{ name = $s.name; kind = $s.kind; present = $null; running = $null; start = 'unknown'
-                       version = ''; crashes_24h = $null; probe = 'scm' }
+                       version = ''; crashes_24h = $null; probe = 'scm'; key_fingerprint = '' }
     Add-Row 'services' $row
     Invoke-Probe "service $($s.name)" {
         $svc = Get-Cim 'Win32_Service' ("Name='{0}'" -f ($s.name -replace "'", "''"))
@@ -318,6 +318,15 @@ foreach ($s in @($x.services)) {
         $found["svc $($s.name)"] = $svc
     }
     if ($s.kind -eq 'synchronizer') {
+        Invoke-Probe "marker $($s.name)" {
+            # fleet's record of what it installed: the version and the product key's fingerprint (never the key)
+            if (-not $found["svc $($s.name)"]) { return }
+            $marker = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\fleet\Synchronizer' -ErrorAction SilentlyContinue
+            if ($marker) {
+                $row.key_fingerprint = [string]$marker.KeyFingerprint
+                if ($marker.Version) { $row.version = [string]$marker.Version }
+            }
+        }
         Invoke-Probe "crashes $($s.name)" {
             $svc = $found["svc $($s.name)"]
             if (-not $svc) { return }
