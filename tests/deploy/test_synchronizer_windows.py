@@ -306,3 +306,24 @@ def test_a_product_key_with_a_double_quote_is_planned_not_refused() -> None:
     assert sync["action"] == "install" and sync["product_key_fingerprint"] == fingerprint(key)
     assert key not in str(sync)
     assert msi_arguments(sync, key).endswith('PRODUCTKEY="AB""CD-12"')
+
+
+def test_fleet_yml_takes_the_upgrade_code_and_display_name(tmp_path: Path) -> None:
+    import copy
+
+    from fleet.config import load_config
+    from fleet.errors import ConfigError
+    from fleet.example import example_config
+
+    raw = copy.deepcopy(example_config())
+    raw["synchronizer"].update(upgrade_code="{6f3a0c2e-1b2d-4e5f-8a9b-0c1d2e3f4a5b}", display_name="Synchronizer")
+    path = tmp_path / "fleet.yml"
+    path.write_text(yaml.safe_dump(raw))
+    sync = load_config(path).synchronizer
+    assert sync is not None and sync.upgrade_code == "{6F3A0C2E-1B2D-4E5F-8A9B-0C1D2E3F4A5B}"
+    assert sync.display_name == "Synchronizer"
+    raw["synchronizer"]["upgrade_code"] = "6f3a0c2e"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match="not an MSI GUID") as err:
+        load_config(path)
+    assert "fleet.yml:" in str(err.value)

@@ -104,3 +104,9 @@ def test_an_earlier_id_still_configured_is_flagged() -> None:
     _, out = judge("extension_forcelist", ws_facts(("chrome",)), None, platform="linux", browsers=("chrome",),
                    previous_ids=[OLD])
     assert out.state is State.OK, out.message
+
+
+def test_an_unset_fleet_join_is_named_with_what_the_machine_reports() -> None:
+    _, out = judge("install_source", win_ws("workgroup", "workgroup"), "unknown")
+    assert out.state is State.CRITICAL
+    assert "fleet_join is not set: the machine reports workgroup (set fleet_join: workgroup)" in out.message
