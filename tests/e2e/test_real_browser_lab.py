@@ -50,11 +50,13 @@ class RealLab:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("FLEET_", "ANSIBLE_"))}
+        self.outputs: list[str] = []
 
     def fleet(self, *args: str, expect: int | None = 0) -> subprocess.CompletedProcess:
         r = subprocess.run([FLEET, *args], capture_output=True, text=True, env=self.env, timeout=300,
                            cwd=self.root if self.root.exists() else "/")
         assert "Traceback" not in r.stderr, r.stderr
+        self.outputs += [r.stdout, r.stderr]
         if expect is not None:
             assert r.returncode == expect, f"fleet {' '.join(args)} exited {r.returncode}\n{r.stdout[-3000:]}\n" \
                                            f"{r.stderr[-3000:]}"
@@ -115,7 +117,8 @@ def test_chromium_installs_the_extension_and_it_sees_the_practices_token(real: R
     assert code == 0, {k: v for k, v in checks.items() if v != "OK"}
     assert checks[(workstations[0], "extension_installed")] == "OK"
 
-    # The lab's own files never hold the token.
+    # Neither fleet's output nor the lab's own files ever hold the token.
+    assert not [o for o in real.outputs if token in o]
     for f in (engine_dir(real.root)).rglob("*"):
         if f.is_file() and "/hosts/" not in str(f):
             assert token.encode() not in f.read_bytes(), f

@@ -200,3 +200,22 @@ def test_a_command_on_a_stopped_lab_fails_and_says_so(tmp_path: Path, monkeypatc
     assert r.exit_code == 1 and "is stopped" in r.stderr
     r = CliRunner().invoke(cli, ["lab", "browsers", "--dir", str(tmp_path / "nowhere")])
     assert r.exit_code == 1 and "no lab at" in r.stderr
+
+
+def test_lab_up_refuses_real_browsers_it_cannot_have_before_starting_anything(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fleet.lab.browser as browser
+
+    monkeypatch.delenv("FLEET_WORKSPACE", raising=False)
+    monkeypatch.setattr(browser, "CHROMIUM", str(tmp_path / "no-chromium"))
+    new = tmp_path / "new"
+    r = CliRunner().invoke(cli, ["lab", "up", "--practices", "1", "--browsers", "real", "--dir", str(new)])
+    assert r.exit_code == 1 and "real browsers need Chromium" in r.stderr and "--browsers simulated" in r.stderr
+    assert not (engine_dir(new) / "lab.json").exists()  # no host was created or started
+
+    old = tmp_path / "old"
+    _fake_lab(old)
+    browser.save(engine_dir(old), browser.LabBrowsers(SIMULATED, {}))
+    r = CliRunner().invoke(cli, ["lab", "up", "--browsers", "real", "--dir", str(old)])
+    assert r.exit_code == 1 and "has simulated browsers (chosen when it was created)" in r.stderr
+    assert "fleet lab down --purge" in r.stderr

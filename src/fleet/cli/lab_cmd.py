@@ -83,8 +83,8 @@ def up(app: AppContext, practices: int | None, workstations: int | None, directo
                 raise click.UsageError(f"{name} must be at least 1")
         topology = plan_lab(practices or DEFAULT_PRACTICES, workstations or DEFAULT_WORKSTATIONS)
     n_ws = sum(1 for h in (topology or lab_.state().topology).hosts if h.role == "workstation")
+    browsers = setup_browsers(ws_dir, browsers_mode, n_ws)  # before any host starts: a bad choice stops here
     state = lab_.up(topology, timeout=timeout)
-    browsers = setup_browsers(ws_dir, browsers_mode, n_ws)
     files = write_lab_workspace(ws_dir, state, sync_endpoint=endpoint_url(ws_dir), browsers=browsers)
     start_endpoint(ws_dir)
     started = start_browsers(ws_dir)
