@@ -129,6 +129,8 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
             st = o.record().status
             if st in ("failed", "unreachable", "unknown"):
                 note(f"  {st:11} {o.host}: {o.record().message}", fg="red")
+    if not result.check:
+        _record_installed(app, deployment, result)
     s = result.as_json()["summary"]
     line = (f"{'check ' if result.check else ''}run {result.run_id[:12]} {result.status}: {s['hosts']} hosts, "
             f"{s['ok']} ok, {s['changed']} changed, {s['failed']} failed, {s['unreachable']} unreachable"
@@ -143,6 +145,33 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
     if not ok:
         note("retry the failed and unreachable hosts later: fleet deploy --retry-failed --yes")
         sys.exit(1)
+
+
+def _record_installed(app: AppContext, deployment: Any, result: Any) -> None:
+    """Practices whose server just got the Synchronizer are "installed" in their lifecycle (what fleet
+    knows itself). A store problem here is reported, never fatal: the deploy is done and recorded."""
+    from fleet.desired.plan import INSTALL
+    from fleet.errors import FleetError
+    from fleet.onboarding.actions import synchronizer_seen
+    from fleet.store import Store
+
+    ws = app.ws
+    done = [(ws.inventory.practices[o.practice_id], o.host) for o in result.outcomes
+            if o.record().status in ("ok", "changed") and o.host in deployment.plans
+            and deployment.plans[o.host].synchronizer.action == INSTALL]
+    if not done:
+        return
+    try:
+        store = Store(ws.store_url())
+        try:
+            moved = synchronizer_seen(store, done, ws.catalog, by="fleet deploy", how="installed")
+        finally:
+            store.close()
+    except FleetError as exc:
+        note(f"could not record the installs in the practices' lifecycle: {exc.message}", fg="yellow")
+        return
+    if moved:
+        note(f"Synchronizer installed: {', '.join(moved)} now installed (fleet practice status)", fg="green")
 
 
 def _host_rows(result) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
