@@ -199,9 +199,20 @@ def _preview(deployment, check: bool, remove: bool) -> None:  # type: ignore[no-
     from rich.console import Console
     from rich.table import Table
 
+    from fleet.desired.plan import SKIP
+    from fleet.errors import FleetError
+
+    try:  # where each practice is in its onboarding: the vendor's engineer's date, for a skipped install
+        lifecycle = {pid: o.label for pid, o in deployment.ws.onboarding(deployment.practices).items()}
+    except FleetError:
+        lifecycle = {}
     groups: dict[tuple[str, str], list[str]] = {}
     for h in deployment.hosts:
-        groups.setdefault((h.practice_id, deployment.plans[h.name].describe()), []).append(h.name)
+        plan = deployment.plans[h.name]
+        what = plan.describe()
+        if plan.synchronizer.action == SKIP and h.practice_id in lifecycle:
+            what += f" (onboarding: {lifecycle[h.practice_id]})"
+        groups.setdefault((h.practice_id, what), []).append(h.name)
     verb = "check" if check else ("remove" if remove else "deploy")
     title = f"fleet {verb}: {len(deployment.hosts)} hosts in {len(deployment.practices)} practices"
     rows = [(pid, ", ".join(hosts[:4]) + (f" (+{len(hosts) - 4})" if len(hosts) > 4 else ""), what)
