@@ -45,8 +45,10 @@ def test_preview_shows_what_each_host_gets_then_refuses_without_yes(ws: Path) ->
     r = run(ws, "deploy")
     assert r.exit_code == 2 and "--yes" in r.stderr
     text = " ".join(r.stderr.split())
-    assert "fleet deploy: 20 hosts in 9 practices" in text
-    assert "schedule with the vendor's engineer" in text  # lakeside_ortho (Dolphin): skipped, not installed
+    assert "fleet deploy: 21 hosts in 9 practices" in text
+    # lakeside_ortho (Dolphin): skipped, not installed, with the engineer's date from its onboarding
+    assert "schedule with the vendor's engineer (onboarding: install_scheduled (20" in text
+    assert "rma-billing01: nothing to deploy (fleet_uses_pms is false" in text
     assert "macOS needs an MDM configuration profile" in text and "fleet export mobileconfig" in text
     assert "Synchronizer 4.2.0" in text and "via registry" in text
     assert no_run_recorded(ws)

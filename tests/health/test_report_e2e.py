@@ -222,24 +222,32 @@ def test_the_html_of_a_real_sweep_renders_in_chromium(story: Story, tmp_path: Pa
         driver.quit()
 
 
-def test_a_sweep_that_sees_the_synchronizer_running_moves_its_practice_to_installed(story: Story) -> None:
+def test_the_deploy_and_a_sweep_that_sees_the_synchronizer_record_the_practice_installed(story: Story) -> None:
     r = story.fleet("practice", "list", "--json")
     assert r.returncode == 0, r.stderr
     found = {p["practice"]: p for p in json.loads(r.stdout)}
     onprem = [pid for pid, p in found.items() if p["install_method"] == "self_install"]
     assert onprem, "the lab story has an on-prem practice"
     for pid, p in found.items():
-        if pid in onprem:  # deployed before sweep 2, seen running there: fleet recorded it, once
-            assert (p["state"], p["source"], p["updated_by"]) == ("installed", "fleet", "fleet health"), p
+        if pid in onprem:  # the deploy installed it; the sweeps after it changed nothing more
+            assert (p["state"], p["source"], p["updated_by"]) == ("installed", "fleet", "fleet deploy"), p
             history = json.loads(story.fleet("practice", "status", pid, "--json").stdout)["history"]
             assert [e["state"] for e in history] == ["installed"]
-            assert history[0]["note"].startswith("Synchronizer seen running on ")
+            assert history[0]["note"].startswith("Synchronizer installed on ")
         else:  # cloud practices: only the vendor's portal knows; nothing recorded
             assert p["state"] == "created" and p["since"] is None
     page = _report(story, "html")
     for pid in onprem:
-        assert f'id="practice-{pid}"' in page
-        assert page.split(f'id="practice-{pid}"', 1)[1].split("</summary>", 1)[0].count('class="lc lc-installed"') == 1
+        summary = page.split(f'id="practice-{pid}"', 1)[1].split("</summary>", 1)[0]
+        assert summary.count('class="lc lc-installed"') == 1
+    # A practice fleet had not seen installed (set back by hand): the next sweep sees it running.
+    pid = onprem[0]
+    assert story.fleet("practice", "status", pid, "--set", "created", "--note", "forget it").returncode == 0
+    r = story.fleet("health", "--practice", pid)
+    assert f"Synchronizer seen running: {pid} now installed" in r.stderr, r.stderr
+    p = json.loads(story.fleet("practice", "status", pid, "--json").stdout)
+    assert (p["state"], p["updated_by"]) == ("installed", "fleet health")
+    assert p["history"][-1]["note"].startswith("Synchronizer seen running on ")
 
 
 def test_alerts_after_real_sweeps(story: Story, receiver: Receiver) -> None:

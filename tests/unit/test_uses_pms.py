@@ -53,7 +53,7 @@ def test_no_extension_is_planned_on_a_workstation_that_does_not_use_the_pms(wsb:
     p = inv.practices["acme_main"]
     cfg = load_config(root / "fleet.yml")
     billing = plan_host(inv.hosts["billing-ws"], p, {"fleet_token": TOKEN}, default_catalog(), cfg)
-    assert billing.extension.action == NONE and "fleet_uses_pms: false" in billing.extension.reason
+    assert billing.extension.action == NONE and "fleet_uses_pms is false" in billing.extension.reason
     assert billing.roles == ()
     front = plan_host(inv.hosts["front-ws"], p, {"fleet_token": TOKEN}, default_catalog(), cfg)
     assert front.roles == ("chrome_extension_policy",)

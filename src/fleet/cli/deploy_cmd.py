@@ -141,6 +141,8 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
                 note(f"--- {o.host} ({o.verified})")
                 for change in o.drift:
                     note(f"  ~ {change}", fg="yellow")
+    if not result.check:
+        _record_installed(app, deployment, result)
     s = result.as_json()["summary"]
     line = (f"{'check ' if result.check else ''}run {result.run_id[:12]} {result.status}: {s['hosts']} hosts, "
             f"{s['ok']} ok, {s['changed']} changed, {s['failed']} failed, {s['unreachable']} unreachable"
@@ -156,6 +158,33 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
     if not ok:
         note("retry the failed and unreachable hosts later: fleet deploy --retry-failed --yes")
         sys.exit(1)
+
+
+def _record_installed(app: AppContext, deployment: Any, result: Any) -> None:
+    """Practices whose server just got the Synchronizer are "installed" in their lifecycle (what fleet
+    knows itself). A store problem here is reported, never fatal: the deploy is done and recorded."""
+    from fleet.desired.plan import INSTALL
+    from fleet.errors import FleetError
+    from fleet.onboarding.actions import synchronizer_seen
+    from fleet.store import Store
+
+    ws = app.ws
+    done = [(ws.inventory.practices[o.practice_id], o.host) for o in result.outcomes
+            if o.record().status in ("ok", "changed") and o.host in deployment.plans
+            and deployment.plans[o.host].synchronizer.action == INSTALL]
+    if not done:
+        return
+    try:
+        store = Store(ws.store_url())
+        try:
+            moved = synchronizer_seen(store, done, ws.catalog, by="fleet deploy", how="installed")
+        finally:
+            store.close()
+    except FleetError as exc:
+        note(f"could not record the installs in the practices' lifecycle: {exc.message}", fg="yellow")
+        return
+    if moved:
+        note(f"Synchronizer installed: {', '.join(moved)} now installed (fleet practice status)", fg="green")
 
 
 def _host_rows(result) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -183,9 +212,20 @@ def _preview(deployment, check: bool, remove: bool) -> None:  # type: ignore[no-
     from rich.console import Console
     from rich.table import Table
 
+    from fleet.desired.plan import SKIP
+    from fleet.errors import FleetError
+
+    try:  # where each practice is in its onboarding: the vendor's engineer's date, for a skipped install
+        lifecycle = {pid: o.label for pid, o in deployment.ws.onboarding(deployment.practices).items()}
+    except FleetError:
+        lifecycle = {}
     groups: dict[tuple[str, str], list[str]] = {}
     for h in deployment.hosts:
-        groups.setdefault((h.practice_id, deployment.plans[h.name].describe()), []).append(h.name)
+        plan = deployment.plans[h.name]
+        what = plan.describe()
+        if plan.synchronizer.action == SKIP and h.practice_id in lifecycle:
+            what += f" (onboarding: {lifecycle[h.practice_id]})"
+        groups.setdefault((h.practice_id, what), []).append(h.name)
     verb = "check" if check else ("remove" if remove else "deploy")
     title = f"fleet {verb}: {len(deployment.hosts)} hosts in {len(deployment.practices)} practices"
     rows = [(pid, ", ".join(hosts[:4]) + (f" (+{len(hosts) - 4})" if len(hosts) > 4 else ""), what)

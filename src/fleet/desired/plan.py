@@ -279,7 +279,7 @@ def plan_host(
     ext = ExtensionPlan(NONE, "")
     sync = SynchronizerPlan(NONE, "")
     if host.role == "workstation" and not ctx.uses_pms and method is InstallMethod.CHROME_EXTENSION:
-        ext = ExtensionPlan(NONE, "fleet_uses_pms: false (nobody uses the PMS here): no extension expected")
+        ext = ExtensionPlan(NONE, "fleet_uses_pms is false: nobody uses the PMS here, no extension expected")
         sync = SynchronizerPlan(NONE, "workstation")
     elif host.role == "workstation":
         ext = _extension_plan(host, practice, method, secrets, catalog, config, state, ctx.join)

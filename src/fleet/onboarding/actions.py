@@ -73,14 +73,16 @@ def confirm_items(store: Store, practice: Practice, catalog: Catalog, items: Seq
     return load_onboarding(store, [practice], catalog)[practice.id]
 
 
-def synchronizer_seen(store: Store, practices: Iterable[tuple[Practice, str]], catalog: Catalog) -> list[str]:
-    """fleet's own move: a self- or engineer-install practice whose server runs the Synchronizer is
-    ``installed`` (only from ``created`` / ``install_scheduled``: a later state the technician set
-    is never overwritten). ``practices`` pairs each practice with the server seen; returns the ids moved."""
+def synchronizer_seen(store: Store, practices: Iterable[tuple[Practice, str]], catalog: Catalog,
+                      by: str = "fleet health", how: str = "seen running") -> list[str]:
+    """fleet's own move: a self- or engineer-install practice whose server runs the Synchronizer (a
+    sweep saw it running, or a deploy installed it) is ``installed`` (only from ``created`` /
+    ``install_scheduled``: a later state the technician set is never overwritten). ``practices``
+    pairs each practice with its server; returns the ids moved."""
     moved = []
     for practice, host in practices:
-        note = f"Synchronizer seen running on {host} at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-        if rec.set_state(store, practice.id, practice.client_id, Stage.INSTALLED.value, by="fleet health",
+        note = f"Synchronizer {how} on {host} at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        if rec.set_state(store, practice.id, practice.client_id, Stage.INSTALLED.value, by=by,
                          source=FLEET, note=note,
                          only_from={Stage.CREATED.value, Stage.INSTALL_SCHEDULED.value}):
             moved.append(practice.id)
