@@ -257,6 +257,10 @@ def export_practice(ws: Workspace, practice: Practice, formats: Sequence[str], o
                           f"({', '.join(practice.browsers)})", hint="use chrome and/or edge")
 
     def factory(join: str | None) -> PracticePolicy:
+        # Only Edge's build depends on the join state, and joined / managed machines take the same
+        # build as the base policy: compute again only where it can differ (2x faster rmm/gpo).
+        if "edge" not in practice.browsers or join in (None, DOMAIN, ENTRA, MANAGED):
+            return policy
         return practice_policy(practice, token, ws.catalog, ws.config, join=join, strict=False)
 
     ctx = PracticeContext(practice, policy, options, msp_name=ws.config.msp_name,
