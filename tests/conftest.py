@@ -47,6 +47,8 @@ def write_workspace(root: Path, clients: dict[str, dict[str, dict[str, Any]]] | 
     inventory file per client (``clients``: client id -> practice id -> practice body)."""
     root.mkdir(parents=True, exist_ok=True)
     cfg = copy.deepcopy(config) if config is not None else example_config()
+    if config is None:
+        cfg.pop("example", None)  # the example's settings, but these hosts are the test's own, not the example's
     (root / "fleet.yml").write_text(render_config(cfg))
     write_ansible_cfg(root)
     inv = root / "inventory"

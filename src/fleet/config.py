@@ -124,6 +124,7 @@ class FleetConfig:
     sync_endpoint: str
     alerts: tuple[AlertTarget, ...] = ()
     path: Path | None = None
+    example: bool = False  # fleet's example workspace: deploy and health refuse to connect
     gpo_domains: Mapping[str, GpoDomain] = field(default_factory=dict)  # "" (default) / client id -> domain
 
     def gpo_domain_for(self, client_id: str) -> GpoDomain:
@@ -296,6 +297,7 @@ def parse_config(raw: Any, path: Path) -> FleetConfig:
         sync_endpoint=str(raw.get("sync_endpoint", "")),
         alerts=tuple(alerts),
         path=path,
+        example=raw.get("example") is True,
         gpo_domains=gpo_domains,
         system_variants={str(k): str(v) for k, v in variant_for.items()},
     )

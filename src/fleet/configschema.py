@@ -88,6 +88,7 @@ _GPO_DOMAIN = {
 }
 
 SCHEMA = Key(MAP, "fleet.yml", fields={
+    "example": Key(BOOL, "fleet's example workspace: deploy and health refuse to connect to its hosts"),
     "msp": Key(MAP, "who the MSP is", fields={"name": Key(STR, "shown in reports", max_len=200)}),
     "extensions": Key(MAP, "the vendor's browser extension", fields={
         "update_url": _https("update URL of every variant (default: the Chrome Web Store's)"),

@@ -20,6 +20,7 @@ def fake_extension_id(seed: str) -> str:
 
 def example_config() -> dict[str, Any]:
     return {
+        "example": True,  # fleet deploy / fleet health refuse to connect to the example's hosts
         "msp": {"name": "Example MSP (fake)"},
         "extensions": {
             "update_url": "https://clients2.google.com/service/update2/crx",
@@ -44,16 +45,28 @@ def example_config() -> dict[str, Any]:
     }
 
 
+def _doc_addr(addr: str) -> str:
+    """The example's hosts live on the documentation networks (RFC 5737: 192.0.2.0/24,
+    198.51.100.0/24, 203.0.113.0/24), which no real network routes: "10.G.S.H" as written below
+    becomes an address there. (fleet also refuses to deploy to or sweep the example at all.)"""
+    _, g, s, h = (int(x) for x in addr.split("."))
+    block = {10: "192.0.2", 20: "198.51.100", 30: "203.0.113", 40: "203.0.113"}[g]
+    return f"{block}.{(150 if g == 40 else 0) + s * (30 if g == 40 else 50) + h}"
+
+
 def _win(addr: str, role: str = "workstation") -> dict[str, Any]:
+    addr = _doc_addr(addr)
     return {"ansible_host": addr, "fleet_role": role, "fleet_platform": "windows"}
 
 
 def _mac(addr: str) -> dict[str, Any]:
+    addr = _doc_addr(addr)
     return {"ansible_host": addr, "fleet_role": "workstation", "fleet_platform": "macos",
             "ansible_connection": "ssh", "ansible_user": "msp-admin"}
 
 
 def _linux(addr: str) -> dict[str, Any]:
+    addr = _doc_addr(addr)
     return {"ansible_host": addr, "fleet_role": "workstation", "fleet_platform": "linux",
             "ansible_connection": "ssh", "ansible_user": "msp-admin"}
 

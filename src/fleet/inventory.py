@@ -20,7 +20,10 @@ from fleet.yamlsrc import line_of, load_file, scalar_text
 
 CLIENT_PREFIX = "client_"
 PRACTICE_PREFIX = "practice_"
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")  # a group name, a directory name: short and plain
+# What Ansible takes as one host in --limit (not @file, !, &, ~regex, patterns or lists) and a file
+# system takes in a name: DNS-like, with _ (NetBIOS/RMM names have it).
+HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 INVENTORY_SUFFIXES = (".yml", ".yaml")
 
 
@@ -295,6 +298,18 @@ def _load_file(inv: Inventory, path: Path, seen_hosts: dict[str, Location]) -> N
                     )
                     continue
                 seen_hosts[hname] = hloc
+                if not HOST_RE.match(hname):
+                    inv.problems.append(
+                        Problem(
+                            f"host name {hname[:80]!r}{'...' if len(hname) > 80 else ''} is not a valid host name",
+                            hloc,
+                            "letters, digits, '.', '-' and '_', starting with a letter or digit, at most 253 "
+                            "(Ansible reads names starting with @ ! & ~ or holding , : * [ as patterns); "
+                            "put an address in ansible_host",
+                            practice_id=pid,
+                            host=hname[:200],
+                        )
+                    )
                 host = Host(hname, pid, cid, {**merged, **hvars}, hloc)
                 hosts.append(host)
                 inv.hosts[hname] = host

@@ -64,6 +64,7 @@ COLUMN_VARIANTS: dict[str, tuple[str, ...]] = {
     "role": ("Role", "Node Class", "Node Role", "Device Type", "Device Class", "Class", "Type", "Category"),
 }
 REQUIRED_FIELDS = ("hostname", "client")
+MAX_NAME = 100  # characters of a client or site name (ids, file and group names are made from them)
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -215,7 +216,8 @@ def _reader(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         line = reader.line_num + 1
 
 
-def _find_header(text: str, source: str) -> tuple[str, int, list[str], dict[str, int]]:
+def _find_header(text: str, source: str, required: tuple[str, ...] = REQUIRED_FIELDS,
+                 ) -> tuple[str, int, list[str], dict[str, int]]:
     """(delimiter, header line, headers, field -> index) of the most plausible header row."""
     forced = None
     first = text.split("\n", 1)[0].strip().strip('"')
@@ -234,7 +236,7 @@ def _find_header(text: str, source: str) -> tuple[str, int, list[str], dict[str,
                 cols = map_columns(cells)
                 if widest is None or len(cells) > widest[0]:
                     widest = (len(cells), delim, line, cells)
-                if all(f in cols for f in REQUIRED_FIELDS):
+                if all(f in cols for f in required):
                     score = (len(cols), len(cells))
                     if best is None or score > best[:2]:
                         best = (*score, delim, line, cells, cols)
@@ -247,8 +249,10 @@ def _find_header(text: str, source: str) -> tuple[str, int, list[str], dict[str,
         raise ImportFileError("the file has no rows", where=Location(source), hint="export the device list again")
     _, delim, line, cells = widest
     cols = map_columns(cells)
-    missing = [f for f in REQUIRED_FIELDS if f not in cols]
+    missing = [f for f in required if f not in cols]
     accepted = "; ".join(f"{f}: {', '.join(COLUMN_VARIANTS[f])}" for f in missing)
+    if "client" in missing:
+        accepted += " (or say whose devices they are: --client NAME [--practice NAME], e.g. for AD or Intune exports)"
     raise ImportFileError(
         f"no {' or '.join(missing)} column. Columns found ({_DELIMITER_NAMES.get(delim, delim)}-separated, "
         f"line {line}): {', '.join(repr(c) for c in cells if c) or 'none'}",
@@ -327,8 +331,11 @@ def _looks_unusable_ip(tok: str) -> bool:
     return ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast
 
 
-def read_devices(csv_path: Path, result: ImportResult) -> list[DeviceRow]:
-    """Read the export; rows with problems go to ``result.skipped`` with their line."""
+def read_devices(csv_path: Path, result: ImportResult, client: str | None = None,
+                 site: str | None = None) -> list[DeviceRow]:
+    """Read the export; rows with problems go to ``result.skipped`` with their line. ``client`` /
+    ``site`` (``inventory import --client/--practice``) say whose devices they are, for exports
+    with no such column (AD, Intune) and over what the file says."""
     source = str(csv_path)
     try:
         data = csv_path.read_bytes()
@@ -342,7 +349,8 @@ def read_devices(csv_path: Path, result: ImportResult) -> list[DeviceRow]:
     if not data.strip():
         raise ImportFileError("the file is empty", where=Location(source), hint="export the device list again")
     text, result.encoding = decode_bytes(data, source)
-    delim, header_line, headers, cols = _find_header(text, source)
+    required = ("hostname",) if client else REQUIRED_FIELDS
+    delim, header_line, headers, cols = _find_header(text, source, required)
     result.delimiter = delim
     result.columns = {f: headers[i] for f, i in cols.items()}
     devices: list[DeviceRow] = []
@@ -361,6 +369,10 @@ def read_devices(csv_path: Path, result: ImportResult) -> list[DeviceRow]:
             cells += [""] * (len(headers) - len(cells))
 
             def get(fld: str, cells: list[str] = cells) -> str:
+                if fld == "client" and client:
+                    return client
+                if fld == "site" and site:
+                    return site
                 return cells[cols[fld]] if fld in cols else ""
 
             try:
@@ -381,7 +393,12 @@ def _device(line: int, get: Any) -> DeviceRow:
         raise _RowProblem(f"host name {hostname!r} is not a valid computer name (letters, digits, '-', '.')")
     client = get("client")
     if not client:
-        raise _RowProblem(f"{hostname}: no client")
+        raise _RowProblem(f"{hostname}: no client (say whose devices these are with --client NAME)")
+    for what, text in (("client", client), ("site", get("site"))):
+        if len(text) > MAX_NAME:
+            raise _RowProblem(f"{hostname}: the {what} name is {len(text):,} characters long; at most {MAX_NAME}")
+        if any((ord(c) < 32 and c not in "\t\r\n") or ord(c) == 127 for c in text):
+            raise _RowProblem(f"{hostname}: the {what} name contains control characters")
     if not slug(client):
         raise _RowProblem(f"{hostname}: client {client!r} has no letters or digits to make an id from")
     site = get("site")
@@ -625,7 +642,7 @@ class _Inventory:
     def practices_for(self, client: _Client, site: str) -> list[_Practice]:
         pid = f"{client.id}_{slug(site) or 'main'}"
         found = [p for p in self.practices.values() if p.client_id == client.id
-                 and (p.id == pid or (site and slug(p.site) == slug(site)))]
+                 and (p.id in (pid, slug(site)) or (site and slug(p.site) == slug(site)))]
         return found
 
     # -- editing ----------------------------------------------------------------------------------
@@ -700,12 +717,21 @@ class _Inventory:
 # -- the import -------------------------------------------------------------------------------------
 
 
-def import_csv(inventory_dir: Path, csv_path: Path, dry_run: bool = False) -> ImportResult:
-    """Add/update the inventory from an RMM device export. See the module docstring for the rules."""
+def import_csv(inventory_dir: Path, csv_path: Path, dry_run: bool = False, client: str | None = None,
+               practice: str | None = None) -> ImportResult:
+    """Add/update the inventory from an RMM device export. See the module docstring for the rules.
+    ``client`` (a client's name or id) and ``practice`` (an existing practice id of that client, or a
+    site name) put every device of the file there."""
     inventory_dir = Path(inventory_dir)
     csv_path = Path(csv_path)
     result = ImportResult(source=csv_path, dry_run=dry_run)
-    devices = read_devices(csv_path, result)
+    if practice and not client:
+        raise ImportFileError("--practice needs --client (whose practice it is)")
+    for what, text in (("--client", client), ("--practice", practice)):
+        if text is not None and (not slug(text) or len(text) > MAX_NAME or any(ord(c) < 32 for c in text)):
+            raise ImportFileError(f"{what} {text[:60]!r} is not a usable name",
+                                  hint=f"letters and digits, at most {MAX_NAME} characters")
+    devices = read_devices(csv_path, result, client, practice)
     load_inventory(inventory_dir)  # malformed inventory YAML: a clear InventoryError (file, line) first
     inv = _Inventory(inventory_dir)
     before = {path: _flatten(_pyyaml(doc.raw, path)) for path, doc in inv.docs.items() if doc.raw is not None}

@@ -51,6 +51,29 @@ class SecretStatus:
     error: str = ""
 
 
+MAX_SECRET = 4096  # characters: vendors' tokens and product keys are far shorter
+
+
+def check_secret(secret: str, label: str) -> None:
+    """A token or product key as the vendor gives it: not empty, no surrounding spaces, no control
+    characters (line breaks, NUL, escapes), at most MAX_SECRET characters. Errors never show it."""
+    fix = "paste the secret exactly as the vendor gave it"
+    if not secret:
+        raise VaultError(f"the {label} is empty", hint=fix)
+    if len(secret) > MAX_SECRET:
+        raise VaultError(f"the {label} is {len(secret):,} characters long; at most {MAX_SECRET:,}", hint=fix)
+    for i, c in enumerate(secret):
+        if c == "\0":
+            raise VaultError(f"the {label} contains a NUL character (position {i + 1})", hint=fix)
+        if c in "\r\n":
+            raise VaultError(f"the {label} contains a line break (position {i + 1})", hint=fix)
+        if ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029":
+            raise VaultError(f"the {label} contains the control character U+{ord(c):04X} (position {i + 1})",
+                             hint=fix)
+    if secret != secret.strip():
+        raise VaultError(f"the {label} has leading or trailing spaces", hint=fix)
+
+
 class SecretStore:
     def __init__(self, inventory_dir: Path) -> None:
         self.inventory_dir = inventory_dir
@@ -60,7 +83,30 @@ class SecretStore:
 
     def exists(self, practice_id: str) -> bool:
         p = self.path(practice_id)
-        return p.is_file() and vault.is_encrypted(p.read_bytes()[:64])
+        try:
+            return p.is_file() and vault.is_encrypted(p.read_bytes()[:64])
+        except OSError:
+            return False
+
+    def problem(self, practice_id: str) -> str | None:
+        """What is wrong with the practice's vault file when it is there but unusable (None: fine or
+        absent): a directory, plaintext or garbage where an ansible-vault file belongs."""
+        p = self.path(practice_id)
+        rel = f"group_vars/{p.parent.name}/{p.name}"
+        if p.parent.exists() and not p.parent.is_dir():
+            return f"group_vars/{p.parent.name} is a file, not a directory (it must hold vault.yml)"
+        if not p.exists() and not p.is_symlink():
+            return None
+        if p.is_dir():
+            return f"{rel} is a directory, not an ansible-vault file"
+        try:
+            head = p.read_bytes()[:64]
+        except OSError as exc:
+            return f"{rel} cannot be read: {exc.strerror}"
+        if not vault.is_encrypted(head):
+            return (f"{rel} is not an ansible-vault file (plaintext or damaged): secrets must be stored "
+                    "encrypted; move it away and store them again with `fleet secrets set`")
+        return None
 
     def read(self, practice_id: str, password: vault.VaultPassword) -> dict[str, str]:
         p = self.path(practice_id)
@@ -74,12 +120,11 @@ class SecretStore:
 
     def set(self, practice_id: str, kind: SecretKind, secret: str, password: vault.VaultPassword) -> str:
         """Store one secret (keeping the practice's other vault vars); returns its fingerprint."""
-        if not secret or secret != secret.strip() or any(c in secret for c in "\r\n\0"):
-            raise VaultError(
-                f"the {kind.label} is empty or has leading/trailing spaces or line breaks",
-                hint="paste the secret exactly as the vendor gave it",
-            )
+        check_secret(secret, kind.label)
         p = self.path(practice_id)
+        problem = self.problem(practice_id)
+        if problem:
+            raise VaultError(problem, where=Location(str(p.parent)))
         current: dict = {}
         if p.is_file():
             current = yaml.safe_load(vault.decrypt(p.read_bytes(), password, str(p)).decode()) or {}

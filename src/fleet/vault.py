@@ -32,6 +32,8 @@ class VaultPassword:
 
 
 def _read_password_file(path: Path) -> bytes:
+    # Absolute, so that "./pw.sh" runs that file, never a program of that name on PATH.
+    path = path.absolute()
     if not path.exists():
         raise VaultError("vault password file not found", where=Location(str(path)))
     if os.access(path, os.X_OK) and path.is_file():
@@ -56,13 +58,29 @@ def resolve_password(
     prompt: Callable[[], str] | None = None,
 ) -> VaultPassword | None:
     """Find the vault password; None when no source is configured and no prompt is possible."""
+    found = _find_password(password_file, prompt)
+    if found is not None:
+        try:
+            found.value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise VaultError(f"the vault password from {found.source} is not UTF-8 text",
+                             hint="use a password of UTF-8 characters (Ansible reads it as text)") from None
+        if b"\0" in found.value:
+            raise VaultError(f"the vault password from {found.source} contains a NUL byte")
+    return found
+
+
+def _find_password(
+    password_file: str | os.PathLike[str] | None = None,
+    prompt: Callable[[], str] | None = None,
+) -> VaultPassword | None:
     if password_file:
         return VaultPassword(_read_password_file(Path(password_file).expanduser()), f"file {password_file}")
     for env in PASSWORD_FILE_ENVS:
         if os.environ.get(env):
             return VaultPassword(_read_password_file(Path(os.environ[env]).expanduser()), f"${env}")
-    if os.environ.get(PASSWORD_ENV):
-        return VaultPassword(os.environ[PASSWORD_ENV].encode(), f"${PASSWORD_ENV}")
+    if os.environ.get(PASSWORD_ENV):  # as bytes: a password need not be UTF-8
+        return VaultPassword(os.environb[PASSWORD_ENV.encode()], f"${PASSWORD_ENV}")
     if prompt is not None:
         value = prompt()
         if not value:

@@ -123,11 +123,21 @@ class Workspace:
             )
         return self._password
 
+    def refuse_example(self, action: str) -> None:
+        """fleet's example workspace (fleet.yml ``example: true``) is never connected to: its hosts are
+        fictitious, and whatever answers at their addresses on the user's network is not theirs."""
+        if self.config.example:
+            raise FleetError(
+                f"this is fleet's example workspace ({self.config_path}: example: true): its hosts are "
+                f"fictitious, so fleet does not {action}",
+                hint="try it on real hosts on this machine: `fleet lab up`, then `fleet deploy --yes` and "
+                     "`fleet health` (they use the lab's workspace)")
+
     def secret_check(self, practice: Practice, var: str) -> str | None:
         """Problem with the practice's secret for ``var``, or None. Decrypts only if a password is at hand."""
         label = "extension token" if var == "fleet_token" else "product key"
         if not self.secrets.exists(practice.id):
-            return f"no {label} stored for this practice"
+            return self.secrets.problem(practice.id) or f"no {label} stored for this practice"
         pw = self.password(required=False)
         if pw is None:
             return None
@@ -183,7 +193,7 @@ class Workspace:
 
 CONFIG_TEMPLATE = """\
 # fleet workspace configuration. Secrets never go here: see `fleet secrets set`.
-msp:
+{example}msp:
   name: {msp_name}
 
 # The vendor's browser extension, one ID per variant (v1..v7) and browser. An ID is 32 letters a-p.
@@ -215,6 +225,9 @@ def _dump(key: str, value: object) -> str:
 
 def render_config(cfg: dict) -> str:
     return CONFIG_TEMPLATE.format(
+        example=("# fleet's example: its hosts are fictitious. `fleet deploy` and `fleet health` refuse to run\n"
+                 "# here; `fleet lab up` gives real hosts on this machine to try them on.\nexample: true\n\n"
+                 if cfg.get("example") else ""),
         msp_name=yaml.safe_dump(cfg["msp"]["name"]).splitlines()[0],
         extensions=_dump("extensions", cfg["extensions"]),
         synchronizer=_dump("synchronizer", cfg["synchronizer"]),

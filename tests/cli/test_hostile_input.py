@@ -134,3 +134,193 @@ def test_an_unquoted_pms_version_is_read_as_written(ws: Path) -> None:
     assert "eclinicalworks" in inv.read_text() and "11.53" not in r.output, r.output  # 11.60 >= 11.53: supported
     inv.write_text(inv.read_text().replace("fleet_pms_version: 11.60", "fleet_pms_version: 11.50"))
     assert "11.53" in fleet(ws, "inventory", "validate").output  # and an old one is still refused
+
+
+# -- deploy / runs options ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--limit", ""], ["--limit names no host"]),
+    (["--limit", " , "], ["--limit names no host"]),
+    (["--serial", "0"], ["--serial '0' is not a number of hosts (1 or more)"]),
+    (["--serial", "150%"], ["--serial '150%'", "percentage (1-100%)"]),
+    (["--serial", "0%"], ["--serial '0%'"]),
+    (["--serial", "-3"], ["--serial '-3'"]),
+])
+def test_deploy_options_that_would_select_everything_or_nothing_are_refused(
+        ws: Path, args: list[str], words: list[str]) -> None:
+    refused(fleet(ws, "deploy", "--yes", *args), *words)
+    assert not (ws / "state" / "runs").exists()
+
+
+def test_runs_show_needs_a_real_id(ws: Path) -> None:
+    from fleet.store import Store
+    from fleet.workspace import Workspace
+
+    store = Store(Workspace(ws).store_url())
+    store.start_run("deploy")
+    store.close()
+    for arg in ("", "  ", "a"):
+        refused(fleet(ws, "runs", "show", arg), "run id", code=2)
+
+
+# -- vault password and secrets ---------------------------------------------------------------------------------
+
+def test_a_relative_vault_password_script_is_that_file_never_a_program_on_path(
+        ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoy_dir = tmp_path / "bin"
+    decoy_dir.mkdir()
+    decoy = decoy_dir / "pw.sh"
+    decoy.write_text("#!/bin/sh\necho decoy-password\n")
+    decoy.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{decoy_dir}:{__import__('os').environ['PATH']}")
+    monkeypatch.delenv("FLEET_VAULT_PASSWORD")
+    mine = ws / "pw.sh"
+    mine.write_text(f"#!/bin/sh\necho {EXAMPLE_VAULT_PASSWORD}\n")
+    mine.chmod(0o700)
+    monkeypatch.chdir(ws)
+    r = CliRunner().invoke(cli, ["-w", str(ws), "--vault-password-file", "./pw.sh", "secrets", "check", "--json"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "cannot decrypt" not in r.output and "decoy" not in r.output
+
+
+def test_a_non_utf8_vault_password_is_a_clear_error(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv("FLEET_VAULT_PASSWORD")
+    os.environb[b"FLEET_VAULT_PASSWORD"] = b"\xff\xfepw"
+    try:
+        refused(fleet(ws, "secrets", "check"), "vault password from $FLEET_VAULT_PASSWORD is not UTF-8")
+    finally:
+        del os.environb[b"FLEET_VAULT_PASSWORD"]
+
+
+@pytest.mark.parametrize(("secret", "words"), [
+    (b"\xff\xfe\x00token", ["not UTF-8 text"]),
+    (b"tok\x1b[31men", ["control character U+001B (position 4)"]),
+    (b"tok\x00en", ["contains a NUL character (position 4)"]),
+    (b"tok\nen", ["contains a line break"]),
+    (b" token", ["leading or trailing spaces"]),
+    (b"t" * (5 * 1024 * 1024), ["characters long; at most 4,096"]),
+])
+def test_bad_tokens_are_refused_saying_what_is_wrong(ws: Path, secret: bytes, words: list[str]) -> None:
+    vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
+    before = vault.read_bytes() if vault.exists() else None
+    r = fleet(ws, "secrets", "set", "riverbend_clinic", "--token", "--stdin", input=secret)
+    refused(r, *words)
+    assert "tok" not in r.output.replace("token", "")  # the secret itself is never shown
+    assert (vault.read_bytes() if vault.exists() else None) == before
+
+
+def test_group_vars_practice_being_a_file_is_named(ws: Path) -> None:
+    import shutil
+
+    d = ws / "inventory" / "group_vars" / "practice_riverbend_clinic"
+    shutil.rmtree(d)
+    d.write_text("oops: 1\n")
+    refused(fleet(ws, "secrets", "set", "riverbend_clinic", "--token", "--stdin", input="tok-123"),
+            "group_vars/practice_riverbend_clinic is a file, not a directory")
+
+
+@pytest.mark.parametrize("kind", ["garbage", "plaintext", "directory"])
+def test_an_unusable_vault_file_is_not_reported_missing(ws: Path, kind: str) -> None:
+    import shutil
+
+    vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
+    vault.unlink()
+    if kind == "directory":
+        vault.mkdir()
+    else:
+        vault.write_bytes(b"\x00\x01garbage" if kind == "garbage" else b"fleet_token: abc\n")
+    r = fleet(ws, "inventory", "validate", "--json")
+    assert r.exit_code == 1
+    assert ("is a directory" if kind == "directory" else "is not an ansible-vault file") in r.stdout, r.stdout
+    assert "no extension token stored" not in r.stdout
+    if kind == "directory":
+        shutil.rmtree(vault)
+
+
+# -- names, CSV, files ---------------------------------------------------------------------------------------------
+
+def test_a_host_name_ansible_would_read_as_a_pattern_is_refused_by_validate(ws: Path) -> None:
+    inv = ws / "inventory" / "summit.yml"
+    inv.write_text(inv.read_text().replace("spd-front01:", "'@SUM(1)':", 1))
+    r = fleet(ws, "inventory", "validate")
+    assert r.exit_code == 1 and "host name '@SUM(1)' is not a valid host name" in " ".join(r.output.split())
+    r = fleet(ws, "deploy", "--yes", "--practice", "summit_peds")
+    assert r.exit_code == 1 and "not ready" in r.stderr and "Warning" not in r.stderr
+
+
+@pytest.mark.parametrize("command", [["inventory", "show", "--csv"], ["deploy", "--csv", "--check", "--limit", "x"]])
+def test_every_csv_neutralises_formulas(ws: Path, command: list[str]) -> None:
+    import csv
+    import io
+
+    from fleet.cli.output import emit
+
+    rows = [{"a": "=cmd|' /C calc'!A0", "b": "+1+1", "c": "@SUM(1)", "d": "-1.5"}]
+    buf = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(buf):
+        emit(rows, ["a", "b", "c", "d"], "csv")
+    cells = list(csv.reader(io.StringIO(buf.getvalue())))[1]
+    assert cells == ["'=cmd|' /C calc'!A0", "'+1+1", "'@SUM(1)", "-1.5"]
+    inv = ws / "inventory" / "riverbend.yml"
+    inv.write_text(inv.read_text().replace("fleet_practice_name: Riverbend Clinic",
+                                           "fleet_practice_name: '=HYPERLINK(1)'", 1))
+    r = fleet(ws, *command)
+    assert "\n=" not in r.stdout and ",=" not in r.stdout
+
+
+def test_a_5000_character_client_name_in_an_import_is_skipped_with_a_reason(ws: Path, tmp_path: Path) -> None:
+    f = tmp_path / "devices.csv"
+    f.write_text("Client,Site,Hostname,IP Address,OS\n" + "C" * 5000 + ",Main,PC-1,192.0.2.10,Windows 11\n")
+    r = fleet(ws, "inventory", "import", str(f))
+    refused(r, "the client name is 5,000 characters long; at most 100")
+
+
+def test_import_an_export_with_no_client_column_with_client_and_practice(ws: Path, tmp_path: Path) -> None:
+    f = tmp_path / "ad.csv"
+    f.write_text("Name,DNSHostName,OperatingSystem\nRMA-WS09,rma-ws09.corp.example,Windows 11 Pro\n")
+    refused(fleet(ws, "inventory", "import", str(f)), "no client column", "--client NAME")
+    r = fleet(ws, "inventory", "import", str(f), "--client", "riverbend", "--practice", "riverbend_clinic", "--json")
+    assert r.exit_code == 0, r.output
+    assert "rma-ws09" in (ws / "inventory" / "riverbend.yml").read_text().lower()
+    doc = yaml.safe_load((ws / "inventory" / "riverbend.yml").read_text())
+    practice = doc["all"]["children"]["client_riverbend"]["children"]["practice_riverbend_clinic"]
+    assert any(h.lower() == "rma-ws09" for h in practice["hosts"])
+
+
+def test_files_fleet_writes_go_where_asked_or_nowhere(ws: Path, tmp_path: Path) -> None:
+    refused(fleet(ws, "export", "rmm", "--all", "--out", "/proc/x"), "/proc/x")
+    out = tmp_path / "out"
+    refused(fleet(ws, "export", "gpo", "--practice", "../../etc", "--out", str(out)), "nothing to export",
+            "no practice '../../etc'")
+    assert not out.exists()
+    from fleet.store import Store
+    from fleet.workspace import Workspace
+
+    store = Store(Workspace(ws).store_url())
+    store.finish_run(store.start_run("health").id, "ok")
+    store.close()
+    refused(fleet(ws, "report", "--format", "json", "--out", str(tmp_path / "nonexistent" / "dir" / "r.json")),
+            "does not exist")
+    assert not (tmp_path / "nonexistent").exists()
+    refused(fleet(ws, "health", "prune", "--older-than", "99999999d"), "more than 100 years", code=2)
+
+
+def test_the_store_is_private_and_its_errors_are_clear(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+
+    from fleet.store import Store
+    from fleet.workspace import Workspace
+
+    state = ws / "state"
+    state.chmod(0o755)
+    Store(Workspace(ws).store_url()).close()
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    for f in state.glob("fleet.db*"):
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+    monkeypatch.setenv("FLEET_STORE_URL", "sqlite:////proc/fleet-store/fleet.db")
+    refused(fleet(ws, "runs"), "cannot open the store", "/proc/fleet-store")

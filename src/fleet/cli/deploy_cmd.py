@@ -385,6 +385,9 @@ def show(app: AppContext, run_id: str, fmt: str) -> None:
     from fleet.errors import SelectionError
     from fleet.store import Store
 
+    if not run_id.strip() or len(run_id.strip()) < 4:
+        raise click.UsageError("give a run id (or a unique prefix of at least 4 characters); `fleet runs` lists them")
+    run_id = run_id.strip()
     store = Store(app.ws.store_url())
     try:
         run = store.run(run_id)

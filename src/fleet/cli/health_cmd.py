@@ -217,7 +217,10 @@ def parse_duration(text: str) -> timedelta:
     if not m:
         raise click.BadParameter(f"{text!r} is not a duration like 90d, 12w or 48h")
     n, unit = int(m.group(1)), m.group(2)
-    return {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+    age = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}[unit]
+    if n * age > timedelta(days=36500):  # beyond a century: every date would overflow, nothing is that old
+        raise click.BadParameter(f"{text!r} is more than 100 years", param_hint="--older-than")
+    return n * age
 
 
 @health.command("prune")

@@ -135,9 +135,15 @@ def show(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], 
 @inventory.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--client", "client", metavar="NAME",
+              help="Every device of the file belongs to this client (name or id): for exports with no client "
+                   "column (Active Directory, Intune) or to override it.")
+@click.option("--practice", "practice", metavar="NAME",
+              help="... and to this practice of it (an existing practice id, or a site name for a new one).")
 @output_options
 @pass_app
-def import_(app: AppContext, csv_file: Path, dry_run: bool, fmt: str) -> None:
+def import_(app: AppContext, csv_file: Path, dry_run: bool, client: str | None, practice: str | None,
+            fmt: str) -> None:
     """Add or update hosts from an RMM device export (CSV).
 
     Columns (names as NinjaOne, Datto, ConnectWise, N-able export them are recognised): client,
@@ -147,10 +153,11 @@ def import_(app: AppContext, csv_file: Path, dry_run: bool, fmt: str) -> None:
     \b
     Example:
       fleet inventory import devices.csv --dry-run
+      fleet inventory import ad-computers.csv --client "Bright Smiles" --practice brightsmiles_downtown
     """
     from fleet.rmm_import import import_csv
 
-    result = import_csv(app.ws.inventory_dir, csv_file, dry_run=dry_run)
+    result = import_csv(app.ws.inventory_dir, csv_file, dry_run=dry_run, client=client, practice=practice)
     rows = [{"action": c.action, "host": c.host, "practice": c.practice, "detail": c.detail} for c in result.changes]
     emit(rows, ["action", "host", "practice", "detail"], fmt)
     for s in result.skipped:

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 an error fleet explains (bad input, unreachable hosts, 
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import os
@@ -62,6 +63,43 @@ class FleetGroup(click.Group):
             return super().invoke(ctx)
         except FleetError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a file or directory fleet was told to use: say which, and why
+            raise click.ClickException(os_error_message(exc)) from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("sqlalchemy."):  # the store failed mid-command
+                from fleet.store.db import store_error
+
+                raise click.ClickException(str(store_error(exc, _store_url(ctx)))) from None
+            raise
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "free space on that disk; what fleet recorded before is kept",
+    errno.EDQUOT: "free space (the disk quota is used up); what fleet recorded before is kept",
+    errno.EROFS: "that file system is read-only: choose a writable location",
+    errno.EACCES: "check the permissions of that path (or choose another)",
+    errno.EPERM: "check the permissions of that path (or choose another)",
+    errno.ENOENT: "create the directory first, or choose a path that exists",
+    errno.ENOTDIR: "a part of that path is a file, not a directory",
+    errno.EISDIR: "that path is a directory; name a file",
+    errno.ENAMETOOLONG: "use a shorter path",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """``cannot use PATH: reason`` and how to fix it, for an OSError that reached the CLI."""
+    what = exc.strerror or type(exc).__name__
+    where = f" {exc.filename}" if exc.filename else ""
+    text = f"cannot use{where}: {what}"
+    hint = _OS_HINTS.get(exc.errno or 0)
+    return text + (f"\n  fix: {hint}" if hint else "")
+
+
+def _store_url(ctx: click.Context) -> str:
+    try:
+        return ctx.obj.ws.store_url() if ctx.obj is not None and ctx.obj._ws is not None else ""
+    except Exception:
+        return ""
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
+from fleet.csvsafe import safe_cell
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("table", "json", "csv")
@@ -47,7 +49,7 @@ def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str = "
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow([_cell(r.get(c)) for c in columns])
+            writer.writerow([safe_cell(_cell(r.get(c))) for c in columns])  # never a formula
         out.write(buf.getvalue())
     else:
         from rich.console import Console

@@ -9,7 +9,7 @@ import click
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 from fleet.errors import FleetError
-from fleet.secretstore import SecretKind, shared_secrets
+from fleet.secretstore import MAX_SECRET, SecretKind, shared_secrets
 
 
 @click.group()
@@ -55,7 +55,13 @@ def set_(ctx: click.Context, app: AppContext, practice: str, kind: str | None, f
         raise FleetError(f"{p.id} ({p.pms}) needs a {expected.label}, not a {skind.label}",
                          hint=f"fleet secrets set {p.id} --{expected.value.replace('_', '-')}")
     if from_stdin or not sys.stdin.isatty():
-        secret = sys.stdin.read().strip("\r\n")
+        raw = sys.stdin.buffer.read(MAX_SECRET * 4 + 8)
+        try:
+            secret = raw.decode("utf-8").strip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise FleetError(f"the {skind.label} read from standard input is not UTF-8 text (byte {exc.start + 1})",
+                             hint="pipe the secret as UTF-8 text, e.g. printf %s \"$TOKEN\" | fleet secrets set ...") \
+                from None
     else:
         secret = click.prompt(f"{skind.label} for {p.id}", hide_input=True, confirmation_prompt=True, err=True)
     fp = ws.secrets.set(p.id, skind, secret, ws.password())

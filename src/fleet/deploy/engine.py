@@ -111,6 +111,9 @@ def select_hosts(ws: Workspace, practices: Sequence[str] = (), clients: Sequence
                              hint="`fleet inventory show` lists the practices")
     hosts = [h for p in chosen for h in p.hosts]
     patterns = [p.strip() for item in limit for p in item.split(",") if p.strip()]
+    if limit and not patterns:
+        raise SelectionError("--limit names no host (it is empty)",
+                             hint="give host names or shell patterns such as 'bs-*', or leave --limit out for all")
     if patterns:
         unmatched = [pat for pat in patterns if not any(fnmatch.fnmatchcase(h.name, pat) for h in hosts)]
         if unmatched:
@@ -184,6 +187,7 @@ class Deployment:
         """Run the deploy. A real deploy (not --check) first takes the lock of every practice it
         touches (``fleet.store.locks``): another deploy on one of them is refused (``LockBusy``,
         naming its holder) or, with ``wait`` seconds, waited for."""
+        self.ws.refuse_example("deploy to its hosts (nor --check them)")
         own_store = store is None
         store = store or Store(self.ws.store_url())
         try:
@@ -393,13 +397,20 @@ def _drain(prun: Any, tally: Tally, record: Callable[[Iterable[HostOutcome], Tal
 
 def _batch_size(serial: str, n: int) -> int:
     s = serial.strip()
+    bad = SelectionError(f"--serial {serial!r} is not a number of hosts (1 or more) or a percentage (1-100%)",
+                         hint="e.g. --serial 10 or --serial 25%")
     try:
         if s.endswith("%"):
-            return max(1, int(n * float(s[:-1]) / 100))
-        return max(1, int(s))
+            pct = float(s[:-1])
+            if not 0 < pct <= 100:
+                raise bad
+            return max(1, int(n * pct / 100))
+        size = int(s)
     except ValueError:
-        raise SelectionError(f"--serial {serial!r} is not a number of hosts or a percentage",
-                             hint="e.g. --serial 10 or --serial 25%") from None
+        raise bad from None
+    if size < 1:
+        raise bad
+    return size
 
 
 def _prune_run_dirs(runs_dir: Path, keep: int) -> None:

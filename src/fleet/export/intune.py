@@ -21,6 +21,7 @@ import io
 import json
 from xml.sax.saxutils import escape
 
+from fleet.csvsafe import safe_cell
 from fleet.desired.platforms import FORCELIST, MANAGED
 from fleet.export.base import Artifact, PracticeContext, value_kind
 from fleet.export.rmm import encode_script, render_script
@@ -128,7 +129,7 @@ def render_intune(ctx: PracticeContext) -> list[Artifact]:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([r[c] for c in CSV_COLUMNS])
+        writer.writerow([safe_cell(str(r[c])) for c in CSV_COLUMNS])
     script = None
     if edge is not None and ctx.options.embed_token:
         script = f"fleet-intune-{ctx.practice_id}.ps1"

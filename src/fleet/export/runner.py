@@ -291,6 +291,9 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
                           f"known: {', '.join(FORMATS)}")
     options = options or ExportOptions()
     selected, results = select(ws, selection)
+    if not selected and results:  # nothing the selection names exists: write nothing, not even a manifest
+        raise SelectionError("nothing to export: " + "; ".join(r.reason for r in results),
+                             hint="`fleet inventory show` lists the practices and clients")
     if out.exists() and not out.is_dir():
         raise ExportError(f"--out {out} exists and is not a directory")
     created = datetime.now(UTC).replace(microsecond=0)

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
+from fleet.csvsafe import safe_cell
 from fleet.errors import FleetError, Location
 from fleet.health.report import NAGIOS_CODE, STATES, FleetReport, HostLine, percent, report_dict
 
@@ -50,8 +51,11 @@ def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory and ``os.replace``."""
     path = path.expanduser()
     directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():  # never invent directories: a typo in --out would go unnoticed
+        raise FleetError(f"the directory {directory} does not exist" if not directory.exists() else
+                         f"{directory} is not a directory", where=Location(str(path)),
+                         hint="create the directory first, or choose another --out")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         # Not *.prom while being written: the textfile collector only reads *.prom.
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
@@ -85,7 +89,6 @@ def render_json(report: FleetReport) -> str:
 
 CSV_COLUMNS = ("run_id", "sweep_at", "client_id", "client", "practice_id", "practice", "host", "role", "platform",
                "host_status", "last_seen", "check", "state", "previous_state", "change", "message", "value")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> str:
@@ -94,18 +97,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return safe_cell(str(value))
 
 
 def render_csv(report: FleetReport) -> str:

@@ -356,6 +356,7 @@ class Sweep:
             yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), pending)
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
+        self.ws.refuse_example("sweep its hosts")
         t0, cpu0 = time.monotonic(), _cpu()
         stale = storage.close_stale_runs(self.store)
         plans = self.iter_plans(hosts)  # lazily: collection starts while later hosts are planned

@@ -228,9 +228,10 @@ def store_error(exc: BaseException, url: str, doing: str = "write to") -> StoreE
     """A clear StoreError for a database error: the store, what happened, how to fix it."""
     text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     low = text.lower()
-    where = _safe_url(url)
+    where = _safe_url(url) if url else ""
     if url.startswith("sqlite:///"):
         where = url[len("sqlite:///"):]
+    where = f" {where}" if where else ""
     if "disk is full" in low or "no space" in low:
         hint = "free space on the disk holding the store; everything recorded before is kept"
     elif "readonly" in low or "read-only" in low:
@@ -239,7 +240,7 @@ def store_error(exc: BaseException, url: str, doing: str = "write to") -> StoreE
         hint = "check that the store's directory exists and is writable (store.url in fleet.yml)"
     else:
         hint = "check store.url in fleet.yml (or $FLEET_STORE_URL) and that the database server is up"
-    return StoreError(f"cannot {doing} the store {where}: {text}", hint=hint)
+    return StoreError(f"cannot {doing} the store{where}: {text}", hint=hint)
 
 
 def _private_sqlite_file(path: Path) -> None:
