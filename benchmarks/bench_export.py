@@ -32,10 +32,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from fleet.desired.policy import practice_policy  # noqa: E402
 from fleet.example import example_config  # noqa: E402
 from fleet.export.base import ExportOptions  # noqa: E402
 from fleet.export.runner import FORMATS, Selection, export_practice, run_export  # noqa: E402
-from fleet.desired.policy import practice_policy  # noqa: E402
 from fleet.secretstore import SecretKind, SecretStore  # noqa: E402
 from fleet.vault import VaultPassword  # noqa: E402
 from fleet.workspace import Workspace, render_config, write_ansible_cfg  # noqa: E402

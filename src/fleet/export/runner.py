@@ -20,6 +20,7 @@ from typing import Any
 
 from fleet import __version__
 from fleet.catalog import InstallMethod
+from fleet.desired.platforms import DOMAIN, ENTRA, MANAGED
 from fleet.desired.policy import PracticePolicy, practice_policy
 from fleet.errors import FleetError, SelectionError
 from fleet.export.base import Artifact, ExportError, ExportOptions, PracticeContext
