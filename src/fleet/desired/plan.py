@@ -828,7 +828,7 @@ def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> Syn
     if action == REMOVE:
         present = seen.installed or bool(codes)
         blocked = ""
-        if windows and seen.installed and not codes:
+        if windows and seen.installed and not codes and seen.products_known:
             blocked = (f"the {plan.get('service_name') or 'Synchronizer'} service exists but no installed product "
                        "matches it (set synchronizer.upgrade_code or display_name in fleet.yml, or uninstall it "
                        "by hand): nothing was removed")

@@ -305,6 +305,7 @@ class SynchronizerSeen:
     products: tuple[InstalledProduct, ...] = ()  # registered installs, any version
     start_mode: str = ""  # auto | delayed | manual | disabled ("" no service)
     marker_version: str = ""  # what fleet recorded after its last verified install
+    products_known: bool = True  # False: the registered products were not read (the health collector)
 
 
 def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[SynchronizerSeen | None, list[str]]:
@@ -322,7 +323,7 @@ def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[S
         return None, [f"whether the {name or 'Synchronizer'} service is installed"]
     unknown: list[str] = []
     if not svc.present:
-        return SynchronizerSeen(), unknown
+        return SynchronizerSeen(products_known=plan.get("platform") != "windows"), unknown
     running = svc.running
     if running is None:
         unknown.append(f"whether {svc.name} runs")
@@ -336,6 +337,7 @@ def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[S
         unknown.append("the installed product key's fingerprint")
         key = str(plan.get("product_key_fingerprint") or "")
     return SynchronizerSeen(installed=True, version=svc.version, key_fingerprint=key, running=running,
+                            products_known=plan.get("platform") != "windows",
                             enabled=enabled, start_mode="delayed" if svc.start == "delayed" else
                             ("auto" if enabled else svc.start)), unknown
 
