@@ -49,7 +49,7 @@ from fleet.health.transport import posix_payload
 from fleet.secretstore import fingerprint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
-from helpers_deploy import EDGE_ID, config, host_and_practice  # noqa: E402
+from helpers_deploy import EDGE_ID, config, host_and_practice
 
 TOKEN = "CONTRACT-token-7a1c"
 NEW_TOKEN = "CONTRACT-token-rotated-99"
