@@ -1,5 +1,6 @@
 # What is really installed, whatever fleet recorded: the Synchronizer products registered in
-# Programs and Features (any version; both registry views) and the version of the service's binary.
+# Programs and Features (any version; both registry views), the version of the service's binary and
+# the time of the current boot.
 # Read-only; run by ansible.windows.win_powershell, its one output object read by fleet's
 # fleet_synchronizer_changes / fleet_synchronizer_verified filters.
 #
@@ -79,5 +80,11 @@ foreach ($view in [Microsoft.Win32.RegistryView]::Registry64, [Microsoft.Win32.R
     }
 }
 
+# The current boot (epoch seconds): an install that asked for a restart (3010) is verified only
+# once the server has restarted since.
+$os = Get-CimInstance -ClassName Win32_OperatingSystem -OperationTimeoutSec 60
+$bootTime = [math]::Floor(($os.LastBootUpTime.ToUniversalTime() -
+                           [datetime]::new(1970, 1, 1, 0, 0, 0, [System.DateTimeKind]::Utc)).TotalSeconds)
+
 @{ products = @($products.Values | Sort-Object -Property { $_.product_code }); binary = $binary
-   binary_version = $binaryVersion }
+   binary_version = $binaryVersion; boot_time = [string]$bootTime }

@@ -772,6 +772,20 @@ class SynchronizerSeen:
     products: tuple[InstalledProduct, ...] = ()  # registered installs, any version
     start_mode: str = ""  # auto | delayed | manual | disabled ("" no service)
     marker_version: str = ""  # what fleet recorded after its last verified install
+    # an install whose msiexec asked for a restart (3010) before it could be verified: the version
+    # and key fingerprint it installed and the boot it happened in (epoch s); ``boot`` is the host's now
+    pending_version: str = ""
+    pending_key: str = ""
+    pending_boot: str = ""
+    boot: str = ""
+
+    def same_boot_as_pending(self) -> bool:
+        """No restart since the pending install (boot times within a minute: Windows computes
+        LastBootUpTime from the uptime, so two reads can differ by a second)."""
+        try:
+            return abs(float(self.boot) - float(self.pending_boot)) <= BOOT_TIME_SLACK_S
+        except ValueError:
+            return False
 
 
 @dataclass(frozen=True)
@@ -788,14 +802,18 @@ class SynchronizerChanges:
     start_mode: str = "auto"  # what the service is set to: the vendor's delayed start is kept
     verify: bool = False  # Windows: read back what was installed before fleet records it
     blocked: str = ""  # why fleet cannot do what is needed (the task fails with this)
+    reboot_pending: bool = False  # Windows: installed, waiting for the restart msiexec asked for (3010)
 
     @property
     def steps(self) -> list[str]:
         """The role's task files to include, in order (none: nothing to do)."""
         if self.remove:
             return ["remove"]
-        return ((["install"] if self.install else []) + (["verify"] if self.install and self.verify else [])
+        return ((["install"] if self.install else []) + (["verify"] if self.verify else [])
                 + (["service"] if self.start or self.enable else []))
+
+
+BOOT_TIME_SLACK_S = 60.0
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -834,6 +852,19 @@ def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> Syn
         return SynchronizerChanges(why=str(plan.get("reason", "")))
     wanted = str(plan["version"])
     start_mode = "delayed" if seen.start_mode == "delayed" else "auto"
+    if windows and seen.pending_version and same_version(seen.pending_version, wanted) \
+            and seen.pending_key == plan["product_key_fingerprint"]:
+        # fleet installed this version with this key and msiexec asked for a restart (3010): files
+        # in use are replaced at the restart, so until then the old binary (or no service) is
+        # expected. Installing again would loop; after the restart the install is verified.
+        if seen.same_boot_as_pending():
+            return SynchronizerChanges(why=f"{wanted} installed, waiting for the restart the installer asked for "
+                                           "(exit code 3010): fleet verifies it after the restart",
+                                       reboot_pending=True, start_mode=start_mode)
+        if seen.installed and same_version(seen.version, wanted):
+            return SynchronizerChanges(verify=True, ensure_running=True, start=not seen.running,
+                                       enable=not seen.enabled, start_mode=start_mode,
+                                       why="the server restarted after the install: verified and recorded now")
     reinstall = False
     if not seen.installed and not codes:
         why = "not installed"
@@ -933,6 +964,10 @@ def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, An
         products=products,
         start_mode=str(svc.get("start_mode") or "") if svc else "",
         marker_version=str(values.get("Version") or ""),
+        pending_version=str(values.get("PendingVersion") or ""),
+        pending_key=str(values.get("PendingKeyFingerprint") or ""),
+        pending_boot=str(values.get("PendingBoot") or ""),
+        boot=str(found.get("boot_time") or ""),
     )
 
 
