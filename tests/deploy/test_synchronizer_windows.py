@@ -100,7 +100,14 @@ REMOVALS = [
     ("auto-updated to another ProductCode", seen(products=(InstalledProduct(OTHER, "Synchronizer", "5.1"),)),
      ["remove"], (OTHER,), ""),
     ("a leftover registration without its service", seen(service=False), ["remove"], (CODE,), ""),
-    ("nothing there", seen(service=False, products=()), [], (), ""),
+    ("nothing there", seen(service=False, products=(), key=""), [], (), ""),
+    ("only fleet's record is left: cleaned up", seen(service=False, products=()), ["remove"], (), ""),
+    ("uninstalled, the service goes at the restart: wait", SynchronizerSeen(
+        installed=True, version="4.2.0.0", running=False, start_mode="auto", key_fingerprint=FP,
+        pending_removal_boot="1800000000", boot="1800000002"), [], (), ""),
+    ("uninstalled, restarted, the service still there: refused", SynchronizerSeen(
+        installed=True, version="4.2.0.0", running=False, start_mode="auto", key_fingerprint=FP,
+        pending_removal_boot="1800000000", boot="1800090000"), ["remove"], (), "no installed product matches it"),
     ("a service fleet cannot match to a product: refused, not 'done'", seen(products=()), ["remove"], (),
      "no installed product matches it"),
 ]
@@ -411,3 +418,19 @@ def test_a_product_matches_by_folder_only_in_the_service_binarys_own_folder() ->
     folder = [c for c in match.split(" -or ") if "$location" in c]
     assert len(folder) == 1 and "$binaryDir.Equals($location" in folder[0]
     assert "StartsWith($location" not in match and "Contains(" not in match
+
+
+def test_an_uninstall_that_asked_for_a_restart_is_waited_for_not_failed() -> None:
+    remove = {t["name"]: t for t in tasks("windows_remove.yml")}
+    stop = next(t for n, t in remove.items() if n.startswith("Stop unless the service is gone"))
+    assert "reboot_required" in stop["ansible.builtin.assert"]["that"]
+    record = remove["Record that the service goes at the restart the uninstaller asked for"]
+    assert record["ansible.windows.win_regedit"]["name"] == "PendingRemovalBoot"
+    assert "boot_time" in record["ansible.windows.win_regedit"]["data"]
+    # fleet's record goes only with the service
+    assert "length == 0" in remove["Remove fleet's record of the install"]["when"]
+    svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "stopped", "start_mode": "auto"}]}
+    marker = {"exists": True, "properties": {"PendingRemovalBoot": {"value": "1800000000"}}}
+    s = windows_seen(svc, marker, {"output": [{"products": [], "boot_time": "1800000001"}]})
+    ch = synchronizer_changes(plan(action="remove"), s)
+    assert ch.reboot_pending and ch.steps == [] and "3010" in ch.why

@@ -777,13 +777,14 @@ class SynchronizerSeen:
     pending_version: str = ""
     pending_key: str = ""
     pending_boot: str = ""
+    pending_removal_boot: str = ""  # an uninstall that asked for a restart left the service until then
     boot: str = ""
 
-    def same_boot_as_pending(self) -> bool:
-        """No restart since the pending install (boot times within a minute: Windows computes
+    def same_boot(self, recorded: str) -> bool:
+        """No restart since ``recorded`` (boot times within a minute: Windows computes
         LastBootUpTime from the uptime, so two reads can differ by a second)."""
         try:
-            return abs(float(self.boot) - float(self.pending_boot)) <= BOOT_TIME_SLACK_S
+            return abs(float(self.boot) - float(recorded)) <= BOOT_TIME_SLACK_S
         except ValueError:
             return False
 
@@ -842,12 +843,20 @@ def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> Syn
     codes = tuple(p.product_code for p in seen.products)
     if action == REMOVE:
         present = seen.installed or bool(codes)
+        if windows and seen.installed and not codes and seen.same_boot(seen.pending_removal_boot):
+            return SynchronizerChanges(why="uninstalled: the service goes at the restart the uninstaller asked for "
+                                           "(exit code 3010)", reboot_pending=True)
+        # nothing installed, but fleet's record (or an install waiting for a restart) is still there
+        leftovers = windows and not present and bool(seen.marker_version or seen.key_fingerprint
+                                                     or seen.pending_version or seen.pending_removal_boot)
         blocked = ""
         if windows and seen.installed and not codes:
             blocked = (f"the {plan.get('service_name') or 'Synchronizer'} service exists but no installed product "
                        "matches it (set synchronizer.upgrade_code or display_name in fleet.yml, or uninstall it "
                        "by hand): nothing was removed")
-        return SynchronizerChanges(remove=present, uninstall=codes, why="fleet_state is absent", blocked=blocked)
+        return SynchronizerChanges(remove=present or leftovers, uninstall=codes, blocked=blocked,
+                                   why="fleet_state is absent" + ("" if present or not leftovers
+                                                                  else ": only fleet's record is left"))
     if action != INSTALL:
         return SynchronizerChanges(why=str(plan.get("reason", "")))
     wanted = str(plan["version"])
@@ -857,7 +866,7 @@ def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> Syn
         # fleet installed this version with this key and msiexec asked for a restart (3010): files
         # in use are replaced at the restart, so until then the old binary (or no service) is
         # expected. Installing again would loop; after the restart the install is verified.
-        if seen.same_boot_as_pending():
+        if seen.same_boot(seen.pending_boot):
             return SynchronizerChanges(why=f"{wanted} installed, waiting for the restart the installer asked for "
                                            "(exit code 3010): fleet verifies it after the restart",
                                        reboot_pending=True, start_mode=start_mode)
@@ -967,6 +976,7 @@ def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, An
         pending_version=str(values.get("PendingVersion") or ""),
         pending_key=str(values.get("PendingKeyFingerprint") or ""),
         pending_boot=str(values.get("PendingBoot") or ""),
+        pending_removal_boot=str(values.get("PendingRemovalBoot") or ""),
         boot=str(found.get("boot_time") or ""),
     )
 
