@@ -394,3 +394,20 @@ def test_3010_is_recorded_as_pending_and_only_a_verified_install_as_done() -> No
     assert "__synchronizer_verified.ok" in forget["when"] and forget["ansible.windows.win_regedit"]["state"] == "absent"
     report = next(t for t in tasks("windows.yml") if "reboot_pending" in str(t.get("when", "")))
     assert module(report) == "ansible.builtin.debug"
+
+
+def test_a_product_matches_by_folder_only_in_the_service_binarys_own_folder() -> None:
+    """What matches is uninstalled on a reinstall or removal: a product whose InstallLocation is a
+    folder above the binary's (the practice system's own folder, C:\\, C:\\Program Files) is not the
+    Synchronizer."""
+    root = Parser(LANG).parse((FILES / "read_installed.ps1").read_bytes()).root_node
+    stack, match = [root], None
+    while stack:
+        n = stack.pop()
+        if n.type == "assignment_expression" and n.text.decode().startswith("$match ="):
+            match = n.text.decode()
+        stack.extend(n.children)
+    assert match is not None
+    folder = [c for c in match.split(" -or ") if "$location" in c]
+    assert len(folder) == 1 and "$binaryDir.Equals($location" in folder[0]
+    assert "StartsWith($location" not in match and "Contains(" not in match

@@ -6,7 +6,9 @@
 #
 # A product is the Synchronizer when its ProductCode is synchronizer.product_id, when it is related
 # to synchronizer.upgrade_code (Windows Installer's RelatedProducts), when its name starts with
-# synchronizer.display_name, or when it is installed in the folder of the service's binary.
+# synchronizer.display_name, or when its InstallLocation is the very folder of the service's binary.
+# Never a folder above it: the practice system itself (or C:\, C:\Program Files) may be installed
+# there, and what matches here is uninstalled on a reinstall or a removal.
 [CmdletBinding()]
 param (
     [Parameter(Mandatory = $true)]
@@ -72,8 +74,7 @@ foreach ($view in [Microsoft.Win32.RegistryView]::Registry64, [Microsoft.Win32.R
         $location = ([string]$k.GetValue('InstallLocation')).TrimEnd('\')
         $match = ($ProductId -and $code -eq $ProductId.ToUpper()) -or $related.ContainsKey($code) -or
                  ($DisplayName -and $name.StartsWith($DisplayName, [System.StringComparison]::OrdinalIgnoreCase)) -or
-                 ($binaryDir -and $location -and ($binaryDir.Equals($location, [System.StringComparison]::OrdinalIgnoreCase) -or
-                  $binaryDir.StartsWith($location + '\', [System.StringComparison]::OrdinalIgnoreCase)))
+                 ($binaryDir -and $location -and $binaryDir.Equals($location, [System.StringComparison]::OrdinalIgnoreCase))
         if ($match -and -not $products.ContainsKey($code)) {
             $products[$code] = @{ product_code = $code; name = $name; version = [string]$k.GetValue('DisplayVersion') }
         }
