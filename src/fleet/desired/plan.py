@@ -398,18 +398,6 @@ def _package_file(url: str, version: str, platform: str) -> str:
     return f"fleet-synchronizer-{version}.tar.gz"
 
 
-def plan_hosts(hosts: Iterable[tuple[Host, Practice, Mapping[str, str]]], catalog: Catalog, config: FleetConfig,
-               state: str | None = None) -> list[HostPlan]:
-    """Plans for many hosts; a host whose plan fails gets ``error`` set instead of raising."""
-    out = []
-    for host, practice, secrets in hosts:
-        try:
-            out.append(plan_host(host, practice, secrets, catalog, config, state))
-        except FleetError as exc:
-            out.append(error_plan(host, practice, exc))
-    return out
-
-
 def error_plan(host: Host, practice: Practice | None, exc: FleetError) -> HostPlan:
     msg = exc.message + (f" (fix: {exc.hint})" if exc.hint else "")
     return HostPlan(host.name, practice.id if practice else "", practice.client_id if practice else "",
