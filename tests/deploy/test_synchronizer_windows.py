@@ -434,3 +434,36 @@ def test_an_uninstall_that_asked_for_a_restart_is_waited_for_not_failed() -> Non
     s = windows_seen(svc, marker, {"output": [{"products": [], "boot_time": "1800000001"}]})
     ch = synchronizer_changes(plan(action="remove"), s)
     assert ch.reboot_pending and ch.steps == [] and "3010" in ch.why
+
+
+def test_the_task_names_docs_windows_verification_expects_exist() -> None:
+    """docs/windows-verification.md tells the technician which task must have run ("Expected: ... ran"):
+    each quoted task name (or its start, "...") is a task or a report of the roles (Jinja parts match anything)."""
+    import re
+
+    def flat(text: str) -> str:
+        return re.sub(r"\s+", " ", text)
+
+    doc = flat((ROOT / "docs" / "windows-verification.md").read_text())
+    verbs = ("Install", "Uninstall", "Report", "Record", "Make", "Read", "Stop", "Remove", "Keep", "Download",
+             "Forget", "The Synchronizer", "Work out")
+    quoted = [q for q in re.findall(r'"([A-Z][^"]{8,}?)"', doc) if q.startswith(verbs)]
+    assert len(quoted) >= 8
+    said = []
+    for f in (ROOT / "roles").glob("*/tasks/*.yml"):
+        for t in yaml.safe_load(f.read_text()) or []:
+            said.append(flat(t.get("name", "")))
+            said += [flat(str(v.get("msg", ""))) for k, v in t.items() if k.endswith(".debug")]
+    patterns = []
+    for text in said:
+        literal = re.split(r"\{\{.*?\}\}", text)
+        if sum(len(p.strip()) for p in literal) >= 12:  # a report that is all Jinja says nothing checkable
+            patterns.append((text, re.compile(".*".join(re.escape(p) for p in literal))))
+
+    def found(q: str) -> bool:
+        if q.endswith("..."):  # the start of a name or report
+            return any(t.startswith(q[:-3]) for t, _ in patterns)
+        return any(p.fullmatch(q) for _, p in patterns)
+
+    missing = [q for q in quoted if not found(q)]
+    assert missing == []
