@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleet.desired.plan import linux_file_name
+from fleet.desired.plan import linux_file_name, same_version
 from fleet.health.expect import Expectations, ExpectedExtension
 from fleet.health.facts import HostFacts
 
@@ -136,7 +136,10 @@ def _server(x: Expectations, f: HostFacts, changes: list[str], unknown: list[str
     if not svc.present:
         changes.append(f"install the {svc.name} service {x.synchronizer_version}".rstrip())
         return
-    if x.synchronizer_version and svc.version != x.synchronizer_version:
+    # as the role compares (fleet.desired.plan.synchronizer_changes): on Windows 4.2.0 is the file
+    # version 4.2.0.0, the Linux stand-in's version is a string
+    wanted = x.synchronizer_version
+    if wanted and not (svc.version == wanted or (f.collector == "windows" and same_version(svc.version, wanted))):
         changes.append(f"install {x.synchronizer_version} over {svc.version or 'an unknown version'}")
         return
     wanted_key = x.practice.product_key_fingerprint
@@ -151,7 +154,7 @@ def _server(x: Expectations, f: HostFacts, changes: list[str], unknown: list[str
         unknown.append(f"whether {svc.name} runs")
     elif not svc.running:
         changes.append(f"start {svc.name}")
-    if svc.start != "auto":
+    if svc.start not in ("auto", "delayed"):  # the role keeps a vendor's delayed start
         changes.append(f"start {svc.name} at boot")
 
 
