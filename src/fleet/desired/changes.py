@@ -91,6 +91,8 @@ def synchronizer_lines(plan: Mapping[str, Any], ch: SynchronizerChanges, seen: S
         else:
             out.append(f"reinstall: {ch.why}")
         return out
+    if ch.verify:
+        out.append(f"verify and record the {name} install (after the restart it asked for)")
     if ch.start:
         out.append(f"start {name}")
     if ch.enable:

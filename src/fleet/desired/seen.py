@@ -284,6 +284,8 @@ def policy_files_from_facts(facts: Any) -> PolicyFilesSeen:
 
 # -- the Synchronizer ---------------------------------------------------------------------------------
 
+BOOT_TIME_SLACK_S = 60.0
+
 
 @dataclass(frozen=True)
 class InstalledProduct:
@@ -306,6 +308,21 @@ class SynchronizerSeen:
     start_mode: str = ""  # auto | delayed | manual | disabled ("" no service)
     marker_version: str = ""  # what fleet recorded after its last verified install
     products_known: bool = True  # False: the registered products were not read (the health collector)
+    # an install whose msiexec asked for a restart (3010) before it could be verified: the version
+    # and key fingerprint it installed and the boot it happened in (epoch s); ``boot`` is the host's now
+    pending_version: str = ""
+    pending_key: str = ""
+    pending_boot: str = ""
+    pending_removal_boot: str = ""  # an uninstall that asked for a restart left the service until then
+    boot: str = ""
+
+    def same_boot(self, recorded: str) -> bool:
+        """No restart since ``recorded`` (boot times within a minute: Windows computes
+        LastBootUpTime from the uptime, so two reads can differ by a second)."""
+        try:
+            return abs(float(self.boot) - float(recorded)) <= BOOT_TIME_SLACK_S
+        except ValueError:
+            return False
 
 
 def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[SynchronizerSeen | None, list[str]]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from fleet import __version__
 from fleet.config import GpoDomain
-from fleet.desired.context import join_state
-from fleet.desired.platforms import UNKNOWN_JOIN
+from fleet.desired.context import join_state, lenient_host_context
+from fleet.desired.platforms import ABSENT, UNKNOWN_JOIN
 from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.errors import FleetError
 from fleet.inventory import Practice
@@ -85,11 +85,33 @@ class PracticeContext:
 
     @property
     def join(self) -> str:
-        """The practice's join state (``fleet_join`` in its vars), ``unknown`` when unset."""
+        """The join state a practice-wide file (LGPO registry.pol, .reg) is written for: the
+        practice's ``fleet_join``; when unset, the one all its Windows workstations state (host
+        vars); else ``unknown``."""
         try:
-            return join_state(self.practice.vars)
+            said = join_state(self.practice.vars)
         except FleetError:
-            return UNKNOWN_JOIN
+            said = UNKNOWN_JOIN
+        if said != UNKNOWN_JOIN:
+            return said
+        joins = set(self.windows_joins())
+        return joins.pop() if len(joins) == 1 else UNKNOWN_JOIN
+
+    def windows_joins(self) -> dict[str, tuple[str, ...]]:
+        """The practice's Windows workstations that carry the extension (present, PMS used), by
+        join state: each host's own ``fleet_join`` over the practice's, ``unknown`` where neither
+        says (or the value is bad: validation reports it)."""
+        key = ("windows_joins",)
+        if key not in self._cache:
+            out: dict[str, list[str]] = {}
+            for h in self.practice.hosts:
+                if h.platform != "windows" or h.role != "workstation" or not h.uses_pms:
+                    continue
+                hc = lenient_host_context(h, self.practice)
+                if hc.state != ABSENT:
+                    out.setdefault(hc.join or UNKNOWN_JOIN, []).append(h.name)
+            self._cache[key] = {j: tuple(names) for j, names in sorted(out.items())}
+        return self._cache[key]
 
     def note(self, text: str) -> None:
         """Say what an artifact cannot cover (shown on stderr and kept in the manifest)."""

@@ -472,8 +472,8 @@ def synchronizer_autostart(check: CheckDef, ctx: HostContext) -> Outcome:
         return _unknown(f"the collector could not look for {ctx.expect.synchronizer}")
     if not svc.present:
         return _fail(check, f"the {svc.name} service is not installed")
-    if svc.start == "auto":
-        return _ok("starts automatically", svc.start)
+    if svc.start in ("auto", "delayed"):
+        return _ok("starts automatically" + (" (delayed start)" if svc.start == "delayed" else ""), svc.start)
     if svc.start in ("manual", "disabled"):
         return _fail(check, f"start mode is {svc.start}: it will not come back after a reboot", svc.start)
     return _unknown(f"start mode not known ({svc.probe or 'no probe'})", svc.start)

@@ -157,7 +157,7 @@ class Service:
     kind: str = ""  # synchronizer | pms
     present: bool | None = None
     running: bool | None = None
-    start: str = "unknown"  # auto | manual | disabled | unknown
+    start: str = "unknown"  # auto | delayed (Windows: delayed automatic start) | manual | disabled | unknown
     version: str = ""
     crashes_24h: int | None = None
     probe: str = ""  # how it was found: scm | systemd | pidfile | statefile | none

@@ -311,21 +311,31 @@ foreach ($s in @($x.services)) {
         if (-not $svc) { return }
         $row.start = switch ($svc.StartMode) { 'Auto' { 'auto' } 'Manual' { 'manual' } 'Disabled' { 'disabled' }
                                                default { 'unknown' } }
-        $exe = [string]$svc.PathName
+        # Win32_Service says 'Auto' for a delayed automatic start too: the SCM keeps that apart in the
+        # service's DelayedAutostart value (what win_service_info reports as 'delayed').
+        $reg = $hklm.OpenSubKey("SYSTEM\CurrentControlSet\Services\$($s.name)")
+        if ($row.start -eq 'auto' -and $reg -and [int64]$reg.GetValue('DelayedAutostart', 0) -eq 1) { $row.start = 'delayed' }
+        # What runs: the service binary's file version, read as the Synchronizer role reads it
+        # (read_installed.ps1), so health and deploy judge the same version.
+        $exe = [Environment]::ExpandEnvironmentVariables([string]$svc.PathName)
         if ($exe -match '^"([^"]+)"') { $exe = $Matches[1] } elseif ($exe -match '^(\S+)') { $exe = $Matches[1] }
-        if ($exe -and (Test-Path -LiteralPath $exe)) {
-            $row.version = [string](Get-Item -LiteralPath $exe).VersionInfo.ProductVersion
+        if ($exe -and (Test-Path -LiteralPath $exe -PathType Leaf)) {
+            $v = [System.Diagnostics.FileVersionInfo]::GetVersionInfo($exe)
+            $row.version = '{0}.{1}.{2}.{3}' -f $v.FileMajorPart, $v.FileMinorPart, $v.FileBuildPart, $v.FilePrivatePart
+            if ($row.version -eq '0.0.0.0') { $row.version = [string]$v.ProductVersion }
         }
         $found["svc $($s.name)"] = $svc
     }
     if ($s.kind -eq 'synchronizer') {
         Invoke-Probe "marker $($s.name)" {
             # fleet's record of what it installed: the version and the product key's fingerprint (never the key)
+            # (64-bit view, where the role's win_regedit writes it). Its version only stands in for a
+            # binary whose version cannot be read: what runs is what counts, as for deploy.
             if (-not $found["svc $($s.name)"]) { return }
-            $marker = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\fleet\Synchronizer' -ErrorAction SilentlyContinue
+            $marker = $hklm.OpenSubKey('SOFTWARE\fleet\Synchronizer')
             if ($marker) {
-                $row.key_fingerprint = [string]$marker.KeyFingerprint
-                if ($marker.Version) { $row.version = [string]$marker.Version }
+                $row.key_fingerprint = [string]$marker.GetValue('KeyFingerprint', '')
+                if (-not $row.version) { $row.version = [string]$marker.GetValue('Version', '') }
             }
         }
         Invoke-Probe "crashes $($s.name)" {
