@@ -30,6 +30,11 @@ from fleet.desired.plan import (
     windows_changes,
 )
 from fleet.desired.seen import PolicyFilesSeen, RegistrySeen
+from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
+
+# Stands in for a secret the judge has not got (health without the vault password): the plan is
+# computed with it, its fingerprint is then left out ("") and the judge says "not verified".
+_NOT_AVAILABLE = "fleet-secret-not-available"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,23 @@ class HostChanges:
     def describe(self) -> str:
         parts = list(self.changes) + [f"not verified: {u}" for u in self.unknown]
         return "; ".join(parts) if parts else "in sync"
+
+
+def judging_plan(host: Any, practice: Any, secrets: Mapping[str, str], catalog: Any, config: Any,
+                 state: str | None = None) -> dict[str, Any]:
+    """The deploy's plan for ``host`` (``plan_host``) as the judge takes it, also when the practice's
+    token or product key is not available: then its fingerprint is "" and what depends on it is
+    reported as not verified instead of as a change. Raises FleetError when no plan can be made."""
+    from fleet.desired.plan import plan_host
+
+    filled = {TOKEN_VAR: secrets.get(TOKEN_VAR) or _NOT_AVAILABLE,
+              PRODUCT_KEY_VAR: secrets.get(PRODUCT_KEY_VAR) or _NOT_AVAILABLE}
+    plan = plan_host(host, practice, filled, catalog, config, state).to_dict()
+    if not secrets.get(TOKEN_VAR):
+        plan["extension"]["token_fingerprint"] = ""
+    if not secrets.get(PRODUCT_KEY_VAR):
+        plan["synchronizer"]["product_key_fingerprint"] = ""
+    return plan
 
 
 def windows_lines(ch: WindowsChanges) -> list[str]:
@@ -110,7 +132,9 @@ def host_changes(plan: Mapping[str, Any], seen: HostSeen) -> HostChanges:
         if seen.registry is None:
             unknown.append("the registry policy")
         else:
-            changes += windows_lines(windows_changes(ext, seen.registry))
+            wch = windows_changes(ext, seen.registry)
+            changes += windows_lines(wch)
+            unknown += wch.unknown
     elif ext.get("action") in (APPLY, REMOVE) and platform == "linux":
         if seen.files is None:
             unknown.append("the policy files")

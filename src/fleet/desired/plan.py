@@ -490,6 +490,7 @@ class WindowsChanges:
     keys_delete: list[str] = field(default_factory=list)  # our 3rdparty\extensions\<id> keys (that exist),
     #                                                   earlier IDs' included
     warnings: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # what cannot be compared (the token not known)
 
     @property
     def any(self) -> bool:
@@ -534,8 +535,13 @@ def windows_changes(ext: Mapping[str, Any], seen: RegistrySeen) -> WindowsChange
             wanted.add(v["name"])
             item = {"key": v["key"], "name": v["name"], "type": v["type"], "browser": b["browser"]}
             current = ours.get(v["name"])
-            if v["secret"]:
-                if not (current is not None and current.type == "string" and token_fp and current.sha16 == token_fp):
+            if v["secret"] and not token_fp:  # only a judge without the vault's token (health)
+                if current is None:
+                    ch.secret_set.append(item)
+                else:
+                    ch.unknown.append(f"{b['browser']}: the practice's token is not available to compare")
+            elif v["secret"]:
+                if not (current is not None and current.type == "string" and current.sha16 == token_fp):
                     ch.secret_set.append(item)
             elif not _same_reg(current, v["data"], v["type"]):
                 ch.managed_set.append({**item, "data": v["data"]})

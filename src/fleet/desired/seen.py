@@ -349,10 +349,13 @@ def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[S
     if svc.start not in ("auto", "delayed", "manual", "disabled"):
         unknown.append(f"whether {svc.name} starts at boot")
         enabled = True
-    key = svc.key_fingerprint
-    if not key and plan.get("action") == "install":
+    key, wanted = svc.key_fingerprint, str(plan.get("product_key_fingerprint") or "")
+    if plan.get("action") == "install" and not wanted:
+        unknown.append("the practice's product key is not available to compare")
+        key = ""
+    elif not key and plan.get("action") == "install":
         unknown.append("the installed product key's fingerprint")
-        key = str(plan.get("product_key_fingerprint") or "")
+        key = wanted
     return SynchronizerSeen(installed=True, version=svc.version, key_fingerprint=key, running=running,
                             products_known=plan.get("platform") != "windows",
                             enabled=enabled, start_mode="delayed" if svc.start == "delayed" else

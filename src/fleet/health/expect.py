@@ -102,6 +102,10 @@ class Expectations:
     synchronizer_version: str = ""
     endpoint: str = ""
     wire: Mapping[str, Any] = field(default_factory=dict)
+    # The deploy's plan for this host (``fleet.desired.changes.judging_plan``): the ``in_sync`` check
+    # asks the deploy's own judge whether anything is left to change. None: no plan (``plan_problem``).
+    deploy_plan: Mapping[str, Any] | None = None
+    plan_problem: str = ""
 
     @property
     def practice_id(self) -> str:
