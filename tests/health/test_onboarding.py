@@ -187,6 +187,7 @@ def test_a_practice_walks_from_created_to_active_through_the_cli(wsb: Any, monke
     if method != InstallMethod.CHROME_EXTENSION.value:
         hosts[f"{pid}-srv"] = _linux("server")
     cfg = copy.deepcopy(example_config())
+    cfg.pop("example", None)  # the example's settings; these hosts are the test's own
     # The lab's Linux stand-in of the Synchronizer: the servers here are Linux.
     cfg["synchronizer"] |= {"linux_url": "http://127.0.0.1:9/stand-in.tar.gz", "linux_sha256": "0" * 64}
     root = wsb.write({"walk": {pid: wsb.practice(system_id, hosts, **SYSTEM_VARS[system_id])}}, config=cfg)
