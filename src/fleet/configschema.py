@@ -107,7 +107,9 @@ SCHEMA = Key(MAP, "fleet.yml", fields={
         "silent_args": Key(STR, "installer arguments for a silent install", max_len=500),
         "product_key_property": Key(STR, "MSI property that receives the product key", **_NAME),  # type: ignore[arg-type]
         "service_name": Key(STR, "the Windows service it installs", max_len=256),
-        "display_name": Key(STR, "its name in Programs and Features", max_len=256),
+        "display_name": Key(STR, "its name in Programs and Features (a prefix: every product whose name starts "
+                                 "with it is treated as the Synchronizer and uninstalled on a reinstall or removal)",
+                            max_len=256),
         "product_id": Key(STR, "MSI product code of this installer, {GUID}", max_len=64),
         "upgrade_code": Key(STR, "MSI upgrade code: finds the installed product of any version, {GUID}", max_len=64),
         "linux_url": _url("the Linux package (the lab's stand-in)", ("https", "http", "file")),

@@ -1,10 +1,6 @@
-"""`fleet health` (the sweep, `show`, `prune`), and the report/schedule commands beside it.
-
-Layout: the ``health`` group first (the sweep runs when no subcommand is given), then its
-subcommands, then the top-level ``report`` and ``schedule`` commands (``LAZY_COMMANDS`` in
-cli/main.py points at this module for all three). Each command only parses options, calls
-``fleet.health`` and renders.
-"""
+"""`fleet health`: the sweep (when no subcommand is given), `show`, `prune`, and `alert` (from
+report_cmd, where the alert command lives beside `fleet report`). Each command only parses options,
+calls ``fleet.health`` and renders."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,6 +44,8 @@ from fleet.vault import VaultPassword
 from fleet.workspace import Workspace
 
 RUN_KIND = "deploy"
+# "path.py:18: SomeWarning: text" (then the source line, indented): Python's warnings, not Ansible's words
+_PY_WARNING = re.compile(r"^\S.*\.py:\d+: \w*Warning: ")
 KEEP_RUN_DIRS = 20  # private data dirs kept under state/runs (older ones are deleted)
 
 
@@ -358,7 +361,8 @@ class Deployment:
             lines = (artifact_dir / "stdout").read_text(errors="replace").splitlines()
         except OSError:
             lines = []
-        useful = [ln.strip() for ln in lines if ln.strip() and not ln.startswith(("PLAY", "TASK", "Vault"))]
+        useful = [ln.strip() for ln in _without_python_warnings(lines)
+                  if ln.strip() and not ln.startswith(("PLAY", "TASK", "Vault"))]
         tail = " | ".join(useful[-3:])[-600:]
         return self.redactor.text(f"ansible-playbook exited {rc}" + (f": {tail}" if tail else ""))
 
@@ -497,3 +501,19 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
                  "retry_failed": retry_failed, "hosts": [h.name for h in hosts],
                  "host_practices": {h.name: [h.practice_id, h.client_id] for h in hosts}}
     return Deployment(ws, chosen, hosts, plans, redactor, options, selection, warnings, secrets)
+
+
+def _without_python_warnings(lines: list[str]) -> list[str]:
+    """Output lines without Python warnings (a warning line and the indented source line after it)."""
+    out: list[str] = []
+    skip_source = False
+    for ln in lines:
+        if _PY_WARNING.match(ln):
+            skip_source = True
+            continue
+        if skip_source and ln.startswith((" ", "\t")):
+            skip_source = False
+            continue
+        skip_source = False
+        out.append(ln)
+    return out

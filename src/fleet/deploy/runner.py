@@ -81,6 +81,16 @@ def collections_path() -> str:
     return os.pathsep.join([str(data_dir("collections")), rest])
 
 
+# Python warnings Ansible's own imports print on every start (cryptography deprecating DSA, imported by
+# Ansible's ssh-agent support): noise at the head of every message fleet quotes from Ansible's output.
+QUIET_WARNINGS = ("ignore:::ansible._internal._ssh._ssh_agent",)
+
+
+def python_warnings(current: str) -> str:
+    """$PYTHONWARNINGS for Ansible's processes: the user's filters, then fleet's (later ones win)."""
+    return ",".join(filter(None, [current, *QUIET_WARNINGS]))
+
+
 def ansible_env(config_file: Path | None) -> dict[str, str]:
     """The variables fleet sets for every ansible-playbook it runs (on top of this process's environment)."""
     playbooks = data_dir("playbooks")
@@ -98,6 +108,7 @@ def ansible_env(config_file: Path | None) -> dict[str, str]:
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
         "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
+        "PYTHONWARNINGS": python_warnings(os.environ.get("PYTHONWARNINGS", "")),
     }
     if config_file is not None and config_file.is_file():
         env["ANSIBLE_CONFIG"] = str(config_file)

@@ -398,18 +398,6 @@ def _package_file(url: str, version: str, platform: str) -> str:
     return f"fleet-synchronizer-{version}.tar.gz"
 
 
-def plan_hosts(hosts: Iterable[tuple[Host, Practice, Mapping[str, str]]], catalog: Catalog, config: FleetConfig,
-               state: str | None = None) -> list[HostPlan]:
-    """Plans for many hosts; a host whose plan fails gets ``error`` set instead of raising."""
-    out = []
-    for host, practice, secrets in hosts:
-        try:
-            out.append(plan_host(host, practice, secrets, catalog, config, state))
-        except FleetError as exc:
-            out.append(error_plan(host, practice, exc))
-    return out
-
-
 def error_plan(host: Host, practice: Practice | None, exc: FleetError) -> HostPlan:
     msg = exc.message + (f" (fix: {exc.hint})" if exc.hint else "")
     return HostPlan(host.name, practice.id if practice else "", practice.client_id if practice else "",
@@ -772,6 +760,21 @@ class SynchronizerSeen:
     products: tuple[InstalledProduct, ...] = ()  # registered installs, any version
     start_mode: str = ""  # auto | delayed | manual | disabled ("" no service)
     marker_version: str = ""  # what fleet recorded after its last verified install
+    # an install whose msiexec asked for a restart (3010) before it could be verified: the version
+    # and key fingerprint it installed and the boot it happened in (epoch s); ``boot`` is the host's now
+    pending_version: str = ""
+    pending_key: str = ""
+    pending_boot: str = ""
+    pending_removal_boot: str = ""  # an uninstall that asked for a restart left the service until then
+    boot: str = ""
+
+    def same_boot(self, recorded: str) -> bool:
+        """No restart since ``recorded`` (boot times within a minute: Windows computes
+        LastBootUpTime from the uptime, so two reads can differ by a second)."""
+        try:
+            return abs(float(self.boot) - float(recorded)) <= BOOT_TIME_SLACK_S
+        except ValueError:
+            return False
 
 
 @dataclass(frozen=True)
@@ -788,14 +791,18 @@ class SynchronizerChanges:
     start_mode: str = "auto"  # what the service is set to: the vendor's delayed start is kept
     verify: bool = False  # Windows: read back what was installed before fleet records it
     blocked: str = ""  # why fleet cannot do what is needed (the task fails with this)
+    reboot_pending: bool = False  # Windows: installed, waiting for the restart msiexec asked for (3010)
 
     @property
     def steps(self) -> list[str]:
         """The role's task files to include, in order (none: nothing to do)."""
         if self.remove:
             return ["remove"]
-        return ((["install"] if self.install else []) + (["verify"] if self.install and self.verify else [])
+        return ((["install"] if self.install else []) + (["verify"] if self.verify else [])
                 + (["service"] if self.start or self.enable else []))
+
+
+BOOT_TIME_SLACK_S = 60.0
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -824,16 +831,37 @@ def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> Syn
     codes = tuple(p.product_code for p in seen.products)
     if action == REMOVE:
         present = seen.installed or bool(codes)
+        if windows and seen.installed and not codes and seen.same_boot(seen.pending_removal_boot):
+            return SynchronizerChanges(why="uninstalled: the service goes at the restart the uninstaller asked for "
+                                           "(exit code 3010)", reboot_pending=True)
+        # nothing installed, but fleet's record (or an install waiting for a restart) is still there
+        leftovers = windows and not present and bool(seen.marker_version or seen.key_fingerprint
+                                                     or seen.pending_version or seen.pending_removal_boot)
         blocked = ""
         if windows and seen.installed and not codes:
             blocked = (f"the {plan.get('service_name') or 'Synchronizer'} service exists but no installed product "
                        "matches it (set synchronizer.upgrade_code or display_name in fleet.yml, or uninstall it "
                        "by hand): nothing was removed")
-        return SynchronizerChanges(remove=present, uninstall=codes, why="fleet_state is absent", blocked=blocked)
+        return SynchronizerChanges(remove=present or leftovers, uninstall=codes, blocked=blocked,
+                                   why="fleet_state is absent" + ("" if present or not leftovers
+                                                                  else ": only fleet's record is left"))
     if action != INSTALL:
         return SynchronizerChanges(why=str(plan.get("reason", "")))
     wanted = str(plan["version"])
     start_mode = "delayed" if seen.start_mode == "delayed" else "auto"
+    if windows and seen.pending_version and same_version(seen.pending_version, wanted) \
+            and seen.pending_key == plan["product_key_fingerprint"]:
+        # fleet installed this version with this key and msiexec asked for a restart (3010): files
+        # in use are replaced at the restart, so until then the old binary (or no service) is
+        # expected. Installing again would loop; after the restart the install is verified.
+        if seen.same_boot(seen.pending_boot):
+            return SynchronizerChanges(why=f"{wanted} installed, waiting for the restart the installer asked for "
+                                           "(exit code 3010): fleet verifies it after the restart",
+                                       reboot_pending=True, start_mode=start_mode)
+        if seen.installed and same_version(seen.version, wanted):
+            return SynchronizerChanges(verify=True, ensure_running=True, start=not seen.running,
+                                       enable=not seen.enabled, start_mode=start_mode,
+                                       why="the server restarted after the install: verified and recorded now")
     reinstall = False
     if not seen.installed and not codes:
         why = "not installed"
@@ -933,6 +961,11 @@ def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, An
         products=products,
         start_mode=str(svc.get("start_mode") or "") if svc else "",
         marker_version=str(values.get("Version") or ""),
+        pending_version=str(values.get("PendingVersion") or ""),
+        pending_key=str(values.get("PendingKeyFingerprint") or ""),
+        pending_boot=str(values.get("PendingBoot") or ""),
+        pending_removal_boot=str(values.get("PendingRemovalBoot") or ""),
+        boot=str(found.get("boot_time") or ""),
     )
 
 

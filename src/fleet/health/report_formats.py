@@ -22,7 +22,6 @@ from fleet.errors import FleetError, Location
 from fleet.health.report import NAGIOS_CODE, STATES, FleetReport, HostLine, percent, report_dict
 
 FORMATS = ("html", "json", "csv", "junit", "prometheus")
-SUFFIX = {"html": ".html", "json": ".json", "csv": ".csv", "junit": ".xml", "prometheus": ".prom"}
 
 
 def render(report: FleetReport, fmt: str) -> str:

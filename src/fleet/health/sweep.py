@@ -1,6 +1,6 @@
 """The sweep: collect every selected host in parallel, judge on the controller, stream into the store.
 
-    result = run_sweep(ws, store, targets, options)
+    result = Sweep(ws, store, settings).run(hosts, SweepOptions(...))
 
 Per host there is one round trip (``transport``); its answer is parsed (``facts``), judged
 (``evaluate``) and written with its check results in one transaction (``storage.record_host``)

@@ -177,7 +177,9 @@ class RemoteRun:
         if job.diff:
             cmdline.append("--diff")
         extravars = dict(job.extravars)
-        envvars = {**NODE_ENV, **job.envvars}
+        from fleet.deploy.runner import python_warnings
+
+        envvars = {**NODE_ENV, "PYTHONWARNINGS": python_warnings(""), **job.envvars}
         if job.config_path is not None:
             extravars.setdefault("fleet_config_file", "../fleet.yml")  # relative to project/, the job's cwd
             envvars.setdefault("FLEET_PRELOAD_CONFIG", "../fleet.yml")
