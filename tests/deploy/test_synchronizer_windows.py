@@ -467,3 +467,27 @@ def test_the_task_names_docs_windows_verification_expects_exist() -> None:
 
     missing = [q for q in quoted if not found(q)]
     assert missing == []
+
+
+def test_an_unsafe_download_folder_is_removed_without_following_links() -> None:
+    """A standard user may create C:\\ProgramData\\fleet (or downloads) as a junction to any folder.
+    Windows PowerShell 5.1's Remove-Item -Recurse follows junctions (PowerShell/PowerShell#621): run as
+    SYSTEM it would empty the target. A link is removed as a link; a real folder with .NET's recursive
+    delete, which does not recurse through reparse points; a link is never judged by its target's ACL."""
+    source = (FILES / "secure_folder.ps1").read_text()
+    root = Parser(LANG).parse(source.encode()).root_node
+    stack, commands = [root], []
+    while stack:
+        n = stack.pop()
+        if n.type == "command":
+            name = next((c for c in n.children if c.type == "command_name"), None)
+            if name is not None:
+                commands.append(name.text.decode().lower())
+        stack.extend(n.children)
+    assert not {"remove-item", "rm", "del", "rmdir", "rd", "erase"} & set(commands), commands
+    assert "[System.IO.Directory]::Delete($Folder, $false)" in source  # the link only
+    assert "[System.IO.Directory]::Delete($Folder, $true)" in source
+    # the reparse-point test comes before the ACL is read
+    loop = source[source.index("foreach ($folder in"):]
+    assert loop.index("ReparsePoint") < loop.index("Test-SafeFolder $folder")
+    assert "Get-Item -LiteralPath $folder -Force" in loop  # a dangling link is seen, not "missing"
