@@ -259,3 +259,23 @@ def test_intune_edge_only_practice_has_no_custom_admx_and_says_what_it_misses() 
     assert any("--embed-token" in n for n in ctx.notes), ctx.notes
     readme = arts["intune/README.md"].data.decode()
     assert "microsoft_edge~Policy~microsoft_edge~Extensions" in readme and "--embed-token" in readme
+
+
+def test_mobileconfig_and_linux_drop_earlier_ids_by_replacing_the_whole_profile_or_file() -> None:
+    """Issue #11, earlier IDs: the profile and the Linux file carry no earlier ID, and they keep the
+    identifier / path of the export made before the ID changed, so installing them replaces the old
+    profile or file whole (which is how their earlier IDs' entries and settings go)."""
+    from helpers_export import previous_id
+
+    before, after = context("tok"), context("tok", previous=2)
+    old_ids = [previous_id("v3", n).encode() for n in (1, 2)]
+    for render in (render_mobileconfig, render_linux):
+        arts_before, arts_after = render(before), render(after)
+        assert [a.path for a in arts_after] == [a.path for a in arts_before]
+        assert not any(i in a.data for a in arts_after for i in old_ids)
+    prof_before = plistlib.loads(render_mobileconfig(before)[0].data)
+    prof_after = plistlib.loads(render_mobileconfig(after)[0].data)
+    for key in ("PayloadIdentifier", "PayloadUUID"):
+        assert prof_after[key] == prof_before[key]
+    assert [p["PayloadIdentifier"] for p in prof_after["PayloadContent"]] == [
+        p["PayloadIdentifier"] for p in prof_before["PayloadContent"]]
