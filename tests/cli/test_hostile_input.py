@@ -304,9 +304,11 @@ def test_files_fleet_writes_go_where_asked_or_nowhere(ws: Path, tmp_path: Path) 
     store = Store(Workspace(ws).store_url())
     store.finish_run(store.start_run("health").id, "ok")
     store.close()
-    refused(fleet(ws, "report", "--format", "json", "--out", str(tmp_path / "nonexistent" / "dir" / "r.json")),
-            "does not exist")
-    assert not (tmp_path / "nonexistent").exists()
+    (tmp_path / "a-file").write_text("not a directory\n")
+    refused(fleet(ws, "report", "--format", "json", "--out", str(tmp_path / "a-file" / "dir" / "r.json")),
+            "cannot write the report", "a-file")
+    assert (tmp_path / "a-file").read_text() == "not a directory\n"
+    refused(fleet(ws, "report", "--format", "json", "--out", "/proc/fleet/r.json"), "cannot write the report")
     refused(fleet(ws, "health", "prune", "--older-than", "99999999d"), "more than 100 years", code=2)
 
 

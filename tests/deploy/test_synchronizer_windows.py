@@ -434,3 +434,60 @@ def test_an_uninstall_that_asked_for_a_restart_is_waited_for_not_failed() -> Non
     s = windows_seen(svc, marker, {"output": [{"products": [], "boot_time": "1800000001"}]})
     ch = synchronizer_changes(plan(action="remove"), s)
     assert ch.reboot_pending and ch.steps == [] and "3010" in ch.why
+
+
+def test_the_task_names_docs_windows_verification_expects_exist() -> None:
+    """docs/windows-verification.md tells the technician which task must have run ("Expected: ... ran"):
+    each quoted task name (or its start, "...") is a task or a report of the roles (Jinja parts match anything)."""
+    import re
+
+    def flat(text: str) -> str:
+        return re.sub(r"\s+", " ", text)
+
+    doc = flat((ROOT / "docs" / "windows-verification.md").read_text())
+    verbs = ("Install", "Uninstall", "Report", "Record", "Make", "Read", "Stop", "Remove", "Keep", "Download",
+             "Forget", "The Synchronizer", "Work out")
+    quoted = [q for q in re.findall(r'"([A-Z][^"]{8,}?)"', doc) if q.startswith(verbs)]
+    assert len(quoted) >= 8
+    said = []
+    for f in (ROOT / "roles").glob("*/tasks/*.yml"):
+        for t in yaml.safe_load(f.read_text()) or []:
+            said.append(flat(t.get("name", "")))
+            said += [flat(str(v.get("msg", ""))) for k, v in t.items() if k.endswith(".debug")]
+    patterns = []
+    for text in said:
+        literal = re.split(r"\{\{.*?\}\}", text)
+        if sum(len(p.strip()) for p in literal) >= 12:  # a report that is all Jinja says nothing checkable
+            patterns.append((text, re.compile(".*".join(re.escape(p) for p in literal))))
+
+    def found(q: str) -> bool:
+        if q.endswith("..."):  # the start of a name or report
+            return any(t.startswith(q[:-3]) for t, _ in patterns)
+        return any(p.fullmatch(q) for _, p in patterns)
+
+    missing = [q for q in quoted if not found(q)]
+    assert missing == []
+
+
+def test_an_unsafe_download_folder_is_removed_without_following_links() -> None:
+    """A standard user may create C:\\ProgramData\\fleet (or downloads) as a junction to any folder.
+    Windows PowerShell 5.1's Remove-Item -Recurse follows junctions (PowerShell/PowerShell#621): run as
+    SYSTEM it would empty the target. A link is removed as a link; a real folder with .NET's recursive
+    delete, which does not recurse through reparse points; a link is never judged by its target's ACL."""
+    source = (FILES / "secure_folder.ps1").read_text()
+    root = Parser(LANG).parse(source.encode()).root_node
+    stack, commands = [root], []
+    while stack:
+        n = stack.pop()
+        if n.type == "command":
+            name = next((c for c in n.children if c.type == "command_name"), None)
+            if name is not None:
+                commands.append(name.text.decode().lower())
+        stack.extend(n.children)
+    assert not {"remove-item", "rm", "del", "rmdir", "rd", "erase"} & set(commands), commands
+    assert "[System.IO.Directory]::Delete($Folder, $false)" in source  # the link only
+    assert "[System.IO.Directory]::Delete($Folder, $true)" in source
+    # the reparse-point test comes before the ACL is read
+    loop = source[source.index("foreach ($folder in"):]
+    assert loop.index("ReparsePoint") < loop.index("Test-SafeFolder $folder")
+    assert "Get-Item -LiteralPath $folder -Force" in loop  # a dangling link is seen, not "missing"

@@ -85,7 +85,9 @@ def deploy(ctx: click.Context, app: AppContext, via: str, runner: str | None, ss
     """`fleet deploy` with its Ansible run on the node; every `fleet deploy` option applies.
 
     Selection, readiness, the vault, the plans, canary/serial batches and the store stay here;
-    each batch's playbook run happens on the node, which reaches the practice's hosts.
+    each batch's playbook run happens on the node, which reaches the practice's hosts. This
+    controller does not reach them, so there is no pre-collection: every selected host goes to
+    Ansible (as `fleet deploy --full`).
 
     \b
     Examples:
@@ -97,6 +99,8 @@ def deploy(ctx: click.Context, app: AppContext, via: str, runner: str | None, ss
 
     node = _node(app, via, runner, ssh_config, ssh_options)
     note(f"deploying through the execution node {node.name}")
+    if "--full" not in deploy_args:  # collecting the hosts from here would reach past the node (or fail)
+        deploy_args = (*deploy_args, "--full")
     with deploy_via(node), deploy_command.make_context("fleet remote deploy", list(deploy_args), parent=ctx) as sub:
         deploy_command.invoke(sub)
 

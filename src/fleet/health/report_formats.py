@@ -50,15 +50,13 @@ def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory and ``os.replace``."""
     path = path.expanduser()
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():  # never invent directories: a typo in --out would go unnoticed
-        raise FleetError(f"the directory {directory} does not exist" if not directory.exists() else
-                         f"{directory} is not a directory", where=Location(str(path)),
-                         hint="create the directory first, or choose another --out")
     try:
+        directory.mkdir(parents=True, exist_ok=True)  # the nightly job's report folder, a new --out folder
         # Not *.prom while being written: the textfile collector only reads *.prom.
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise FleetError(f"cannot write the report: {exc.strerror}", where=Location(str(path)),
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(directory) else ""
+        raise FleetError(f"cannot write the report in {directory}: {exc.strerror}{where}", where=Location(str(path)),
                          hint="choose a directory you can write to (--out)") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import importlib.util
 import json
 import os
 import selectors
@@ -317,6 +318,12 @@ def psrp_kwargs(hostvars: Mapping[str, Any], host: str, timeout: float) -> dict[
     if auth not in PSRP_AUTH:
         raise TransportError(f"{auth_var}={auth!r} is not supported by the health sweep",
                              hint_text="use ntlm, kerberos, negotiate, credssp, basic or certificate")
+    if auth == "kerberos" and not kerberos_available():
+        # pyspnego would fail in the worker with an ImportError that reads like a dead host
+        raise TransportError(f"{auth_var}=kerberos needs the Python gssapi library on this controller, "
+                             "which is not installed",
+                             hint_text="pip install 'pypsrp[kerberos]' into fleet's environment (it builds "
+                                       "against libkrb5-dev), or use negotiate or ntlm")
     cert_var = "ansible_psrp_cert_validation" if conn == "psrp" else "ansible_winrm_server_cert_validation"
     validate = str(hostvars.get(cert_var, "validate")).lower() != "ignore"
     password = (hostvars.get("ansible_password") or hostvars.get(f"{p}password")
@@ -343,6 +350,11 @@ def psrp_kwargs(hostvars: Mapping[str, Any], host: str, timeout: float) -> dict[
     if ca and validate:
         kw["cert_validation"] = str(ca)
     return kw
+
+
+def kerberos_available() -> bool:
+    """pyspnego does Kerberos through the gssapi library on Linux and macOS (SSPI on Windows)."""
+    return sys.platform == "win32" or importlib.util.find_spec("gssapi") is not None
 
 
 PSRP_WORKER = (sys.executable, "-m", "fleet.health.psrp_worker")

@@ -57,12 +57,12 @@ def confirm_items(store: Store, practice: Practice, catalog: Catalog, items: Seq
     """Record (or with ``undo`` withdraw) the technician's confirmation of checklist items."""
     current = load_onboarding(store, [practice], catalog)[practice.id]
     known = {s.id: s for s in current.checklist}
-    confirmable = [s.id for s in current.checklist if s.item.by == TECHNICIAN]
+    confirmable = [s.id for s in current.checklist if s.confirmable]
     for item in items:
         if item not in known:
             raise LifecycleError(f"{item!r} is not on {practice.id}'s checklist",
                                  hint="items to confirm: " + ", ".join(confirmable))
-        if known[item].item.by != TECHNICIAN:
+        if not known[item].confirmable:
             raise LifecycleError(f"{item} is checked by fleet, not confirmed: {known[item].detail}",
                                  hint="items to confirm: " + ", ".join(confirmable))
     for item in items:

@@ -174,3 +174,31 @@ def events(store: Store, practice_id: str, limit: int = 100) -> list[PracticeEve
         rows = list(conn.execute(q).mappings())
     return [PracticeEvent(r["practice_id"], _aware(r["at"]), r["by"], r["source"], r["kind"], r["state"],  # type: ignore[arg-type]
                           r["item"], r["scheduled_for"], r["note"]) for r in reversed(rows)]
+
+
+@dataclass(frozen=True)
+class CoverageSeen:
+    """A practice's workstation coverage in the newest health sweep that rolled it up."""
+
+    covered: int
+    total: int
+    unknown: int
+    at: dt.datetime
+    run_id: str
+
+
+def coverage_seen(store: Store, practice_ids: Iterable[str]) -> dict[str, CoverageSeen]:
+    """Per practice, the coverage of the newest finished sweep that judged it (practices no sweep
+    has judged are absent). One indexed query per 500 practices."""
+    hp = t.health_practices
+    out: dict[str, CoverageSeen] = {}
+    with store.engine.connect() as conn:
+        for chunk in _chunks(list(practice_ids)):
+            newest = (sa.select(hp.c.practice_id, sa.func.max(hp.c.recorded_at).label("at"))
+                      .where(hp.c.practice_id.in_(chunk)).group_by(hp.c.practice_id).subquery())
+            q = (sa.select(hp.c.practice_id, hp.c.workstations_covered, hp.c.workstations_total,
+                           hp.c.workstations_unknown, hp.c.recorded_at, hp.c.run_id)
+                 .join(newest, sa.and_(hp.c.practice_id == newest.c.practice_id, hp.c.recorded_at == newest.c.at)))
+            for r in conn.execute(q):
+                out[r[0]] = CoverageSeen(r[1], r[2], r[3], _aware(r[4]), r[5])  # type: ignore[arg-type]
+    return out
