@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("fleet.cli.schedule_cmd", "schedule"),
     "paths": ("fleet.cli.workspace_cmd", "paths"),
     "remote": ("fleet.cli.remote_cmd", "remote"),
+    "db": ("fleet.cli.db_cmd", "db"),
 }
 
 
