@@ -21,10 +21,10 @@ from fleet.errors import ConfigError, FleetError, Location, VaultError
 from fleet.inventory import Inventory, Practice, load_inventory
 from fleet.resources import data_dir
 from fleet.secretstore import SecretKind, SecretStore, fingerprint
-from fleet.validate import Finding, Level, Report, validate
 
 if TYPE_CHECKING:
     from fleet.onboarding.status import PracticeOnboarding
+    from fleet.validate import Report
 
 CONFIG_NAME = "fleet.yml"
 WORKSPACE_ENV = "FLEET_WORKSPACE"
@@ -175,6 +175,10 @@ class Workspace:
             store.close()
 
     def validate(self, practices: list[Practice] | None = None) -> Report:
+        # imported here: validation reads the store (SQLAlchemy), which commands like the sweep
+        # only need after their first connections are on their way
+        from fleet.validate import Finding, Level, validate
+
         chosen = practices if practices is not None else list(self.inventory.practices.values())
         try:
             onboarding = self.onboarding(chosen)

@@ -93,7 +93,6 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     if not hosts:
         raise FleetError("the selection has no hosts", hint="`fleet inventory show` lists practices and hosts")
     settings = load_settings(ws.config_path)
-    store = _open_store(ctx, app)
     _terminate_as_interrupt()
     host_docs: list[dict[str, Any]] = []
 
@@ -107,7 +106,8 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
 
     selection = {"practices": list(practices), "clients": list(clients), "limit": limit or ""}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
-    sweep = Sweep(ws, store, settings, on_host=on_host)
+    # The store is opened by the sweep once the first connections are on their way.
+    sweep = Sweep(ws, lambda: _open_store(ctx, app), settings, on_host=on_host)
     try:
         result = sweep.run(hosts, options)
     except KeyboardInterrupt:
@@ -119,6 +119,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     from fleet.onboarding.status import load_onboarding
 
     now = datetime.now(UTC)
+    store = sweep.store
     lifecycle = load_onboarding(store, [ws.inventory.practices[p.practice_id] for p in result.practices], ws.catalog)
     rows = [{"client": p.client_id, "practice": p.practice_id, "state": p.state.value,
              "lifecycle": lifecycle[p.practice_id].label,

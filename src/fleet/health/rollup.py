@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
 
 from fleet.health.checks import CheckSet, CoverageThresholds
 from fleet.health.model import HOST_OK, HOST_UNREACHABLE, Coverage, State, worst
-from fleet.store import Store
-from fleet.store import schema as t
+
+if TYPE_CHECKING:
+    from fleet.store import Store
 
 EXTENSION_METHOD = "chrome_extension"
 # The method a workstation's checks are chosen with when nobody uses the PMS on it (fleet_uses_pms: false).
@@ -146,6 +146,10 @@ def rollup_clients(practices: Sequence[PracticeRollup], checks: CheckSet) -> lis
 
 def outcomes_from_store(store: Store, run_id: str) -> list[HostOutcome]:
     """Rebuild host outcomes of a stored sweep (role and install method come from the stored facts)."""
+    import sqlalchemy as sa  # here: the sweep judges and rolls up without the store's libraries
+
+    from fleet.store import schema as t
+
     hq = sa.select(t.host_results.c.host, t.host_results.c.practice_id, t.host_results.c.client_id,
                    t.host_results.c.status, t.host_results.c.facts).where(t.host_results.c.run_id == run_id)
     cq = sa.select(t.check_results.c.host, t.check_results.c.check_id, t.check_results.c.state).where(
