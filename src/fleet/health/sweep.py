@@ -413,14 +413,15 @@ class Sweep:
         """Collect, judge and store. The first connections are started before anything else: the
         store is opened (and the run recorded) while they are on their way, the vault read when
         the first answers are judged."""
-        from fleet.health import storage
-
         self.ws.refuse_example("sweep its hosts")
         t0, cpu0 = time.monotonic(), _cpu()
         plans = self.iter_plans(hosts)  # lazily: collection starts while later hosts are planned
         opened: dict[str, Any] = {}
 
         def open_run() -> None:  # the first connections are on their way
+            from fleet.health import storage  # (SQLAlchemy: imported now, not before)
+
+            opened["storage"] = storage
             opened["stale"] = storage.close_stale_runs(self.store)
             opened["last_seen"] = self.store.last_seen([h.name for h in hosts]) if hosts else {}
             opened["run"] = self.store.start_run(HEALTH_KIND, selection=options.selection,
@@ -435,7 +436,7 @@ class Sweep:
                 plan = self.for_judging(plan, hosts)
                 j = judge(plan, raw, self.redactor, opened["last_seen"].get(plan.host.name),
                           self.settings.max_output)
-                storage.record_host(self.store, opened["run"].id, j.host_result, j.checks)
+                opened["storage"].record_host(self.store, opened["run"].id, j.host_result, j.checks)
                 outcomes.append(j.outcome)
                 if j.outcome.role == "server" and j.outcome.states.get("synchronizer_running") is State.OK:
                     running.append((self.ws.inventory.practices[plan.host.practice_id], plan.host.name))
