@@ -91,3 +91,43 @@ def test_the_first_round_trips_start_before_the_store_and_the_vault(wsb: Any, mo
     assert result.status == "ok" and len(result.outcomes) == 2
     # judging still had the vault: the token's fingerprint was known to the checks
     assert sweep.redactor.text(f"x {TOKEN} y") != f"x {TOKEN} y"
+
+
+def test_a_sigterm_while_the_store_is_being_opened_marks_the_run_interrupted(wsb: Any, monkeypatch: pytest.MonkeyPatch
+                                                                            ) -> None:
+    """The store's modules are imported after the first connections, where `fleet health` already
+    turns SIGTERM into KeyboardInterrupt: one arriving then is held until the run is recorded (a
+    module half-imported by it broke the next import: NameError, exit 70), then ends the sweep."""
+    import os
+    import signal
+
+    host = {"ansible_host": "127.0.0.1", "ansible_port": 9, "fleet_role": "workstation", "fleet_platform": "linux"}
+    root = wsb.write({"acme": {"acme_main": wsb.practice("dentrix_ascend", {"acme-ws01": host},
+                                                        fleet_pms_url="https://acme.dentrixascend.com",
+                                                        fleet_pms_org_alias="ACME")}})
+    monkeypatch.setattr(sweep_mod, "collect", lambda plan, settings, timeout: RawResult(
+        plan.host.name, b"", 0.0, 0.0, error="connection refused", unreachable=True))
+    opens: list[Store] = []
+
+    def open_store() -> Store:
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while the store is being opened
+        opens.append(Store(f"sqlite:///{root}/state/fleet.db"))
+        return opens[-1]
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    ws = Workspace(Path(root))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            Sweep(ws, open_store, HealthSettings()).run(list(ws.inventory.hosts.values()),
+                                                        SweepOptions(forks=2, timeout=10))
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert len(opens) == 1
+    try:
+        run = opens[0].last_run("health", finished_only=False)
+        assert run is not None and run.status == "interrupted" and run.summary["hosts_planned"] == 1
+    finally:
+        opens[0].close()

@@ -16,6 +16,7 @@ import contextlib
 import fnmatch
 import json
 import resource
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -419,14 +420,15 @@ class Sweep:
         opened: dict[str, Any] = {}
 
         def open_run() -> None:  # the first connections are on their way
-            from fleet.health import storage  # (SQLAlchemy: imported now, not before)
+            with _interrupts_deferred():  # a module half-imported by a Ctrl-C would break the rest
+                from fleet.health import storage  # (SQLAlchemy: imported now, not before)
 
-            opened["storage"] = storage
-            opened["stale"] = storage.close_stale_runs(self.store)
-            opened["last_seen"] = self.store.last_seen([h.name for h in hosts]) if hosts else {}
-            opened["run"] = self.store.start_run(HEALTH_KIND, selection=options.selection,
-                                                 options={"forks": options.forks, "timeout": options.timeout,
-                                                          "hosts": len(hosts), **storage.run_marker()})
+                opened["storage"] = storage
+                opened["stale"] = storage.close_stale_runs(self.store)
+                opened["last_seen"] = self.store.last_seen([h.name for h in hosts]) if hosts else {}
+                opened["run"] = self.store.start_run(HEALTH_KIND, selection=options.selection,
+                                                     options={"forks": options.forks, "timeout": options.timeout,
+                                                              "hosts": len(hosts), **storage.run_marker()})
 
         outcomes: list[HostOutcome] = []
         status = "interrupted"
@@ -530,6 +532,30 @@ class Sweep:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering
                 kill_running()
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP (which ``fleet health`` turns into KeyboardInterrupt) are noted
+    and raised when the block is done: the store's modules are imported and the run recorded in
+    one piece, and the interruption then marks that run. Signals whose action is to end the
+    process are left alone; outside the main thread nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    for sig, handler in old.items():
+        if callable(handler):
+            signal.signal(sig, lambda signum, _frame: got.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            if callable(handler):
+                signal.signal(sig, handler)
+    if got:
+        raise KeyboardInterrupt
 
 
 _HOST_ONLY = frozenset({"fleet_role", "fleet_platform", "fleet_state"})
