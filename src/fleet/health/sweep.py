@@ -13,7 +13,6 @@ which the next sweep marks "interrupted" (``storage.close_stale_runs``).
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import resource
 import threading
@@ -27,7 +26,7 @@ from importlib import resources
 from typing import Any
 
 from fleet.desired.context import host_context, lenient_host_context
-from fleet.errors import FleetError, SelectionError
+from fleet.errors import FleetError
 from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
@@ -66,7 +65,7 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.inventory import Host, Inventory, Practice
+from fleet.inventory import Host, Practice
 from fleet.onboarding.actions import synchronizer_seen
 from fleet.onboarding.lifecycle import Pending
 from fleet.onboarding.status import PracticeOnboarding, load_onboarding
@@ -87,25 +86,6 @@ def collector_script(name: str) -> str:
 
 
 # -- selection ------------------------------------------------------------------------------------
-
-
-def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | None) -> list[Host]:
-    """Hosts of ``practices``, narrowed by an Ansible-like ``--limit``: comma-separated host names,
-    globs on host names, or group names (``practice_<id>``, ``client_<id>``)."""
-    hosts = [h for p in practices for h in p.hosts]
-    if not limit:
-        return hosts
-    patterns = [p.strip() for p in limit.split(",") if p.strip()]
-    chosen: list[Host] = []
-    for pat in patterns:
-        hit = [h for h in hosts if fnmatch.fnmatchcase(h.name, pat) or pat in (
-            f"practice_{h.practice_id}", f"client_{h.client_id}")]
-        if not hit:
-            raise SelectionError(f"--limit {pat!r} matches no host of the selection",
-                                 hint="give host names, globs (bs-*) or groups (practice_ID, client_ID); "
-                                      "`fleet inventory show` lists them")
-        chosen += [h for h in hit if h not in chosen]
-    return [h for h in hosts if h in chosen]
 
 
 # -- one host -----------------------------------------------------------------------------------
