@@ -149,6 +149,10 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
              + (" ..." if len(timed_out) > 10 else ""))
     if sweep.moved:
         note(f"Synchronizer seen running: {', '.join(sweep.moved)} now installed (fleet practice status)", fg="green")
+    if sweep.coverage_events:
+        ev = sweep.coverage_events
+        note(f"extension coverage reached or lost: {', '.join(ev[:10])}" + (" ..." if len(ev) > 10 else "")
+             + " (fleet practice status PRACTICE --history)")
     pending = [o for o in lifecycle.values() if o.pending(now.date())]
     if pending:
         note("waiting for the vendor's engineer: " + ", ".join(

@@ -43,6 +43,7 @@ from fleet.health.model import (
     worst,
 )
 from fleet.health.rollup import (
+    EXTENSION_METHOD,
     NOT_USING_PMS,
     HostOutcome,
     PracticeRollup,
@@ -66,12 +67,13 @@ from fleet.health.transport import (
     ssh_argv,
 )
 from fleet.inventory import Host, Practice
-from fleet.onboarding.actions import synchronizer_seen
+from fleet.onboarding.actions import coverage_changed, synchronizer_seen
 from fleet.onboarding.lifecycle import Pending
 from fleet.onboarding.status import PracticeOnboarding, load_onboarding
 from fleet.redact import Redactor
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
+from fleet.store.onboarding import coverage_seen
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
@@ -265,6 +267,7 @@ class Sweep:
         self._vault: dict[str, dict[str, str] | FleetError] = {}
         self._onboarding: dict[str, PracticeOnboarding] | None = None
         self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
+        self.coverage_events: list[str] = []  # practices whose extension coverage this sweep saw reached / lost
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
@@ -365,7 +368,12 @@ class Sweep:
             result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
                                  cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], stale)
             if status == "ok":
+                # fleet's own record of extension coverage reached / lost (the practices' history)
+                inv = self.ws.inventory
+                extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
+                before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
                 storage.record_practices(self.store, run.id, practices)
+                self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
             summary = result.summary()
             if status != "ok":
                 summary.update(interrupted=True, hosts_planned=len(hosts))
