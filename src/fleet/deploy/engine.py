@@ -252,7 +252,7 @@ class Deployment:
         pending = {h.name for h in self.hosts}
         state = ABSENT if self.options.remove else None
         last_beat = time.monotonic()
-        for name, v in precollect(self.ws, store, self.hosts, self.vault, state):
+        for name, v in precollect(self.ws, store, self.hosts, self.vault, self.plans, state):
             if time.monotonic() - last_beat > HEARTBEAT_EVERY:  # the run is alive (fleet.store.lifecycle)
                 store.heartbeat(run_id)
                 last_beat = time.monotonic()

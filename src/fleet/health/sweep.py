@@ -19,12 +19,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
 from fleet.errors import FleetError
 from fleet.health import storage
@@ -331,12 +332,27 @@ class Sweep:
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
+            x = self._with_deploy_plan(x, h, p, state)
             # A workstation where nobody uses the PMS is expected to carry no extension: only the
             # checks that apply whatever the install method (reachable, disk, clock...).
             method = x.install_method if ctx.uses_pms else NOT_USING_PMS
             o = onboarding.get(p.id)
             pending = o.pending(today) if o is not None and h.role == "server" else None
             yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), pending)
+
+    def _with_deploy_plan(self, x: Expectations, h: Host, p: Practice, state: str | None) -> Expectations:
+        """The deploy's plan for the host, for the ``in_sync`` check (the deploy's own judge)."""
+        if h.role not in ("workstation", "server") or x.platform not in ("windows", "linux"):
+            return x
+        try:
+            try:
+                secrets = self._practice_secrets(p.id)
+            except FleetError:
+                secrets = {}
+            plan = judging_plan(h, p, secrets, self.ws.catalog, self.ws.config, state)
+        except FleetError as exc:
+            return replace(x, plan_problem=f"no deploy plan: {exc.message}")
+        return replace(x, deploy_plan=plan)
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         self.ws.refuse_example("sweep its hosts")
