@@ -8,7 +8,7 @@ import re
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,11 +17,14 @@ from fleet.cli.output import emit, note, output_options
 from fleet.cli.report_cmd import alert, run_alerts
 from fleet.errors import FleetError
 
+if TYPE_CHECKING:
+    from fleet.store import Store
+
 SWEEP_COLUMNS = ["client", "practice", "state", "lifecycle", "coverage", "servers", "unreachable", "summary"]
 STATE_COLOURS = {"OK": "green", "WARNING": "yellow", "CRITICAL": "red", "UNKNOWN": "magenta"}
 
 
-def _open_store(ctx: click.Context, app: AppContext):  # type: ignore[no-untyped-def]
+def _open_store(ctx: click.Context, app: AppContext) -> Store:
     from fleet.store import Store
 
     store = Store(app.ws.store_url())

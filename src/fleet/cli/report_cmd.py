@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,8 +22,12 @@ from fleet.errors import FleetError
 from fleet.health.report_directory import Directory
 from fleet.redact import Redactor
 
+if TYPE_CHECKING:
+    from fleet.health.alerts import AlertOutcome
+    from fleet.store import Store
 
-def open_store(app: AppContext):  # type: ignore[no-untyped-def]
+
+def open_store(app: AppContext) -> Store:
     from fleet.store import Store
 
     return Store(app.ws.store_url())
@@ -130,7 +135,7 @@ def alert(app: AppContext, run_id: str | None) -> None:
         sys.exit(1)
 
 
-def run_alerts(app: AppContext, store, run_id: str):  # type: ignore[no-untyped-def]
+def run_alerts(app: AppContext, store: Store, run_id: str) -> AlertOutcome | None:
     """Send sweep ``run_id``'s due alerts to fleet.yml's targets; the outcome (None: no targets).
 
     Prints the summary (and each unreachable target, by name) to stderr. Never raises for a
