@@ -4,6 +4,7 @@ whole process group when fleet is stopped or killed. Real processes, real signal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -271,3 +272,63 @@ def test_ansible_playbook_started_by_fleet_prints_no_python_warning(tmp_path: Pa
     kept = _without_python_warnings(lines)  # the quoted tail is clean even when a warning gets through
     assert not any("Warning" in ln or ln.lstrip().startswith("from ") for ln in kept), kept
     assert any("no-such-playbook.yml" in ln for ln in kept)
+
+
+# -- the sweep's collectors die with fleet ---------------------------------------------------------------------
+
+SWEEPER = textwrap.dedent("""
+    import sys
+    from fleet.health.transport import run_process
+    print("started", flush=True)
+    run_process("h1", [sys.executable, "-c", "import time; time.sleep(60)"], b"", 60, 1000)
+""")
+
+
+def test_a_collector_process_dies_with_a_fleet_killed_by_sigkill() -> None:
+    """An ssh waiting on a host that answers nothing outlived a SIGKILLed `fleet health` by up to its
+    connect timeout (found by tests/e2e/test_faults_lab.py). The stand-in collector here sleeps 60 s."""
+    marker = f"FLEET_TEST_SWEEPER={os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
+    sweeper = subprocess.Popen([sys.executable, "-c", SWEEPER], env=env, stdout=subprocess.PIPE, text=True)
+    assert sweeper.stdout is not None and sweeper.stdout.readline().strip() == "started"
+
+    def collectors() -> list[int]:
+        out = []
+        for d in os.listdir("/proc"):
+            if d.isdigit() and int(d) != sweeper.pid:
+                try:
+                    with open(f"/proc/{d}/environ", "rb") as f:
+                        if marker.encode() in f.read().split(b"\0"):
+                            out.append(int(d))
+                except OSError:
+                    pass
+        return out
+
+    def sleeping() -> bool:  # setpriv has set the parent-death signal and exec'd the collector
+        for pid in collectors():
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"time.sleep(60)" in f.read():
+                    return True
+        return False
+
+    deadline = time.monotonic() + 20
+    while not sleeping() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sleeping(), "the collector never started"
+    sweeper.kill()
+    sweeper.wait()
+    deadline = time.monotonic() + 5
+    while collectors() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = {pid: _status(pid) for pid in collectors()}
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == {}, "the collector outlived fleet"
+
+
+def _status(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return " ".join(ln.strip() for ln in f if ln.startswith(("Name", "State", "PPid")))
+    except OSError:
+        return "gone"

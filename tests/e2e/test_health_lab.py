@@ -196,9 +196,11 @@ class LabWorkspace:
 
 
 def _coverage_item(w: LabWorkspace, practice_id: str) -> dict[str, Any]:
+    """The practice's extension_coverage checklist item, with fleet's coverage events (history)."""
     r = w.fleet("practice", "status", practice_id, "--json", check=True)
-    (item,) = [c for c in json.loads(r.stdout)["checklist"] if c["item"] == "extension_coverage"]
-    return item
+    doc = json.loads(r.stdout)
+    (item,) = [c for c in doc["checklist"] if c["item"] == "extension_coverage"]
+    return {**item, "events": [e["note"].split(" (")[0] for e in doc["history"] if e["kind"] == "coverage"]}
 
 
 def _not_ok(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -250,6 +252,8 @@ def test_sweep_after_deploy_is_all_ok_then_breaks_show_and_fixes_clear(labws: La
         item = _coverage_item(w, pid)
         n = sum(1 for h in w.hosts(role="workstation") if h.practice_id == pid)
         assert item["done"] and item["detail"].startswith(f"{n} of {n} workstations covered in the sweep of"), item
+        assert item["events"] == [f"extension coverage reached: the extension on all {n} workstations that use "
+                                  "the PMS"], item
     no_policy, wrong_token, switched_off = cloud[0], cloud[1], cloud[2]
     # 1. our policy file removed from one workstation (every managed folder)
     w.exec(no_policy, "sh", "-c", "rm -f /etc/opt/chrome/policies/managed/fleet-*.json "
@@ -299,6 +303,7 @@ def test_sweep_after_deploy_is_all_ok_then_breaks_show_and_fixes_clear(labws: La
     item = _coverage_item(w, hurt)
     assert not item["done"] and "workstations covered in the sweep of" in item["detail"], item
     assert "fleet deploy --practice" in item["detail"]
+    assert len(item["events"]) == 2 and item["events"][1].startswith("extension coverage lost: "), item
 
     # fix: switch the host on, redeploy, let the browsers pick the policy up
     w.lab.start_host(switched_off)

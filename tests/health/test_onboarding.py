@@ -102,6 +102,44 @@ def test_the_newest_sweep_s_coverage_is_read_per_practice(store: Store) -> None:
     assert (seen["p2"].covered, seen["p2"].total) == (2, 2) and seen["p2"].at.tzinfo is not None
 
 
+def test_a_sweep_records_extension_coverage_reached_and_lost_once_each(store: Store) -> None:
+    """fleet's own history of what sweeps saw: one ``coverage`` event when the extension reaches every
+    workstation the inventory lists, one when it stops; nothing on sweeps that change neither, nor
+    for a sweep that judged only some of them."""
+    from fleet.errors import Location
+    from fleet.health.model import Coverage
+    from fleet.health.rollup import PracticeRollup
+    from fleet.health.storage import record_practices
+    from fleet.inventory import Host, Practice
+    from fleet.onboarding.actions import coverage_changed
+
+    loc = Location("t")
+    pvars = {"fleet_pms": "athenahealth"}
+    practice = Practice("p1", "c1", pvars, tuple(Host(f"ws{i}", "p1", "c1", {**pvars, "fleet_role": "workstation"},
+                                                      loc) for i in range(2)), loc)
+
+    def sweep(covered: int, total: int, unknown: int = 0) -> list[str]:
+        before = rec.coverage_seen(store, ["p1"])
+        run = store.start_run("health")
+        record_practices(store, run.id, [PracticeRollup("p1", "c1", "chrome_extension", State.OK,
+                                                        Coverage(covered, total, unknown), State.OK, 0, 0, total, 0)])
+        store.finish_run(run.id, "ok", {})
+        return coverage_changed(store, [practice], before)
+
+    assert sweep(1, 2) == []  # never complete: nothing reached, nothing lost
+    assert sweep(1, 1) == []  # --limit ws0: one of the two is not full coverage
+    assert sweep(2, 2) == ["p1"]
+    assert sweep(2, 2) == []  # still complete: no second event
+    assert sweep(1, 2, 1) == ["p1"]
+    assert sweep(1, 2, 1) == []
+    events = [(e.kind, e.source, e.item, e.note.split(" (")[0]) for e in rec.events(store, "p1")]
+    assert events == [
+        ("coverage", "fleet", "extension_coverage",
+         "extension coverage reached: the extension on all 2 workstations that use the PMS"),
+        ("coverage", "fleet", "extension_coverage", "extension coverage lost: 1 of 2 workstations covered, 1 unknown")]
+    assert rec.lifecycles(store) == {}  # history only: the state stays the technician's
+
+
 def test_extension_coverage_is_judged_against_the_inventory() -> None:
     """The checklist's extension_coverage: done only when the newest sweep saw the extension on as
     many workstations as the inventory lists (present, PMS used), none unknown; a sweep limited to

@@ -68,9 +68,13 @@ def deploy_sees(s: dict[str, Any]) -> list[str]:
     marker = {"exists": True, "properties": {"Version": {"value": WANTED}, "KeyFingerprint": {"value": s["key"]}}}
     installed = {"output": [{"products": [{"product_code": CODE, "name": "Synchronizer", "version": WANTED}],
                              "binary_version": s["binary"]}]}
-    plan = {"action": "install", "platform": "windows", "version": WANTED, "service_name": "Synchronizer",
-            "product_id": "", "product_key_fingerprint": FP}
-    return synchronizer_changes(plan, windows_seen(svc, marker, installed)).steps
+    return synchronizer_changes(PLAN, windows_seen(svc, marker, installed)).steps
+
+
+# the server's deploy plan (what converge judges the collector's facts against)
+PLAN = {"action": "install", "platform": "windows", "version": WANTED, "service_name": "Synchronizer",
+        "product_id": "", "product_key_fingerprint": FP}
+HOST_PLAN = {"platform": "windows", "extension": {"action": "none"}, "synchronizer": PLAN}
 
 
 def health_sees(s: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -86,7 +90,7 @@ def health_sees(s: dict[str, Any]):  # type: ignore[no-untyped-def]
 def test_deploy_and_health_agree_on_every_windows_state(over: dict[str, Any], work: bool) -> None:
     s = state(**over)
     steps = deploy_sees(s)
-    drift = host_drift(expect(), health_sees(s))
+    drift = host_drift(HOST_PLAN, health_sees(s))
     assert bool(steps) is work, steps
     assert (not drift.in_sync) is work, drift.describe()
 

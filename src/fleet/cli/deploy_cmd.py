@@ -59,7 +59,8 @@ def _interruptible() -> Iterator[None]:
 @click.option("--canary", type=int, metavar="N", help="Deploy N hosts first; the rest only if all N succeeded.")
 @click.option("--serial", metavar="N|N%", help="Deploy in batches of N hosts (or N%); a failing batch never "
                                                "stops the next.")
-@click.option("--forks", type=int, metavar="N", help="Parallel connections (default: sized to this machine).")
+@click.option("-f", "--forks", type=click.IntRange(1, 256), metavar="N",
+              help="Parallel connections, as ansible-playbook -f (default: sized to this machine).")
 @click.option("--full", is_flag=True,
               help="Run Ansible on every selected host. By default fleet first collects every host (one "
                    "round trip) and runs Ansible only where something drifted or could not be verified.")

@@ -2,8 +2,8 @@
 hosts need anything.
 
 ``precollect()`` collects every host with the sweep's collector (one ssh/PSRP round trip, no
-Ansible fork), and judges each with ``fleet.health.drift.host_drift``: the host's desired state
-(computed from ``fleet.desired`` as the plan is) against what the collector saw. A host whose
+Ansible fork), and judges each with ``fleet.health.drift.host_drift``: the host's deploy plan
+against what the collector saw, by the same functions the roles decide with (``fleet.desired.changes``). A host whose
 collection fails or leaves something unverified counts as drifted: Ansible runs there, as it did
 before this step existed.
 """
@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from fleet.deploy.results import DRIFTED, IN_SYNC, UNVERIFIED
+from fleet.desired.plan import HostPlan
 from fleet.health.checks import default_checks
 from fleet.health.drift import host_drift
 from fleet.health.facts import FactsError, parse_facts
@@ -32,9 +33,10 @@ class Verdict:
 
 
 def precollect(ws, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Mapping[str, str]],  # type: ignore[no-untyped-def]
-               state: str | None = None) -> Iterator[tuple[str, Verdict]]:
+               plans: Mapping[str, HostPlan], state: str | None = None) -> Iterator[tuple[str, Verdict]]:
     """(host, Verdict) for ``hosts``, as they answer. ``secrets``: the practices' vault vars already
-    read by the deploy (only their fingerprints are compared; nothing is decrypted twice)."""
+    read by the deploy (for the redactor; nothing is decrypted twice); ``plans``: the deploy's plans
+    (what Ansible would apply), judged against what the collector saw."""
     settings = load_settings(ws.config_path)
     sweep = Sweep(ws, store, settings, default_checks())
     sweep.preload_secrets(secrets)
@@ -50,7 +52,11 @@ def precollect(ws, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Ma
         except FactsError as exc:
             yield name, Verdict(UNVERIFIED, reason=f"unusable answer: {exc.reason}")
             continue
-        drift = host_drift(plan.expect, facts, plan.host.uses_pms)
+        hp = plans.get(name)
+        if hp is None or hp.error:
+            yield name, Verdict(UNVERIFIED, reason=hp.error if hp else "no plan")
+            continue
+        drift = host_drift(hp.to_dict(), facts)
         if drift.in_sync:
             yield name, Verdict(IN_SYNC)
         elif drift.changes:

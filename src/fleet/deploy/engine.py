@@ -9,7 +9,6 @@ they arrive, so an interrupted run keeps what it gathered and is marked ``interr
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import shutil
@@ -106,27 +105,8 @@ class DeployResult:
 
 def select_hosts(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (),
                  limit: Sequence[str] = ()) -> tuple[list[Practice], list[Host]]:
-    """Practices named by --practice/--client (all when none) and their hosts, narrowed by --limit
-    (host names or shell patterns, comma-separated). An empty selection is an error."""
-    chosen = ws.inventory.select(practices, clients)
-    if not chosen:
-        raise SelectionError("the selection is empty: no practices to deploy",
-                             hint="`fleet inventory show` lists the practices")
-    hosts = [h for p in chosen for h in p.hosts]
-    patterns = [p.strip() for item in limit for p in item.split(",") if p.strip()]
-    if limit and not patterns:
-        raise SelectionError("--limit names no host (it is empty)",
-                             hint="give host names or shell patterns such as 'bs-*', or leave --limit out for all")
-    if patterns:
-        unmatched = [pat for pat in patterns if not any(fnmatch.fnmatchcase(h.name, pat) for h in hosts)]
-        if unmatched:
-            raise SelectionError(f"--limit {', '.join(unmatched)} matches no host of the selected practices",
-                                 hint="use host names (or shell patterns such as 'bs-*') from `fleet inventory show`")
-        hosts = [h for h in hosts if any(fnmatch.fnmatchcase(h.name, pat) for pat in patterns)]
-    if not hosts:
-        raise SelectionError("the selection is empty: the selected practices have no hosts",
-                             hint="add hosts to the practices in the inventory")
-    return chosen, hosts
+    """The practices and hosts a deploy acts on (``Inventory.select_hosts``: the rules of every command)."""
+    return ws.inventory.select_hosts(practices, clients, limit)
 
 
 def hosts_to_retry(store: Store, hosts: Iterable[Host], depth: int = 50) -> list[Host]:
@@ -272,7 +252,7 @@ class Deployment:
         pending = {h.name for h in self.hosts}
         state = ABSENT if self.options.remove else None
         last_beat = time.monotonic()
-        for name, v in precollect(self.ws, store, self.hosts, self.vault, state):
+        for name, v in precollect(self.ws, store, self.hosts, self.vault, self.plans, state):
             if time.monotonic() - last_beat > HEARTBEAT_EVERY:  # the run is alive (fleet.store.lifecycle)
                 store.heartbeat(run_id)
                 last_beat = time.monotonic()

@@ -413,6 +413,29 @@ def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
     return _unknown(f"cannot tell whether the machine is managed ({ctx.facts.managed.detail or kind})", kind)
 
 
+# -- the deploy's own judgement ------------------------------------------------------------------
+
+
+@evaluator("in_sync")
+def in_sync(check: CheckDef, ctx: HostContext) -> Outcome:
+    """Nothing left for ``fleet deploy`` to change: the deploy's plan judged by the deploy's own
+    function (``fleet.desired.changes``) on what the collector saw, exactly as ``fleet deploy``
+    decides which hosts Ansible must run on."""
+    from fleet.health.drift import host_drift
+
+    plan = ctx.expect.deploy_plan
+    if plan is None:
+        return _unknown(ctx.expect.plan_problem or "no deploy plan for this host")
+    drift = host_drift(plan, ctx.facts)
+    unverified = f"; not verified: {_join(drift.unknown, 3)}" if drift.unknown else ""
+    if drift.changes:
+        return _fail(check, f"`fleet deploy` would change: {_join(drift.changes, 6)}{unverified}",
+                     str(len(drift.changes)))
+    if drift.unknown:
+        return _unknown(f"not verified: {_join(drift.unknown, 4)}")
+    return _ok("nothing for `fleet deploy` to change", "0")
+
+
 # -- servers ------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "profiles": [{"browser", "user", "profile"}],
      "extensions": [{"browser", "user", "profile", "extension_id", "version"}],
      "policy_sources": [{"browser", "source", "ok", "error", "has_forcelist"}],
-     "forcelist": [{"browser", "source", "entry"}],          # every ExtensionInstallForcelist entry
+     "forcelist": [{"browser", "source", "entry", "name"}],  # every ExtensionInstallForcelist entry
      "managed_values": [{"browser", "source", "extension_id", "field", "type", "sha16"}],
      "services": [{"name", "kind", "present", "running", "start", "version", "crashes_24h", "probe",
                    "key_fingerprint"}],
@@ -138,6 +138,7 @@ class ForcelistEntry:
     browser: str
     source: str
     entry: str
+    name: str = ""  # Windows: the registry value's name ("1", "2"...: the slot); "" in a JSON list
 
 
 @dataclass(frozen=True)

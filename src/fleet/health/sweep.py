@@ -13,21 +13,21 @@ which the next sweep marks "interrupted" (``storage.close_stale_runs``).
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import resource
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
-from fleet.errors import FleetError, SelectionError
+from fleet.errors import FleetError
 from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
@@ -44,6 +44,7 @@ from fleet.health.model import (
     worst,
 )
 from fleet.health.rollup import (
+    EXTENSION_METHOD,
     NOT_USING_PMS,
     HostOutcome,
     PracticeRollup,
@@ -66,13 +67,14 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.inventory import Host, Inventory, Practice
-from fleet.onboarding.actions import synchronizer_seen
+from fleet.inventory import Host, Practice
+from fleet.onboarding.actions import coverage_changed, synchronizer_seen
 from fleet.onboarding.lifecycle import Pending
 from fleet.onboarding.status import PracticeOnboarding, load_onboarding
 from fleet.redact import Redactor
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
+from fleet.store.onboarding import coverage_seen
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
@@ -87,25 +89,6 @@ def collector_script(name: str) -> str:
 
 
 # -- selection ------------------------------------------------------------------------------------
-
-
-def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | None) -> list[Host]:
-    """Hosts of ``practices``, narrowed by an Ansible-like ``--limit``: comma-separated host names,
-    globs on host names, or group names (``practice_<id>``, ``client_<id>``)."""
-    hosts = [h for p in practices for h in p.hosts]
-    if not limit:
-        return hosts
-    patterns = [p.strip() for p in limit.split(",") if p.strip()]
-    chosen: list[Host] = []
-    for pat in patterns:
-        hit = [h for h in hosts if fnmatch.fnmatchcase(h.name, pat) or pat in (
-            f"practice_{h.practice_id}", f"client_{h.client_id}")]
-        if not hit:
-            raise SelectionError(f"--limit {pat!r} matches no host of the selection",
-                                 hint="give host names, globs (bs-*) or groups (practice_ID, client_ID); "
-                                      "`fleet inventory show` lists them")
-        chosen += [h for h in hit if h not in chosen]
-    return [h for h in hosts if h in chosen]
 
 
 # -- one host -----------------------------------------------------------------------------------
@@ -285,6 +268,7 @@ class Sweep:
         self._vault: dict[str, dict[str, str] | FleetError] = {}
         self._onboarding: dict[str, PracticeOnboarding] | None = None
         self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
+        self.coverage_events: list[str] = []  # practices whose extension coverage this sweep saw reached / lost
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
@@ -348,12 +332,27 @@ class Sweep:
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
+            x = self._with_deploy_plan(x, h, p, state)
             # A workstation where nobody uses the PMS is expected to carry no extension: only the
             # checks that apply whatever the install method (reachable, disk, clock...).
             method = x.install_method if ctx.uses_pms else NOT_USING_PMS
             o = onboarding.get(p.id)
             pending = o.pending(today) if o is not None and h.role == "server" else None
             yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), pending)
+
+    def _with_deploy_plan(self, x: Expectations, h: Host, p: Practice, state: str | None) -> Expectations:
+        """The deploy's plan for the host, for the ``in_sync`` check (the deploy's own judge)."""
+        if h.role not in ("workstation", "server") or x.platform not in ("windows", "linux"):
+            return x
+        try:
+            try:
+                secrets = self._practice_secrets(p.id)
+            except FleetError:
+                secrets = {}
+            plan = judging_plan(h, p, secrets, self.ws.catalog, self.ws.config, state)
+        except FleetError as exc:
+            return replace(x, plan_problem=f"no deploy plan: {exc.message}")
+        return replace(x, deploy_plan=plan)
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         self.ws.refuse_example("sweep its hosts")
@@ -385,7 +384,12 @@ class Sweep:
             result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
                                  cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], stale)
             if status == "ok":
+                # fleet's own record of extension coverage reached / lost (the practices' history)
+                inv = self.ws.inventory
+                extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
+                before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
                 storage.record_practices(self.store, run.id, practices)
+                self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
             summary = result.summary()
             if status != "ok":
                 summary.update(interrupted=True, hosts_planned=len(hosts))

@@ -4,13 +4,13 @@ running) change in a practice's onboarding. Checks first, then one store transac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.inventory import Practice
-from fleet.onboarding.checklist import open_before
+from fleet.onboarding.checklist import coverage_complete, open_before
 from fleet.onboarding.lifecycle import LifecycleError, Stage, parse_date, parse_stage, reached
-from fleet.onboarding.status import PracticeOnboarding, load_onboarding
+from fleet.onboarding.status import PracticeOnboarding, extension_workstations, load_onboarding
 from fleet.store import Store
 from fleet.store import onboarding as rec
 
@@ -86,4 +86,32 @@ def synchronizer_seen(store: Store, practices: Iterable[tuple[Practice, str]], c
                          source=FLEET, note=note,
                          only_from={Stage.CREATED.value, Stage.INSTALL_SCHEDULED.value}):
             moved.append(practice.id)
+    return moved
+
+
+def coverage_changed(store: Store, practices: Sequence[Practice], before: Mapping[str, rec.CoverageSeen],
+                  by: str = "fleet health") -> list[str]:
+    """fleet's own record of what a sweep saw: for each browser-extension practice whose coverage
+    became complete (the extension on every workstation the inventory lists) or stopped being, one
+    history event (``coverage``). ``before``: ``rec.coverage_seen`` read before the sweep recorded
+    its roll-ups. Returns the practice ids with an event."""
+    now = rec.coverage_seen(store, [p.id for p in practices])
+    events, moved = [], []
+    for p in practices:
+        seen = now.get(p.id)
+        if seen is None:
+            continue
+        n = extension_workstations(p)
+        was, is_ = coverage_complete(before.get(p.id), n), coverage_complete(seen, n)
+        if was == is_:
+            continue
+        sweep = f"sweep {seen.run_id[:8]} at {seen.at:%Y-%m-%d %H:%M} UTC"
+        if is_:
+            note = f"extension coverage reached: the extension on all {n} workstations that use the PMS ({sweep})"
+        else:
+            unknown = f", {seen.unknown} unknown" if seen.unknown else ""
+            note = f"extension coverage lost: {seen.covered} of {n} workstations covered{unknown} ({sweep})"
+        events.append(rec.PracticeEvent(p.id, seen.at, by, FLEET, "coverage", item="extension_coverage", note=note))
+        moved.append(p.id)
+    rec.add_events(store, events)
     return moved

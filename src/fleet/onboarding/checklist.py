@@ -62,6 +62,12 @@ def _confirmed(item: ChecklistItem, practice_id: str, c: Confirmation | None) ->
     return ItemStatus(item, False, f"confirm with: fleet practice confirm {practice_id} {item.id}", confirmable=True)
 
 
+def coverage_complete(seen: CoverageSeen | None, workstations: int) -> bool:
+    """The sweep saw the extension working on every workstation the inventory lists for it."""
+    return (seen is not None and workstations > 0 and seen.covered >= workstations
+            and seen.covered == seen.total and not seen.unknown)
+
+
 def _coverage(item: ChecklistItem, practice_id: str, seen: CoverageSeen | None, workstations: int,
               c: Confirmation | None) -> ItemStatus:
     """The extension on every workstation that uses the PMS, as the newest sweep saw it, against
@@ -76,7 +82,7 @@ def _coverage(item: ChecklistItem, practice_id: str, seen: CoverageSeen | None, 
         return ItemStatus(item, False, f"no health sweep has judged the practice yet: fleet deploy --practice "
                                        f"{practice_id}, then fleet health --practice {practice_id}")
     when = f"the sweep of {seen.at:%Y-%m-%d %H:%M} UTC"
-    if seen.covered >= workstations and seen.covered == seen.total and not seen.unknown:
+    if coverage_complete(seen, workstations):
         return ItemStatus(item, True, f"{seen.covered} of {workstations} workstations covered in {when}")
     if seen.total < workstations:
         return ItemStatus(item, False, f"{when} judged {seen.total} of the {workstations} workstations: "

@@ -45,7 +45,7 @@ class PracticeEvent:
     at: dt.datetime
     by: str
     source: str  # technician | fleet
-    kind: str  # state | confirm | unconfirm | note
+    kind: str  # state | confirm | unconfirm | note | coverage (what a sweep saw, fleet's)
     state: str = ""
     item: str = ""
     scheduled_for: dt.date | None = None
@@ -117,6 +117,15 @@ def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by:
         return True
 
     return bool(_retrying(store, write))
+
+
+def add_events(store: Store, events_: Iterable[PracticeEvent]) -> None:
+    """History events that change no state (e.g. what a sweep saw), in one transaction."""
+    evs = list(events_)
+    if evs:
+        with store.engine.begin() as conn:
+            for ev in evs:
+                _event(conn, ev)
 
 
 def add_note(store: Store, practice_id: str, note: str, *, by: str) -> None:

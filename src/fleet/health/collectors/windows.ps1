@@ -268,7 +268,8 @@ foreach ($b in @($x.browsers)) {
                                               has_forcelist = [bool]$fl })
         if ($fl) {
             foreach ($n in $fl.GetValueNames()) {
-                Add-Row 'forcelist' ([ordered]@{ browser = $b.name; source = $source; entry = [string]$fl.GetValue($n) })
+                Add-Row 'forcelist' ([ordered]@{ browser = $b.name; source = $source; entry = [string]$fl.GetValue($n)
+                                                 name = [string]$n })
             }
         }
     }
