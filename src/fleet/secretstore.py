@@ -20,6 +20,7 @@ import yaml
 from fleet import vault
 from fleet.errors import Location, VaultError
 from fleet.inventory import PRACTICE_PREFIX
+from fleet.yamlsrc import load_text, scalar_text
 
 TOKEN_VAR = "fleet_token"
 PRODUCT_KEY_VAR = "fleet_product_key"
@@ -130,14 +131,19 @@ class SecretStore:
         p = self.path(practice_id)
         if not p.is_file():
             return {}
-        plain = vault.decrypt(p.read_bytes(), password, str(p))
-        data = yaml.safe_load(plain.decode("utf-8")) or {}
-        if not isinstance(data, dict):
-            raise VaultError("vault file does not hold a mapping", where=Location(str(p)))
-        found = {k: str(v) for k, v in data.items() if k in SECRET_VARS and v not in (None, "")}
+        data = _plain_vars(vault.decrypt(p.read_bytes(), password, str(p)), p)
+        secrets = {k: scalar_text(v) for k, v in data.items() if k in SECRET_VARS and v not in (None, "")}
+        for var, secret in secrets.items():  # written with ansible-vault by hand: checked as `secrets set` does
+            kind = SecretKind.TOKEN if var == TOKEN_VAR else SecretKind.PRODUCT_KEY
+            flag = "--token" if kind is SecretKind.TOKEN else "--product-key"
+            try:
+                check_secret(secret, kind.label)
+            except VaultError as exc:
+                raise VaultError(f"{var}: {exc.message}", where=Location(str(p)),
+                                 hint=f"store it again: fleet secrets set {practice_id} {flag}") from None
         if self._memo is not None:
-            self._memo[practice_id] = dict(found)
-        return found
+            self._memo[practice_id] = dict(secrets)
+        return secrets
 
     def set(self, practice_id: str, kind: SecretKind, secret: str, password: vault.VaultPassword) -> str:
         """Store one secret (keeping the practice's other vault vars); returns its fingerprint."""
@@ -148,7 +154,7 @@ class SecretStore:
             raise VaultError(problem, where=Location(str(p.parent)))
         current: dict[str, Any] = {}
         if p.is_file():
-            current = yaml.safe_load(vault.decrypt(p.read_bytes(), password, str(p)).decode()) or {}
+            current = _plain_vars(vault.decrypt(p.read_bytes(), password, str(p)), p)
         current[kind.var] = secret
         plain = yaml.safe_dump(current, default_flow_style=False, allow_unicode=True).encode()
         vault.write_private(p, vault.encrypt(plain, password))
@@ -169,6 +175,19 @@ class SecretStore:
             kinds=tuple(sorted(data)),
             fingerprints=tuple(fingerprint(data[k]) for k in sorted(data)),
         )
+
+
+def _plain_vars(plain: bytes, path: Path) -> dict:
+    """A decrypted vault file's variables, read as fleet reads any YAML (bounded, lines kept)."""
+    try:
+        text = plain.decode("utf-8")
+    except UnicodeDecodeError:
+        raise VaultError("the decrypted vault file is not UTF-8 text", where=Location(str(path)),
+                         hint="store the secrets again with `fleet secrets set`") from None
+    data = load_text(text, str(path), VaultError) or {}
+    if not isinstance(data, dict):
+        raise VaultError("vault file does not hold a mapping", where=Location(str(path)))
+    return dict(data)
 
 
 def shared_secrets(fingerprints: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, str], list[str]]:

@@ -326,3 +326,43 @@ def test_the_store_is_private_and_its_errors_are_clear(ws: Path, monkeypatch: py
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
     monkeypatch.setenv("FLEET_STORE_URL", "sqlite:////proc/fleet-store/fleet.db")
     refused(fleet(ws, "runs"), "cannot open the store", "/proc/fleet-store")
+
+
+@pytest.mark.parametrize(("plain", "words"), [
+    (b"fleet_token: \"tok\\e[31men\"\n", ["fleet_token: the extension token contains the control character U+001B"]),
+    (b"fleet_token: \"tok\\0en\"\n", ["fleet_token: the extension token contains a NUL character"]),
+    (b"fleet_token: " + b"t" * (5 * 1024 * 1024) + b"\n", ["characters long; at most 4,096"]),
+    (b"a: &a [x,x,x,x,x,x,x,x,x]\n" + b"".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n".encode()
+                                           for p, n in zip("abcdefgh", "bcdefghi", strict=True)),
+     ["aliases expand"]),
+    (b"\xff\xfe not text\n", ["not UTF-8 text"]),
+])
+def test_a_vault_edited_by_hand_is_checked_like_secrets_set(ws: Path, plain: bytes, words: list[str]) -> None:
+    """`ansible-vault edit` bypasses `fleet secrets set`: what it wrote is checked when fleet reads it
+    (validate names the file and how to fix it; deploy refuses), never a traceback or exit 70."""
+    from fleet.vault import VaultPassword, encrypt
+
+    vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
+    vault.write_bytes(encrypt(plain, VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")))
+    r = fleet(ws, "inventory", "validate", "--practice", "riverbend_clinic", "--json")
+    assert r.exit_code == 1, r.output
+    assert all(w in r.stdout for w in words) and "fleet secrets set riverbend_clinic" in r.stdout, r.stdout
+    r = fleet(ws, "deploy", "--yes", "--practice", "riverbend_clinic")
+    refused(r, words[0][:30])
+    assert "tok" not in (r.output + r.stdout).replace("token", "")  # the secret is never shown
+
+
+def test_an_unquoted_product_key_keeps_its_text(ws: Path) -> None:
+    from fleet.secretstore import SecretStore, fingerprint
+    from fleet.vault import VaultPassword, encrypt
+
+    pw = VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")
+    vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
+    vault.write_bytes(encrypt(b"fleet_product_key: 1234.50\nother: 11.60\n", pw))
+    store = SecretStore(ws / "inventory")
+    assert store.read("riverbend_clinic", pw) == {"fleet_product_key": "1234.50"}  # not "1234.5"
+    assert store.set("riverbend_clinic", __import__("fleet.secretstore").secretstore.SecretKind.TOKEN,
+                     "tok-abc-123", pw) == fingerprint("tok-abc-123")
+    from fleet.vault import decrypt
+
+    assert b"other: 11.60" in decrypt(vault.read_bytes(), pw)  # the other vars are kept as written

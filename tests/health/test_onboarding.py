@@ -140,6 +140,20 @@ def test_a_sweep_records_extension_coverage_reached_and_lost_once_each(store: St
     assert rec.lifecycles(store) == {}  # history only: the state stays the technician's
 
 
+def test_a_deploy_that_wrote_the_policy_is_in_the_history(store: Store) -> None:
+    from fleet.onboarding.actions import extension_deployed
+
+    hosts = [f"ws{i:02d}" for i in range(12)]
+    assert extension_deployed(store, {"p1": ["ws2", "ws1"], "p2": [], "p3": hosts}, "0123456789abcdef") == ["p1", "p3"]
+    (e,) = rec.events(store, "p1")
+    assert (e.kind, e.source, e.by) == ("deployed", "fleet", "fleet deploy")
+    assert e.note == "extension policy written on ws1, ws2 (deploy run 0123456789ab)"
+    assert rec.events(store, "p2") == []  # a re-deploy that changed nothing there records nothing
+    assert rec.events(store, "p3")[0].note.startswith("extension policy written on ws00, ws01, ") and \
+        "ws09 and 2 more (deploy run" in rec.events(store, "p3")[0].note
+    assert rec.lifecycles(store) == {}
+
+
 def test_extension_coverage_is_judged_against_the_inventory() -> None:
     """The checklist's extension_coverage: done only when the newest sweep saw the extension on as
     many workstations as the inventory lists (present, PMS used), none unknown; a sweep limited to

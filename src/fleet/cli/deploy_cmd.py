@@ -148,7 +148,7 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
                 for change in o.drift:
                     note(f"  ~ {change}", fg="yellow")
     if not result.check:
-        _record_installed(app, deployment, result)
+        _record_lifecycle(app, deployment, result)
     s = result.as_json()["summary"]
     line = (f"{'check ' if result.check else ''}run {result.run_id[:12]} {result.status}: {s['hosts']} hosts, "
             f"{s['ok']} ok, {s['changed']} changed, {s['failed']} failed, {s['unreachable']} unreachable"
@@ -166,28 +166,35 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
         sys.exit(1)
 
 
-def _record_installed(app: AppContext, deployment: Any, result: Any) -> None:
-    """Practices whose server just got the Synchronizer are "installed" in their lifecycle (what fleet
-    knows itself). A store problem here is reported, never fatal: the deploy is done and recorded."""
-    from fleet.desired.plan import INSTALL
+def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
+    """What fleet knows itself goes into the practices' lifecycle: practices whose server just got
+    the Synchronizer are "installed"; a deploy that wrote a browser-extension practice's policy is
+    in its history. A store problem here is reported, never fatal: the deploy is done and recorded."""
+    from fleet.desired.plan import APPLY, INSTALL
     from fleet.errors import FleetError
-    from fleet.onboarding.actions import synchronizer_seen
+    from fleet.onboarding.actions import extension_deployed, synchronizer_seen
     from fleet.store import Store
 
     ws = app.ws
     done = [(ws.inventory.practices[o.practice_id], o.host) for o in result.outcomes
             if o.record().status in ("ok", "changed") and o.host in deployment.plans
             and deployment.plans[o.host].synchronizer.action == INSTALL]
-    if not done:
+    written: dict[str, list[str]] = {}
+    for o in result.outcomes:
+        plan = deployment.plans.get(o.host)
+        if plan is not None and plan.extension.action == APPLY and o.record().status == "changed":
+            written.setdefault(o.practice_id, []).append(o.host)
+    if not done and not written:
         return
     try:
         store = Store(ws.store_url())
         try:
-            moved = synchronizer_seen(store, done, ws.catalog, by="fleet deploy", how="installed")
+            moved = synchronizer_seen(store, done, ws.catalog, by="fleet deploy", how="installed") if done else []
+            extension_deployed(store, written, result.run_id)
         finally:
             store.close()
     except FleetError as exc:
-        note(f"could not record the installs in the practices' lifecycle: {exc.message}", fg="yellow")
+        note(f"could not record the deploy in the practices' lifecycle: {exc.message}", fg="yellow")
         return
     if moved:
         note(f"Synchronizer installed: {', '.join(moved)} now installed (fleet practice status)", fg="green")
