@@ -153,6 +153,8 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
         ev = sweep.coverage_events
         note(f"extension coverage reached or lost: {', '.join(ev[:10])}" + (" ..." if len(ev) > 10 else "")
              + " (fleet practice status PRACTICE --history)")
+    if sweep.coverage_error:
+        note(f"could not record extension coverage in the practices' history: {sweep.coverage_error}", fg="yellow")
     pending = [o for o in lifecycle.values() if o.pending(now.date())]
     if pending:
         note("waiting for the vendor's engineer: " + ", ".join(

@@ -25,6 +25,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
 from fleet.errors import FleetError
@@ -270,6 +272,7 @@ class Sweep:
         self._onboarding: dict[str, PracticeOnboarding] | None = None
         self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
         self.coverage_events: list[str] = []  # practices whose extension coverage this sweep saw reached / lost
+        self.coverage_error = ""  # why they could not be recorded (a store problem), if so
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
@@ -385,12 +388,19 @@ class Sweep:
             result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
                                  cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], stale)
             if status == "ok":
-                # fleet's own record of extension coverage reached / lost (the practices' history)
+                # fleet's own record of extension coverage reached / lost (the practices' history);
+                # a store problem there costs only that record, never the sweep's
                 inv = self.ws.inventory
                 extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
-                before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
+                try:
+                    before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
+                except (FleetError, SQLAlchemyError) as exc:
+                    extension, self.coverage_error = [], str(exc).splitlines()[0]
                 storage.record_practices(self.store, run.id, practices)
-                self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
+                try:
+                    self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
+                except (FleetError, SQLAlchemyError) as exc:
+                    self.coverage_error = str(exc).splitlines()[0]
             summary = result.summary()
             if status != "ok":
                 summary.update(interrupted=True, hosts_planned=len(hosts))

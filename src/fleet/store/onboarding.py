@@ -45,7 +45,7 @@ class PracticeEvent:
     at: dt.datetime
     by: str
     source: str  # technician | fleet
-    kind: str  # state | confirm | unconfirm | note | coverage (what a sweep saw, fleet's)
+    kind: str  # state | confirm | unconfirm | note | coverage (a sweep saw) | deployed (a deploy wrote)
     state: str = ""
     item: str = ""
     scheduled_for: dt.date | None = None
