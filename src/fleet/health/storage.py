@@ -91,3 +91,23 @@ def prune_health(store: Store, older_than: timedelta, keep_last: int = 1,
                 counts[name] += conn.execute(table.delete().where(table.c.run_id.in_(chunk))).rowcount
             counts["runs"] += conn.execute(t.runs.delete().where(t.runs.c.id.in_(chunk))).rowcount
     return counts
+
+
+def latest_facts(store: Store, hosts: Iterable[str]) -> dict[str, tuple[dict, datetime]]:
+    """Per host, the facts of its newest answered (``ok``) health result and when they were recorded
+    (hosts never answered are absent). One indexed query per 500 hosts, newest rows only."""
+    hr = t.host_results
+    out: dict[str, tuple[dict, datetime]] = {}
+    names = list(dict.fromkeys(hosts))
+    with store.engine.connect() as conn:
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            newest = (sa.select(hr.c.host, sa.func.max(hr.c.recorded_at).label("at"))
+                      .where(hr.c.host.in_(chunk), hr.c.status == "ok").group_by(hr.c.host).subquery())
+            q = (sa.select(hr.c.host, hr.c.facts, hr.c.recorded_at)
+                 .join(newest, sa.and_(hr.c.host == newest.c.host, hr.c.recorded_at == newest.c.at))
+                 .where(hr.c.status == "ok"))
+            for host, facts, at in conn.execute(q):
+                if isinstance(facts, dict):
+                    out[host] = (facts, at if at.tzinfo else at.replace(tzinfo=UTC))
+    return out
