@@ -8,10 +8,12 @@ fingerprint and never prints them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -78,6 +80,19 @@ def check_secret(secret: str, label: str) -> None:
 class SecretStore:
     def __init__(self, inventory_dir: Path) -> None:
         self.inventory_dir = inventory_dir
+        self._memo: dict[str, dict[str, str]] | None = None  # while decrypted_once() is open
+
+    @contextmanager
+    def decrypted_once(self) -> Iterator[None]:
+        """Inside, ``read`` decrypts each practice's vault at most once (PBKDF2 + AES each time):
+        a deploy's readiness check and its plans read the same vaults. Errors are raised, never
+        kept; afterwards every read decrypts again (a vault changed meanwhile is read as it is)."""
+        outer = self._memo
+        self._memo = {} if outer is None else outer
+        try:
+            yield
+        finally:
+            self._memo = outer
 
     def path(self, practice_id: str) -> Path:
         return self.inventory_dir / "group_vars" / f"{PRACTICE_PREFIX}{practice_id}" / "vault.yml"
@@ -110,6 +125,9 @@ class SecretStore:
         return None
 
     def read(self, practice_id: str, password: vault.VaultPassword) -> dict[str, str]:
+        """The practice's secrets (var name -> value); {} when it has no vault file."""
+        if self._memo is not None and practice_id in self._memo:
+            return dict(self._memo[practice_id])
         p = self.path(practice_id)
         if not p.is_file():
             return {}
@@ -123,6 +141,8 @@ class SecretStore:
             except VaultError as exc:
                 raise VaultError(f"{var}: {exc.message}", where=Location(str(p)),
                                  hint=f"store it again: fleet secrets set {practice_id} {flag}") from None
+        if self._memo is not None:
+            self._memo[practice_id] = dict(secrets)
         return secrets
 
     def set(self, practice_id: str, kind: SecretKind, secret: str, password: vault.VaultPassword) -> str:
@@ -132,7 +152,7 @@ class SecretStore:
         problem = self.problem(practice_id)
         if problem:
             raise VaultError(problem, where=Location(str(p.parent)))
-        current: dict = {}
+        current: dict[str, Any] = {}
         if p.is_file():
             current = _plain_vars(vault.decrypt(p.read_bytes(), password, str(p)), p)
         current[kind.var] = secret

@@ -95,17 +95,16 @@ class AppContext:
     @property
     def ws(self) -> Workspace:
         if self._ws is None:
-            kw: dict[str, Any] = {"password_file": self.vault_password_file,
-                                  "prompt": _prompt if sys.stdin.isatty() else None}
+            prompt = _prompt if sys.stdin.isatty() else None
             try:
-                self._ws = Workspace.find(self.workspace_arg, **kw)
+                self._ws = Workspace.find(self.workspace_arg, self.vault_password_file, prompt)
             except ConfigError:
                 # No workspace here: fall back to the lab's (`fleet lab up`), if there is one.
                 lab = _lab_workspace() if self.workspace_arg is None else None
                 if lab is None:
                     raise
                 click.secho(f"fleet: no workspace here; using the lab workspace {lab}", err=True, fg="cyan")
-                self._ws = Workspace(lab, **kw)
+                self._ws = Workspace(lab, self.vault_password_file, prompt)
         return self._ws
 
 

@@ -8,12 +8,17 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
+
+if TYPE_CHECKING:
+    from fleet.deploy import DeployBlocked, Deployment, DeployResult, HostOutcome, Observer
+    from fleet.deploy.events import TaskResult
+    from fleet.store import RunRecord
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -198,11 +203,11 @@ def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
         note(f"Synchronizer installed: {', '.join(moved)} now installed (fleet practice status)", fg="green")
 
 
-def _host_rows(result) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _host_rows(result: DeployResult) -> list[dict[str, Any]]:
     return [o.as_json() for o in result.outcomes]
 
 
-def _print_blocked(exc, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def _print_blocked(exc: DeployBlocked, fmt: str) -> None:
     rows = [{"practice": f.practice_id or "-", "host": f.host or "", "problem": f.message,
              "where": str(f.where or ""), "fix": f.hint} for f in exc.findings]
     rows += [{"practice": p.practice_id or "-", "host": p.host, "problem": p.error, "where": "", "fix": ""}
@@ -218,7 +223,7 @@ def _print_blocked(exc, fmt: str) -> None:  # type: ignore[no-untyped-def]
         note(f"  - {who}: {r['problem']}{where}" + (f"\n      fix: {r['fix']}" if r["fix"] else ""))
 
 
-def _preview(deployment, check: bool, remove: bool) -> None:  # type: ignore[no-untyped-def]
+def _preview(deployment: Deployment, check: bool, remove: bool) -> None:
     """What the deploy will touch, on stderr: per practice, the hosts grouped by what they get."""
     from rich.console import Console
     from rich.table import Table
@@ -291,7 +296,7 @@ class _Progress:
     def _counts(self) -> str:
         return " ".join(f"[{self.COLORS[k]}]{k} {v}[/]" for k, v in self.counts.items())
 
-    def observer(self):  # type: ignore[no-untyped-def]
+    def observer(self) -> Observer:
         from fleet.deploy import Observer
 
         return Observer(batch_started=self.batch_started, task_result=self.task_result,
@@ -307,11 +312,11 @@ class _Progress:
         if not self.quiet:
             self._print(f"[bold]{name}[/]: {len(hosts)} hosts" if self.live else f"{name}: {len(hosts)} hosts")
 
-    def task_result(self, ev) -> None:  # type: ignore[no-untyped-def]
+    def task_result(self, ev: TaskResult) -> None:
         if self._progress is not None:
             self._progress.update(self._task, current=f"{ev.host}: {ev.task}"[:60])
 
-    def host_finished(self, o) -> None:  # type: ignore[no-untyped-def]
+    def host_finished(self, o: HostOutcome) -> None:
         st = o.record().status
         if st in self.counts:
             self.counts[st] += 1
@@ -375,7 +380,7 @@ def runs(ctx: click.Context, app: AppContext, kind: str | None, limit: int, fmt:
         note("no runs recorded yet")
 
 
-def _run_doc(r) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _run_doc(r: RunRecord) -> dict[str, Any]:
     return {"id": r.id, "kind": r.kind, "started_at": r.started_at.isoformat(),
             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "status": r.status,
             "user": r.user, "controller": r.controller, "selection": r.selection, "options": r.options,

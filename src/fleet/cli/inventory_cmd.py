@@ -6,11 +6,15 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
+
+if TYPE_CHECKING:
+    from fleet.validate import Finding
 
 
 @click.group()
@@ -93,7 +97,7 @@ def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ..
     note(summary, fg="green")
 
 
-def _finding(f) -> dict:  # type: ignore[no-untyped-def]
+def _finding(f: Finding) -> dict[str, Any]:
     return {"level": f.level.value, "message": f.message, "host": f.host, "where": str(f.where or ""),
             "fix": f.hint}
 
@@ -114,6 +118,7 @@ def show(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], 
     """
     ws = app.ws
     chosen = ws.inventory.select(practices, clients)
+    rows: list[dict[str, Any]]
     if by_host or practices:
         rows = [{"host": h.name, "practice": p.id, "client": p.client_id, "role": h.role, "platform": h.platform,
                  "address": h.address, "connection": h.connection} for p in chosen for h in p.hosts]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import F, emit, note, output_options
+
+if TYPE_CHECKING:
+    from fleet.remote.node import ExecutionNode
 
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["-h", "--help"]}
 
 
-def _node_options(func):  # type: ignore[no-untyped-def]
+def _node_options(func: F) -> F:
+    """Add --via / --runner / --ssh-config / --ssh-option (how to reach the execution node)."""
     func = click.option("--ssh-option", "ssh_options", multiple=True, metavar="NAME=VALUE",
                         help="Extra `ssh -o` option for reaching the node (repeatable).")(func)
     func = click.option("--ssh-config", type=click.Path(dir_okay=False), metavar="FILE",
@@ -21,7 +27,8 @@ def _node_options(func):  # type: ignore[no-untyped-def]
                         help="The execution node: a name from fleet.yml's remote.nodes, or [user@]host.")(func)
 
 
-def _node(app: AppContext, via: str, runner: str | None, ssh_config: str | None, ssh_options: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _node(app: AppContext, via: str, runner: str | None, ssh_config: str | None,
+          ssh_options: tuple[str, ...]) -> ExecutionNode:
     from fleet.remote import resolve_node
 
     config = None

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import pwd
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import note
+
+if TYPE_CHECKING:
+    from fleet.health.schedule import ScheduleSpec
 
 
 def _valid_at(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -29,7 +33,8 @@ def _owner(path: Path) -> str:
         return ""
 
 
-def _spec(app: AppContext, root: str | None, **kw):  # type: ignore[no-untyped-def]
+def _spec(app: AppContext, root: str | None, **kw: Any) -> ScheduleSpec:
+    """The job for this workspace under ``root``; ``kw``: the other ScheduleSpec fields."""
     from fleet.health.schedule import ScheduleSpec
 
     ws = app.ws
