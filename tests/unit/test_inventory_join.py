@@ -11,12 +11,16 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from conftest import win
 from fleet.cli.main import cli
 from fleet.desired.context import host_context
 from fleet.health.storage import record_host
 from fleet.store import HostResult, Store
 from fleet.workspace import Workspace
+
+
+def win(addr: str, **extra: Any) -> dict[str, Any]:
+    return {"ansible_host": addr, "fleet_role": "workstation", "fleet_platform": "windows",
+            "ansible_connection": "psrp", **extra}
 
 
 def _sweep(root: Path, seen: dict[str, tuple[str, str]], at: dt.datetime) -> None:
