@@ -22,7 +22,8 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "forcelist": [{"browser", "source", "entry", "name"}],  # every ExtensionInstallForcelist entry
      "managed_values": [{"browser", "source", "extension_id", "field", "type", "sha16"}],
      "services": [{"name", "kind", "present", "running", "start", "version", "crashes_24h", "probe",
-                   "key_fingerprint"}],
+                   "key_fingerprint", "pending_version", "pending_key_fingerprint", "pending_boot",
+                   "pending_removal_boot"}],
      "endpoint": {"url", "ok", "http_status", "error", "elapsed_ms", "proxy", "tls"},
      "errors":   [{"where", "error"}]}
 
@@ -162,6 +163,12 @@ class Service:
     crashes_24h: int | None = None
     probe: str = ""  # how it was found: scm | systemd | pidfile | statefile | none
     key_fingerprint: str = ""  # the installed product key's fingerprint (fleet's marker / key file), if known
+    # Windows, fleet's record of an install/removal whose msiexec asked for a restart (exit code 3010):
+    # the version and key fingerprint installed, the boot it happened in (epoch s, as text)
+    pending_version: str = ""
+    pending_key_fingerprint: str = ""
+    pending_boot: str = ""
+    pending_removal_boot: str = ""
 
 
 @dataclass(frozen=True)
