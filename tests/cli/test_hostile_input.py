@@ -366,3 +366,33 @@ def test_an_unquoted_product_key_keeps_its_text(ws: Path) -> None:
     from fleet.vault import decrypt
 
     assert b"other: 11.60" in decrypt(vault.read_bytes(), pw)  # the other vars are kept as written
+
+
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="mounting a file system needs root")
+def test_a_store_on_a_read_only_file_system_is_a_clear_error_and_is_kept(ws: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real tmpfs remounted read-only under a store that has runs in it: fleet says which store, that
+    its file system is read-only and what to do (never exit 70); the runs are kept."""
+    import subprocess
+
+    from fleet.store import Store
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "fleet-test-ro", str(mnt)], check=True)
+    try:
+        url = f"sqlite:///{mnt}/fleet.db"
+        store = Store(url)
+        run = store.start_run("health")
+        store.finish_run(run.id, "ok")
+        store.close()
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        monkeypatch.setenv("FLEET_STORE_URL", url)
+        for args in (["runs", "--json"], ["practice", "status", "riverbend_clinic", "--set", "credentials_submitted"]):
+            r = fleet(ws, *args)
+            assert r.exit_code == 1, r.output
+            assert str(mnt) in r.stderr and "mounted read-only: remount it read-write" in r.stderr, r.stderr
+        subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+        assert run.id in fleet(ws, "runs", "--json").stdout  # kept
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

@@ -57,6 +57,7 @@ from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
     RawResult,
     TransportError,
+    allow_running,
     collector_budget,
     kill_running,
     posix_payload,
@@ -414,6 +415,7 @@ class Sweep:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
+        allow_running()
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
         pending: dict[Future[RawResult], SweepHost] = {}
         started: dict[Future[RawResult], float] = {}
