@@ -58,7 +58,9 @@ COLUMN_VARIANTS: dict[str, tuple[str, ...]] = {
     "address": (
         "IP Address", "IP Addresses", "Int IP Address", "Internal IP", "Internal IP Address",
         "Local IP Address", "Local IP", "LAN IP", "Private IP", "Network Address", "IPv4 Address",
-        "IPv4", "IP", "Address", "Public IP", "Ext IP Address", "External IP", "External IP Address",
+        "IPv4", "IP", "Address", "WiFi IPv4 Address", "Ethernet IPv4 Address",  # Intune: WiFiIPv4Address
+        "Public IP", "Ext IP Address", "External IP", "External IP Address",
+        "DNS Host Name",  # Active Directory's DNSHostName: a name Ansible can connect to
     ),
     "os": ("OS", "OS Name", "Operating System", "Operating System Name", "OS Type", "Platform"),
     "role": ("Role", "Node Class", "Node Role", "Device Type", "Device Class", "Class", "Type", "Category"),
