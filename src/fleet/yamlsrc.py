@@ -35,7 +35,11 @@ def scalar_text(value: Any) -> str:
     return value.text if isinstance(value, SourceFloat) else str(value)
 
 
-yaml.SafeDumper.add_representer(SourceFloat, yaml.representer.SafeRepresenter.represent_float)
+def _represent_source_float(dumper: yaml.SafeDumper, data: SourceFloat) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:float", data.text)  # as written: 11.60 stays 11.60
+
+
+yaml.SafeDumper.add_representer(SourceFloat, _represent_source_float)
 
 
 class LineDict(dict):
@@ -46,6 +50,9 @@ class LineDict(dict):
 
     def line_of(self, key: Any) -> int | None:
         return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+yaml.SafeDumper.add_representer(LineDict, yaml.representer.SafeRepresenter.represent_dict)
 
 
 # libyaml's parser (when PyYAML has it) with our Python constructor: marks and line numbers are

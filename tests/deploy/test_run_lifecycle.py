@@ -332,3 +332,64 @@ def _status(pid: int) -> str:
             return " ".join(ln.strip() for ln in f if ln.startswith(("Name", "State", "PPid")))
     except OSError:
         return "gone"
+
+
+# -- what an unreachable host is told ---------------------------------------------------------------------------
+
+LOOPED_PLAY = textwrap.dedent("""\
+    - name: A looped Windows task
+      hosts: all
+      gather_facts: false
+      tasks:
+        - name: Read two paths
+          ansible.windows.win_stat:
+            path: "{{ item }}"
+          loop: ['C:\\\\a', 'C:\\\\b']
+""")
+
+
+def test_a_psrp_host_with_its_port_closed_is_unreachable_with_the_cause(tmp_path: Path) -> None:
+    """Real Ansible, real pypsrp, a loopback port nothing listens on: Ansible's event for a looped task
+    says only "All items completed"; fleet's message names the connection error its items hold."""
+    import socket
+
+    import ansible_runner
+
+    from fleet.deploy.events import UNREACHABLE, TaskResult, parse_event
+    from fleet.deploy.runner import ansible_env
+    from fleet.redact import Redactor
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the socket is
+    (tmp_path / "play.yml").write_text(LOOPED_PLAY)
+    (tmp_path / "inv").write_text(f"win01 ansible_host=127.0.0.1 ansible_port={port} ansible_connection=psrp "
+                                  "ansible_psrp_protocol=http ansible_psrp_auth=ntlm ansible_user=u "
+                                  "ansible_password=not-used\n")
+    (tmp_path / "pd").mkdir()
+    env = {k: v for k, v in ansible_env(None).items() if k != "PATH"}
+    r = ansible_runner.run(private_data_dir=str(tmp_path / "pd"), playbook=str(tmp_path / "play.yml"),
+                           inventory=str(tmp_path / "inv"), envvars=env, quiet=True)
+    parsed = [parse_event(ev, Redactor()) for ev in r.events]
+    unreachable = [e for e in parsed if isinstance(e, TaskResult) and e.outcome == UNREACHABLE]
+    assert len(unreachable) == 1, [e for e in parsed if e is not None]
+    assert "Connection refused" in unreachable[0].message and "All items completed" not in unreachable[0].message
+
+
+def test_a_collector_started_as_the_sweep_is_interrupted_does_not_run() -> None:
+    """Ctrl-C while a pool thread was starting its ssh: kill_running() took its list before that ssh
+    was registered, the ssh waited on a silent host for its whole timeout, and fleet's exit waited for
+    the thread (21 s to stop, found by tests/e2e/test_faults_lab.py). A collector started after
+    kill_running() now ends at once; the next sweep may run again."""
+    from fleet.health import transport
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(30)"]
+    try:
+        transport.kill_running()
+        t0 = time.monotonic()
+        r = transport.run_process("h1", sleeper, b"", 30, 1000)
+        assert time.monotonic() - t0 < 5 and r.error, r
+    finally:
+        transport.allow_running()
+    r = transport.run_process("h1", [sys.executable, "-c", "print('ok')"], b"", 30, 1000)
+    assert r.error == "" and r.stdout.strip() == b"ok", r

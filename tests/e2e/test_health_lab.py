@@ -200,7 +200,8 @@ def _coverage_item(w: LabWorkspace, practice_id: str) -> dict[str, Any]:
     r = w.fleet("practice", "status", practice_id, "--json", check=True)
     doc = json.loads(r.stdout)
     (item,) = [c for c in doc["checklist"] if c["item"] == "extension_coverage"]
-    return {**item, "events": [e["note"].split(" (")[0] for e in doc["history"] if e["kind"] == "coverage"]}
+    return {**item, "events": [e["note"].split(" (")[0] for e in doc["history"] if e["kind"] == "coverage"],
+            "deployed": [e["note"] for e in doc["history"] if e["kind"] == "deployed"]}
 
 
 def _not_ok(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -254,6 +255,10 @@ def test_sweep_after_deploy_is_all_ok_then_breaks_show_and_fixes_clear(labws: La
         assert item["done"] and item["detail"].startswith(f"{n} of {n} workstations covered in the sweep of"), item
         assert item["events"] == [f"extension coverage reached: the extension on all {n} workstations that use "
                                   "the PMS"], item
+        # and the fixture's deploy, which wrote the policy on them: one event per practice, hosts named
+        (deployed,) = item["deployed"]
+        hosts = sorted(h.name for h in w.hosts(role="workstation") if h.practice_id == pid)
+        assert deployed.startswith(f"extension policy written on {', '.join(hosts)} (deploy run "), deployed
     no_policy, wrong_token, switched_off = cloud[0], cloud[1], cloud[2]
     # 1. our policy file removed from one workstation (every managed folder)
     w.exec(no_policy, "sh", "-c", "rm -f /etc/opt/chrome/policies/managed/fleet-*.json "

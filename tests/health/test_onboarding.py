@@ -140,6 +140,20 @@ def test_a_sweep_records_extension_coverage_reached_and_lost_once_each(store: St
     assert rec.lifecycles(store) == {}  # history only: the state stays the technician's
 
 
+def test_a_deploy_that_wrote_the_policy_is_in_the_history(store: Store) -> None:
+    from fleet.onboarding.actions import extension_deployed
+
+    hosts = [f"ws{i:02d}" for i in range(12)]
+    assert extension_deployed(store, {"p1": ["ws2", "ws1"], "p2": [], "p3": hosts}, "0123456789abcdef") == ["p1", "p3"]
+    (e,) = rec.events(store, "p1")
+    assert (e.kind, e.source, e.by) == ("deployed", "fleet", "fleet deploy")
+    assert e.note == "extension policy written on ws1, ws2 (deploy run 0123456789ab)"
+    assert rec.events(store, "p2") == []  # a re-deploy that changed nothing there records nothing
+    assert rec.events(store, "p3")[0].note.startswith("extension policy written on ws00, ws01, ") and \
+        "ws09 and 2 more (deploy run" in rec.events(store, "p3")[0].note
+    assert rec.lifecycles(store) == {}
+
+
 def test_extension_coverage_is_judged_against_the_inventory() -> None:
     """The checklist's extension_coverage: done only when the newest sweep saw the extension on as
     many workstations as the inventory lists (present, PMS used), none unknown; a sweep limited to
@@ -443,3 +457,43 @@ def test_validate_keeps_going_when_the_store_is_unreachable(wsb: Any, monkeypatc
     assert any(f["message"].startswith("onboarding state not shown: cannot open the store") for f in doc["general"])
     assert r.exit_code == 1  # the practice has no token: blocked as before, the store problem is a warning
     assert [f["message"] for f in doc["practices"][0]["findings"]] == ["no extension token stored for this practice"]
+
+
+def test_a_sweep_whose_coverage_record_fails_still_finishes_and_says_so(wsb: Any, monkeypatch: Any) -> None:
+    """The coverage history is a side record: with the history table unwritable (here: dropped), the
+    sweep still records its hosts and roll-ups, finishes its run, exits as the hosts say, and names
+    the problem on stderr instead of a traceback."""
+    import sqlite3
+
+    from fleet.health.model import Coverage
+    from fleet.health.rollup import PracticeRollup
+    from fleet.health.storage import practice_rows, record_practices
+
+    root = wsb.write({"walk": {"walk_athena": wsb.practice("athenahealth", {"a-ws": _linux()},
+                                                          **SYSTEM_VARS["athenahealth"])}})
+    SecretStore(root / "inventory").set("walk_athena", SecretKind.TOKEN, "WALK-TOKEN-0001",
+                                        VaultPassword(PW.encode(), "t"))
+    monkeypatch.setenv("FLEET_VAULT_PASSWORD", PW)
+    w = Walk(root, "walk_athena")
+    assert w.run("inventory", "validate").exit_code == 0  # creates the store
+    store = Store(f"sqlite:///{root}/state/fleet.db")
+    try:  # an earlier sweep saw the practice fully covered: this one (host switched off) sees it lost
+        run = store.start_run("health")
+        record_practices(store, run.id, [PracticeRollup("walk_athena", "walk", "chrome_extension", State.OK,
+                                                        Coverage(1, 1), State.OK, 0, 0, 1, 0)])
+        store.finish_run(run.id, "ok", {})
+    finally:
+        store.close()
+    with sqlite3.connect(root / "state" / "fleet.db") as db:
+        db.execute("DROP TABLE practice_events")
+    r = CliRunner().invoke(cli, ["-w", str(root), "health", "--json", "--timeout", "10"])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 3 and doc["practices"][0]["coverage"]["unknown"] == 1
+    assert "could not record extension coverage in the practices' history" in r.stderr
+    store = Store(f"sqlite:///{root}/state/fleet.db", migrate=False)
+    try:
+        assert store.run(doc["run_id"]).status == "ok"
+        assert [row["practice_id"] for row in practice_rows(store, doc["run_id"])] == ["walk_athena"]
+    finally:
+        store.close()

@@ -9,13 +9,11 @@ they arrive, so an interrupted run keeps what it gathered and is marked ``interr
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +30,12 @@ from fleet.deploy.results import (
     summary,
 )
 from fleet.deploy.runner import BatchSpec, PlaybookRun, ansible_env, default_forks, scrubbed_env
-from fleet.desired.plan import ABSENT, PRESENT, HostPlan, plan_host
+from fleet.desired.plan import HostPlan, plan_host
+from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory import Host, Practice
 from fleet.redact import Redactor
-from fleet.store import AuditEvent, Store
+from fleet.store import AuditEvent, HostResult, Store
 from fleet.store.lifecycle import HEARTBEAT_EVERY
 from fleet.store.locks import practice_locks
 from fleet.validate import Finding, Report
@@ -106,27 +105,8 @@ class DeployResult:
 
 def select_hosts(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (),
                  limit: Sequence[str] = ()) -> tuple[list[Practice], list[Host]]:
-    """Practices named by --practice/--client (all when none) and their hosts, narrowed by --limit
-    (host names or shell patterns, comma-separated). An empty selection is an error."""
-    chosen = ws.inventory.select(practices, clients)
-    if not chosen:
-        raise SelectionError("the selection is empty: no practices to deploy",
-                             hint="`fleet inventory show` lists the practices")
-    hosts = [h for p in chosen for h in p.hosts]
-    patterns = [p.strip() for item in limit for p in item.split(",") if p.strip()]
-    if limit and not patterns:
-        raise SelectionError("--limit names no host (it is empty)",
-                             hint="give host names or shell patterns such as 'bs-*', or leave --limit out for all")
-    if patterns:
-        unmatched = [pat for pat in patterns if not any(fnmatch.fnmatchcase(h.name, pat) for h in hosts)]
-        if unmatched:
-            raise SelectionError(f"--limit {', '.join(unmatched)} matches no host of the selected practices",
-                                 hint="use host names (or shell patterns such as 'bs-*') from `fleet inventory show`")
-        hosts = [h for h in hosts if any(fnmatch.fnmatchcase(h.name, pat) for pat in patterns)]
-    if not hosts:
-        raise SelectionError("the selection is empty: the selected practices have no hosts",
-                             hint="add hosts to the practices in the inventory")
-    return chosen, hosts
+    """The practices and hosts a deploy acts on (``Inventory.select_hosts``: the rules of every command)."""
+    return ws.inventory.select_hosts(practices, clients, limit)
 
 
 def hosts_to_retry(store: Store, hosts: Iterable[Host], depth: int = 50) -> list[Host]:
@@ -366,12 +346,12 @@ class Deployment:
         tail = " | ".join(useful[-3:])[-600:]
         return self.redactor.text(f"ansible-playbook exited {rc}" + (f": {tail}" if tail else ""))
 
-    def _redacted(self, r):  # type: ignore[no-untyped-def]
+    def _redacted(self, r: HostResult) -> HostResult:
         from dataclasses import replace
 
         return replace(r, message=self.redactor.text(r.message), facts=self.redactor.obj(r.facts))
 
-    def _redacted_audit(self, a):  # type: ignore[no-untyped-def]
+    def _redacted_audit(self, a: AuditEvent) -> AuditEvent:
         from dataclasses import replace
 
         return replace(a, task=self.redactor.text(a.task), detail=self.redactor.text(a.detail))
@@ -425,26 +405,6 @@ def _prune_run_dirs(runs_dir: Path, keep: int) -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
-@contextmanager
-def _decrypt_once(ws: Workspace) -> Iterator[None]:
-    """Readiness and the plans both read each practice's vault: decrypt each once (PBKDF2 + AES)
-    while preparing; the store is left as it was afterwards."""
-    store = ws.secrets
-    original = store.read
-    cache: dict[str, dict[str, str]] = {}
-
-    def read(practice_id: str, password):  # type: ignore[no-untyped-def]
-        if practice_id not in cache:
-            cache[practice_id] = original(practice_id, password)  # errors are raised, never cached
-        return dict(cache[practice_id])
-
-    store.read = read  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del store.read  # back to the class's method
-
-
 def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (), limit: Sequence[str] = (),
             retry_failed: bool = False, options: DeployOptions | None = None) -> Deployment:
     """Everything before Ansible: selection, readiness, vault, plans. Raises on bad input."""
@@ -461,7 +421,7 @@ def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str]
         finally:
             store.close()
     password = ws.password()  # a missing/wrong password stops here, before anything runs
-    with _decrypt_once(ws):
+    with ws.secrets.decrypted_once():  # readiness and the plans both read each practice's vault
         return _prepare(ws, chosen, hosts, password, practices, clients, limit, retry_failed, options)
 
 

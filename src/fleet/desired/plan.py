@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
@@ -169,7 +169,7 @@ class HostPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, what the roles consume (``fleet_plan``)."""
-        return _plain(asdict(self))
+        return {k: _plain(v) for k, v in asdict(self).items()}
 
     @property
     def touches(self) -> bool:
@@ -321,8 +321,9 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
                         hint="use chrome and/or edge")
     removal = removal_policy(practice, catalog, config)
     scan_paths, scan_depth = _scan_roots([d for b in REGISTRY_ROOT for d in LINUX_POLICY_DIRS[b]])
-    common = {"linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
-              "variant": variant.name, "linux_scan_paths": scan_paths, "linux_scan_depth": scan_depth}
+    common: _ExtensionCommon = {
+        "linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
+        "variant": variant.name, "linux_scan_paths": scan_paths, "linux_scan_depth": scan_depth}
     if state == ABSENT:
         return ExtensionPlan(REMOVE, "fleet_state is absent",
                              remove_browsers=_removal_plans(REGISTRY_ROOT, removal), **common)
@@ -339,6 +340,16 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
                          remove_browsers=_removal_plans(stale, removal),
                          linux_dirs=tuple(d for b in browsers for d in b.linux_dirs),
                          token_fingerprint=policy.token_fingerprint, **common)
+
+
+class _ExtensionCommon(TypedDict):
+    """The ExtensionPlan fields an apply and a remove share."""
+
+    linux_file_name: str
+    token_field: str
+    variant: str
+    linux_scan_paths: tuple[str, ...]
+    linux_scan_depth: int
 
 
 def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, reason: str,

@@ -13,7 +13,6 @@ which the next sweep marks "interrupted" (``storage.close_stale_runs``).
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import resource
 import signal
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
-from fleet.errors import FleetError, SelectionError
+from fleet.errors import FleetError
 from fleet.health.checks import CheckSet, default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
 from fleet.health.expect import Expectations, PracticeExpect, host_expectations, practice_expect
@@ -58,6 +57,7 @@ from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
     RawResult,
     TransportError,
+    allow_running,
     collector_budget,
     kill_running,
     posix_payload,
@@ -68,7 +68,7 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.inventory import Host, Inventory, Practice
+from fleet.inventory import Host, Practice
 from fleet.onboarding.lifecycle import Pending
 from fleet.redact import Redactor
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
@@ -90,25 +90,6 @@ def collector_script(name: str) -> str:
 
 
 # -- selection ------------------------------------------------------------------------------------
-
-
-def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | None) -> list[Host]:
-    """Hosts of ``practices``, narrowed by an Ansible-like ``--limit``: comma-separated host names,
-    globs on host names, or group names (``practice_<id>``, ``client_<id>``)."""
-    hosts = [h for p in practices for h in p.hosts]
-    if not limit:
-        return hosts
-    patterns = [p.strip() for p in limit.split(",") if p.strip()]
-    chosen: list[Host] = []
-    for pat in patterns:
-        hit = [h for h in hosts if fnmatch.fnmatchcase(h.name, pat) or pat in (
-            f"practice_{h.practice_id}", f"client_{h.client_id}")]
-        if not hit:
-            raise SelectionError(f"--limit {pat!r} matches no host of the selection",
-                                 hint="give host names, globs (bs-*) or groups (practice_ID, client_ID); "
-                                      "`fleet inventory show` lists them")
-        chosen += [h for h in hit if h not in chosen]
-    return [h for h in hosts if h in chosen]
 
 
 # -- one host -----------------------------------------------------------------------------------
@@ -295,6 +276,7 @@ class Sweep:
         self._onboarding: dict[str, PracticeOnboarding] | None = None
         self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
         self.coverage_events: list[str] = []  # practices whose extension coverage this sweep saw reached / lost
+        self.coverage_error = ""  # why they could not be recorded (a store problem), if so
         self._judging: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
 
     @property
@@ -470,12 +452,19 @@ class Sweep:
         result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
                              cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], opened["stale"])
         if status == "ok":
-            # fleet's own record of extension coverage reached / lost (the practices' history)
+            # fleet's own record of extension coverage reached / lost (the practices' history);
+            # a store problem there costs only that record, never the sweep's
             inv = self.ws.inventory
             extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
-            before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
+            try:
+                before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
+            except FleetError as exc:  # a StoreError
+                extension, self.coverage_error = [], exc.message
             storage.record_practices(self.store, run.id, practices)
-            self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
+            try:
+                self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
+            except FleetError as exc:  # a StoreError
+                self.coverage_error = exc.message
         summary = result.summary()
         if status != "ok":
             summary.update(interrupted=True, hosts_planned=len(hosts))
@@ -494,6 +483,7 @@ class Sweep:
         ``on_started`` runs once the first ``forks`` round trips are on their way."""
         forks = max(1, options.forks)
         todo = iter(plans)
+        allow_running()
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
         pending: dict[Future[RawResult], SweepHost] = {}
         started: dict[Future[RawResult], float] = {}

@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import time
+from typing import Any
 
 ENGINE = sys.argv[3] if len(sys.argv) > 3 else "."
 WEB = os.path.join(ENGINE, "web", "ext")
@@ -26,7 +27,7 @@ MAX_REPORT = 64 * 1024
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    def _send(self, code, body=b"", ctype="text/plain"):
+    def _send(self, code: int, body: bytes = b"", ctype: str = "text/plain") -> None:
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -35,7 +36,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def do_GET(self):
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path.startswith("/ext/"):
             name = path[len("/ext/"):]
@@ -52,7 +53,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         if self.path.split("?", 1)[0] != "/ext/report":
             return self._send(404)
         agent = self.headers.get("User-Agent", "")
@@ -79,7 +80,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         os.replace(tmp, os.path.join(d, f"{ext_id}.json"))
         self._send(204)
 
-    def log_message(self, *args):
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: no line per request
         pass
 
 

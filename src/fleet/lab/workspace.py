@@ -395,9 +395,10 @@ def _endpoint_state(workspace: Path) -> dict[str, Any]:
     import json
 
     try:
-        return json.loads((engine_dir(workspace) / ENDPOINT_FILE).read_text())
+        doc = json.loads((engine_dir(workspace) / ENDPOINT_FILE).read_text())
     except (OSError, ValueError):
         return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _endpoint_pid(workspace: Path) -> int | None:

@@ -90,7 +90,7 @@ def synchronizer_seen(store: Store, practices: Iterable[tuple[Practice, str]], c
 
 
 def coverage_changed(store: Store, practices: Sequence[Practice], before: Mapping[str, rec.CoverageSeen],
-                  by: str = "fleet health") -> list[str]:
+                     by: str = "fleet health") -> list[str]:
     """fleet's own record of what a sweep saw: for each browser-extension practice whose coverage
     became complete (the extension on every workstation the inventory lists) or stopped being, one
     history event (``coverage``). ``before``: ``rec.coverage_seen`` read before the sweep recorded
@@ -115,3 +115,20 @@ def coverage_changed(store: Store, practices: Sequence[Practice], before: Mappin
         moved.append(p.id)
     rec.add_events(store, events)
     return moved
+
+
+def extension_deployed(store: Store, deployed: Mapping[str, Sequence[str]], run_id: str,
+                       by: str = "fleet deploy") -> list[str]:
+    """fleet's own record of a deploy that wrote the extension policy: one ``deployed`` history event
+    per browser-extension practice (id -> the workstations it changed; an idempotent re-deploy that
+    changed nothing records nothing). Returns the practice ids."""
+    at = dt.datetime.now(dt.UTC)
+    events = []
+    for practice_id, hosts in deployed.items():
+        if not hosts:
+            continue
+        names = ", ".join(sorted(hosts)[:10]) + (f" and {len(hosts) - 10} more" if len(hosts) > 10 else "")
+        events.append(rec.PracticeEvent(practice_id, at, by, FLEET, "deployed",
+                                        note=f"extension policy written on {names} (deploy run {run_id[:12]})"))
+    rec.add_events(store, events)
+    return [e.practice_id for e in events]

@@ -148,7 +148,7 @@ practice_events = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("by", sa.String(100), nullable=False, default=""),
     sa.Column("source", sa.String(20), nullable=False, default=""),  # technician | fleet
-    sa.Column("kind", sa.String(20), nullable=False),  # state | confirm | unconfirm | note
+    sa.Column("kind", sa.String(20), nullable=False),  # state | confirm | unconfirm | note | coverage | deployed
     sa.Column("state", sa.String(40), nullable=False, default=""),
     sa.Column("item", sa.String(80), nullable=False, default=""),
     sa.Column("scheduled_for", sa.Date),
