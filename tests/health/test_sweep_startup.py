@@ -22,7 +22,7 @@ from fleet.example import EXAMPLE_VAULT_PASSWORD
 from fleet.health import sweep as sweep_mod
 from fleet.health.settings import HealthSettings
 from fleet.health.sweep import Sweep, SweepOptions
-from fleet.health.transport import RawResult
+from fleet.health.transport import RawResult, allow_running
 from fleet.secretstore import SecretKind, SecretStore
 from fleet.store import Store
 from fleet.vault import VaultPassword
@@ -125,6 +125,7 @@ def test_a_sigterm_while_the_store_is_being_opened_marks_the_run_interrupted(wsb
                                                         SweepOptions(forks=2, timeout=10))
     finally:
         signal.signal(signal.SIGTERM, old)
+        allow_running()  # the interrupted sweep stopped this process's collectors; the next tests run some
     assert len(opens) == 1
     try:
         run = opens[0].last_run("health", finished_only=False)
