@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,6 +38,7 @@ pytestmark = [
 ]
 
 FLEET = str(Path(sys.executable).parent / "fleet")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "real-browser-lab"
 
 
 def _cmd(pid: int) -> str:
@@ -89,7 +91,20 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealLab]:
         w.fleet("lab", "up", "--practices", "1", "--workstations", "2", "--browsers", "real", "--dir", str(w.root))
         yield w
     finally:
+        _keep_logs(w.root)
         w.fleet("lab", "down", "--purge", "--dir", str(w.root), expect=None)
+
+
+def _keep_logs(root: Path) -> None:
+    """Each workstation's chromium.log and the lab web server's request log, for a failure's diagnosis."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    engine = engine_dir(root)
+    logs = [(engine / "endpoint.log", "endpoint.log")]
+    logs += [(p, f"{p.parents[4].name}-chromium.log") for p in (engine / "hosts").glob("*/fs/var/lib/fleet-lab/chromium.log")]
+    for src, name in logs:
+        if src.is_file():
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, ARTIFACTS / name)
 
 
 def test_chromium_installs_the_extension_and_it_sees_the_practices_token(real: RealLab) -> None:

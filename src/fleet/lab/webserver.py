@@ -79,6 +79,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         os.replace(tmp, os.path.join(d, f"{ext_id}.json"))
         self._send(204)
 
+    def log_request(self, code="-", size="-"):
+        """One line per request in the lab's endpoint.log (what each browser fetched or reported,
+        and when): the time, the host from the user agent, the request without its query, the status."""
+        agent = self.headers.get("User-Agent", "") if self.headers else ""
+        host = agent.split("fleet-lab/", 1)[1].split()[0] if "fleet-lab/" in agent else "-"
+        code = getattr(code, "value", code)
+        path = self.path.split("?", 1)[0] if self.path else "-"
+        sys.stderr.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {host} {self.command} {path} {code}\n")
+        sys.stderr.flush()
+
     def log_message(self, *args):
         pass
 

@@ -625,21 +625,35 @@ def setup_browsers(workspace: Path, requested: str, workstations: int) -> LabBro
     return result
 
 
-def start_browsers(workspace: Path) -> list[str]:
+def start_browsers(workspace: Path, timeout: float = 60.0) -> tuple[list[str], dict[str, str]]:
     """Real mode: make each running workstation a real-browser one and start its Chromium (its boot
-    script also does at every host start). Returns the workstations."""
+    script also does at every host start), then wait until each follows policy changes (a deploy
+    before that may go unseen for 15 minutes: ``browser.await_policy_watch``). Returns the
+    workstations, and those whose Chromium did not get there with why."""
     from fleet.lab import Lab, browser
 
     b = browser.load(engine_dir(workspace))
     if b is None or b.mode != REAL:
-        return []
+        return [], {}
     lab = Lab(engine_dir(workspace))
     state = lab.state()
     names = [n for n, r in state.hosts.items() if r.role == "workstation" and r.status == "up"]
     for n in names:
         browser.prepare_workstation(lab.paths.host(n), n)
     lab.run_boot_scripts(names)
-    return names
+    return names, browser.await_policy_watch({n: lab.paths.host(n) for n in names}, timeout)
+
+
+def await_browser(workspace: Path, host: str, timeout: float = 60.0) -> str | None:
+    """After a workstation of a real-browser lab starts: wait until its Chromium follows policy
+    changes; None when it does (or the lab has no real browsers), else why not."""
+    from fleet.lab import Lab, browser
+
+    b = browser.load(engine_dir(workspace))
+    lab = Lab(engine_dir(workspace))
+    if b is None or b.mode != REAL or lab.state().record(host).role != "workstation":
+        return None
+    return browser.await_policy_watch({host: lab.paths.host(host)}, timeout).get(host)
 
 
 def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str, Any]]:
