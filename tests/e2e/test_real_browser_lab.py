@@ -24,7 +24,16 @@ from typing import Any
 import pytest
 
 from fleet.lab import Lab
-from fleet.lab.browser import CHROMIUM, REPORTS_DIR, chromium_pids, load
+from fleet.lab.browser import (
+    CHROMIUM,
+    PROBE_PREFIX,
+    REPORTS_DIR,
+    chromium_pids,
+    is_ready,
+    load,
+    log_events,
+    running_pid,
+)
 from fleet.lab.workspace import engine_dir, lab_secrets
 from fleet.secretstore import fingerprint
 from fleet.store import Store
@@ -100,7 +109,8 @@ def _keep_logs(root: Path) -> None:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     engine = engine_dir(root)
     logs = [(engine / "endpoint.log", "endpoint.log")]
-    logs += [(p, f"{p.parents[4].name}-chromium.log") for p in (engine / "hosts").glob("*/fs/var/lib/fleet-lab/chromium.log")]
+    for host in (engine / "hosts").glob("*"):
+        logs.append((host / "fs/var/lib/fleet-lab/chromium.log", f"{host.name}-chromium.log"))
     for src, name in logs:
         if src.is_file():
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -115,6 +125,15 @@ def test_chromium_installs_the_extension_and_it_sees_the_practices_token(real: R
     assert len(workstations) == 2
     (practice,) = state.topology.practices
     token = lab_secrets(real.root)[practice.id]["fleet_token"]
+    # `fleet lab up` returned only once each Chromium had re-read its policy folder after a change:
+    # a deploy right after it is not lost in Chromium's start-up window (the CI failure: ws01's
+    # policy written then, never read, nothing installed after 90 s). Its probes are gone.
+    for host in workstations:
+        hp = real.lab.paths.host(host)
+        pid = running_pid(hp)
+        assert pid is not None and is_ready(hp, pid), host
+        assert any(PROBE_PREFIX in r for src, r in log_events(hp, pid) if src == "config_dir_policy_loader")
+        assert not hp.fs_path("/etc/chromium/policies").exists()
 
     real.fleet("deploy", "--yes")
     rows = real.browsers()

@@ -392,7 +392,9 @@ class _Probe:
             return "Chromium exited while starting"
         if not self.first_read:
             return "Chromium has not read its policy yet"
-        return f"Chromium has not re-read its policy folder after a change ({self.count} probes)"
+        if not self.count:
+            return "Chromium has not finished starting"
+        return f"Chromium has not re-read its policy folder after a change ({self.count} tries)"
 
 
 def await_policy_watch(hosts: Mapping[str, HostPaths], timeout: float = 60.0,
