@@ -64,8 +64,10 @@ class RealLab:
         self.outputs: list[str] = []
 
     def fleet(self, *args: str, expect: int | None = 0) -> subprocess.CompletedProcess:
+        t0 = time.monotonic()
         r = subprocess.run([FLEET, *args], capture_output=True, text=True, env=self.env, timeout=300,
                            cwd=self.root if self.root.exists() else "/")
+        print(f"TIMING {time.monotonic() - t0:6.1f}s fleet {' '.join(args[:3])}")
         assert "Traceback" not in r.stderr, r.stderr
         self.outputs += [r.stdout, r.stderr]
         if expect is not None:
@@ -130,7 +132,7 @@ def test_chromium_installs_the_extension_and_it_sees_the_practices_token(real: R
     # policy written then, never read, nothing installed after 90 s). Its probes are gone.
     for host in workstations:
         hp = real.lab.paths.host(host)
-        pid = running_pid(hp)
+        pid = running_pid(hp, state.hosts[host].mnt_ns)
         assert pid is not None and is_ready(hp, pid), host
         assert any(PROBE_PREFIX in r for src, r in log_events(hp, pid) if src == "config_dir_policy_loader")
         assert not hp.fs_path("/etc/chromium/policies").exists()

@@ -232,6 +232,9 @@ def test_lab_up_refuses_real_browsers_it_cannot_have_before_starting_anything(
 # -- a starting Chromium: ready only once it follows policy changes ------------------------------------
 
 
+MNT = procs.ns_inode("self", "mnt")  # the fake Chromium runs in this test's mount namespace
+
+
 class _FakeChromium:
     """A process that looks like the workstation's Chromium (its pidfile, its command line) and
     writes chromium.log lines as Chromium does, reading its policy folder on cue."""
@@ -297,30 +300,32 @@ def test_a_starting_chromium_is_ready_only_once_it_reads_a_policy_change(tmp_pat
         t = threading.Thread(target=chromium_starts)
         t.start()
         started = time.monotonic()
-        late = browser.await_policy_watch({"ws01": hp}, timeout=20, probe_every=0.5)
+        late = browser.await_policy_watch({"ws01": (hp, MNT)}, timeout=20, probe_every=0.5)
         t.join()
         assert late == {}, late
         assert seen == [[], ["fleet-lab-probe-1.json"], ["fleet-lab-probe-2.json"]]
         assert time.monotonic() - started < 10
         assert browser.is_ready(hp, chromium.proc.pid)
+        # A pidfile whose pid is a Chromium of another host's namespace (a stale pid, reused) is not ours.
+        assert browser.running_pid(hp, MNT) == chromium.proc.pid and browser.running_pid(hp, MNT + 1) is None
         assert chromium.probes() == [] and not hp.fs_path("/etc/chromium/policies").exists()
 
         # Confirmed once: the next lab up does not probe it again.
-        assert browser.await_policy_watch({"ws01": hp}, timeout=5, probe_every=0.5) == {}
+        assert browser.await_policy_watch({"ws01": (hp, MNT)}, timeout=5, probe_every=0.5) == {}
         assert chromium.probes() == []
     finally:
         chromium.stop()
     # Gone, or never reading its policy: named with the reason, its probes removed.
-    assert browser.await_policy_watch({"ws01": hp}, timeout=1) == {"ws01": "Chromium is not running"}
+    assert browser.await_policy_watch({"ws01": (hp, MNT)}, timeout=1) == {"ws01": "Chromium is not running"}
     mute = _FakeChromium(HostPaths(tmp_path / "ws02"))
     try:
-        assert browser.await_policy_watch({"ws02": mute.hp}, timeout=1) == {
+        assert browser.await_policy_watch({"ws02": (mute.hp, MNT)}, timeout=1) == {
             "ws02": "Chromium has not read its policy yet"}
         mute.read_policy()
-        late = browser.await_policy_watch({"ws02": mute.hp}, timeout=1)
+        late = browser.await_policy_watch({"ws02": (mute.hp, MNT)}, timeout=1)
         assert late == {"ws02": "Chromium has not finished starting"}, late
         mute.log("extension_updater", "Starting update check 0")
-        late = browser.await_policy_watch({"ws02": mute.hp}, timeout=1.5, probe_every=0.3)
+        late = browser.await_policy_watch({"ws02": (mute.hp, MNT)}, timeout=1.5, probe_every=0.3)
         assert late == {"ws02": "Chromium has not re-read its policy folder after a change (2 tries)"}, late
         assert mute.probes() == [] and not mute.hp.fs_path("/etc/chromium/policies").exists()
     finally:

@@ -193,7 +193,12 @@ def boot_script(host: str) -> str:
     return f"""#!/bin/sh
 # fleet lab: this workstation's real browser (Debian's Chromium, headless, its own profile).
 PIDFILE={PIDFILE}
-running() {{ [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }}
+# Ours: alive, Chromium, and in this host's mount namespace (a stale pidfile's pid may be anyone's now).
+running() {{
+  pid=$(cat "$PIDFILE" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+    grep -q chromium "/proc/$pid/cmdline" 2>/dev/null &&
+    [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/$$/ns/mnt)" ]
+}}
 case "$1" in
   start)
     running && exit 0
@@ -305,14 +310,24 @@ _LOG_LINE = re.compile(r"^\[(\d+):\d+:[^\]]*[:/]([a-z_]+)\.cc:\d+\] (.*)$")
 STARTUP_GRACE = 10.0  # seconds after Chromium's first policy read: probe even if its updater has not started
 
 
-def running_pid(hp: HostPaths) -> int | None:
-    """The pid of the workstation's Chromium (its boot script's pidfile), if it is alive."""
+def running_pid(hp: HostPaths, mnt_ns: int | None) -> int | None:
+    """The pid of the workstation's Chromium (its boot script's pidfile) if it is alive and in the
+    host's mount namespace ``mnt_ns`` (a stale pidfile's pid may belong to anything by now)."""
     try:
         pid = int(hp.fs_path(PIDFILE).read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
     cmd = procs.cmdline(pid)  # Debian's /usr/bin/chromium is a shell script that execs the browser
-    return pid if procs.is_alive(pid) and (CHROMIUM_LIB in cmd or CHROMIUM in cmd) else None
+    ours = (CHROMIUM_LIB in cmd or CHROMIUM in cmd) and procs.ns_inode(pid, "mnt") == mnt_ns
+    return pid if mnt_ns and procs.is_alive(pid) and ours else None
+
+
+def stop_chromium(hp: HostPaths, mnt_ns: int | None) -> None:
+    """Stop the workstation's Chromium (its renderers and helpers follow it)."""
+    pid = running_pid(hp, mnt_ns)
+    if pid:
+        procs.terminate([pid])
+    hp.fs_path(PIDFILE).unlink(missing_ok=True)
 
 
 def _ready_key(pid: int) -> str:
@@ -397,16 +412,16 @@ class _Probe:
         return f"Chromium has not re-read its policy folder after a change ({self.count} tries)"
 
 
-def await_policy_watch(hosts: Mapping[str, HostPaths], timeout: float = 60.0,
+def await_policy_watch(hosts: Mapping[str, tuple[HostPaths, int | None]], timeout: float = 60.0,
                        probe_every: float = PROBE_EVERY) -> dict[str, str]:
-    """Wait until each workstation's Chromium has shown that it re-reads its policy folder after a
-    change (see above); a Chromium already confirmed is not probed again. Returns the hosts that
-    did not, with why."""
+    """Wait until each workstation's Chromium (host name -> its files and mount namespace) has shown
+    that it re-reads its policy folder after a change (see above); a Chromium already confirmed is
+    not probed again. Returns the hosts that did not, with why."""
     deadline = time.monotonic() + timeout
     todo: dict[str, _Probe] = {}
     late: dict[str, str] = {}
-    for name, hp in hosts.items():
-        pid = running_pid(hp)
+    for name, (hp, mnt_ns) in hosts.items():
+        pid = running_pid(hp, mnt_ns)
         if pid is None:
             late[name] = "Chromium is not running"
         elif not is_ready(hp, pid):

@@ -638,10 +638,12 @@ def start_browsers(workspace: Path, timeout: float = 60.0) -> tuple[list[str], d
     lab = Lab(engine_dir(workspace))
     state = lab.state()
     names = [n for n, r in state.hosts.items() if r.role == "workstation" and r.status == "up"]
-    for n in names:
-        browser.prepare_workstation(lab.paths.host(n), n)
+    hosts = {n: (lab.paths.host(n), state.hosts[n].mnt_ns) for n in names}
+    for n, (hp, mnt_ns) in hosts.items():
+        if browser.prepare_workstation(hp, n):
+            browser.stop_chromium(hp, mnt_ns)  # started by an older boot script: restart with today's flags
     lab.run_boot_scripts(names)
-    return names, browser.await_policy_watch({n: lab.paths.host(n) for n in names}, timeout)
+    return names, browser.await_policy_watch(hosts, timeout)
 
 
 def await_browser(workspace: Path, host: str, timeout: float = 60.0) -> str | None:
@@ -651,9 +653,10 @@ def await_browser(workspace: Path, host: str, timeout: float = 60.0) -> str | No
 
     b = browser.load(engine_dir(workspace))
     lab = Lab(engine_dir(workspace))
-    if b is None or b.mode != REAL or lab.state().record(host).role != "workstation":
+    rec = lab.state().record(host)
+    if b is None or b.mode != REAL or rec.role != "workstation":
         return None
-    return browser.await_policy_watch({host: lab.paths.host(host)}, timeout).get(host)
+    return browser.await_policy_watch({host: (lab.paths.host(host), rec.mnt_ns)}, timeout).get(host)
 
 
 def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str, Any]]:
