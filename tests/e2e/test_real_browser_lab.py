@@ -64,10 +64,8 @@ class RealLab:
         self.outputs: list[str] = []
 
     def fleet(self, *args: str, expect: int | None = 0) -> subprocess.CompletedProcess:
-        t0 = time.monotonic()
         r = subprocess.run([FLEET, *args], capture_output=True, text=True, env=self.env, timeout=300,
                            cwd=self.root if self.root.exists() else "/")
-        print(f"TIMING {time.monotonic() - t0:6.1f}s fleet {' '.join(args[:3])}")
         assert "Traceback" not in r.stderr, r.stderr
         self.outputs += [r.stdout, r.stderr]
         if expect is not None:
