@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fleet.catalog import parse_version
 from fleet.desired.platforms import UNKNOWN_JOIN, Flavor, edge_addons, web_store
 from fleet.health.expect import Expectations
-from fleet.health.facts import HostFacts
+from fleet.health.facts import HostFacts, Service
 from fleet.health.model import CheckDef, Outcome, State
 
 
@@ -439,7 +439,7 @@ def in_sync(check: CheckDef, ctx: HostContext) -> Outcome:
 # -- servers ------------------------------------------------------------------------------------
 
 
-def _sync_service(ctx: HostContext):  # type: ignore[no-untyped-def]
+def _sync_service(ctx: HostContext) -> Service | None:
     name = ctx.expect.synchronizer
     return next((s for s in ctx.facts.services if s.kind == "synchronizer" and s.name == name), None)
 

@@ -274,6 +274,10 @@ class Sweep:
         self.coverage_error = ""  # why they could not be recorded (a store problem), if so
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
+    def _secret_reader(self, practice_id: str, var: str) -> Callable[[], str | None]:
+        """Reads one vault var of the practice when a check needs it (None: not in the vault)."""
+        return lambda: self._practice_secrets(practice_id).get(var)
+
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
         """The practice's vault vars ({} without a vault password); raises the vault's error."""
         with self._secret_lock:
@@ -318,7 +322,7 @@ class Sweep:
         config = self.ws.config
         onboarding = self.onboarding(hosts)
         today = datetime.now(UTC).date()
-        pes: dict[tuple[str, str, tuple[tuple[str, str], ...]], PracticeExpect] = {}
+        pes: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
         for h in hosts:
             p = inv.practices[h.practice_id]
             # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
@@ -330,8 +334,8 @@ class Sweep:
             if key not in pes:
                 pes[key] = practice_expect(
                     ctx.practice, self.ws.catalog, config,
-                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state, ctx.join,
-                    product_key=lambda p=p: self._practice_secrets(p.id).get(PRODUCT_KEY_VAR))
+                    self._secret_reader(p.id, TOKEN_VAR), ctx.state, ctx.join,
+                    product_key=self._secret_reader(p.id, PRODUCT_KEY_VAR))
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
