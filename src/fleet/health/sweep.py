@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -456,6 +456,18 @@ class Sweep:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering
                 kill_running()
+
+
+class SweepFactory(Protocol):
+    """Builds the sweep a health command runs (``Sweep`` itself, or an execution node's)."""
+
+    def __call__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+                 on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
+
+
+#: What ``fleet health`` builds its sweep with. ``fleet.remote.health.sweep_via`` puts a maker of
+#: RemoteSweeps here for the length of a ``fleet remote health``; the command itself is the same.
+make_sweep: SweepFactory = Sweep
 
 
 _HOST_ONLY = frozenset({"fleet_role", "fleet_platform", "fleet_state"})
