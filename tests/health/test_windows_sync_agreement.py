@@ -54,20 +54,38 @@ STATES: list[tuple[str, dict[str, Any], bool]] = [
     ("the product key was rotated", {"key": fingerprint("ES-KEY-0002")}, True),
     ("stopped", {"running": False}, True),
     ("manual start", {"mode": "manual"}, True),
+    # exit code 3010: fleet recorded the install as pending in the boot it happened in
+    ("3010: installed, the old binary runs until the restart", {"binary": "1.0.0.0", "pending": WANTED}, False),
+    ("3010 on a first install: no service until the restart", {"present": False, "pending": WANTED}, False),
+    ("3010, restarted, the wanted version runs: verify and record it", {"pending": WANTED, "restarted": True},
+     True),
+    ("3010, restarted, still the old binary: install again", {"binary": "1.0.0.0", "pending": WANTED,
+                                                              "restarted": True}, True),
+    ("3010 with the key rotated again since: install", {"binary": "1.0.0.0", "pending": WANTED,
+                                                        "pending_key": fingerprint("ES-KEY-0000")}, True),
 ]
+BOOT = 1_800_000_000
 
 
-def state(binary: str = "", key: str = FP, mode: str = "auto", running: bool = True) -> dict[str, Any]:
-    return {"binary": binary or (WANTED + ".0"), "key": key, "mode": mode, "running": running}
+def state(binary: str = "", key: str = FP, mode: str = "auto", running: bool = True, present: bool = True,
+          pending: str = "", pending_key: str = FP, restarted: bool = False) -> dict[str, Any]:
+    return {"binary": binary or (WANTED + ".0"), "key": key, "mode": mode, "running": running and present,
+            "present": present, "pending": pending, "pending_key": pending_key if pending else "",
+            "pending_boot": str(BOOT) if pending else "", "boot": BOOT + (86_400 if restarted else 1)}
 
 
 def deploy_sees(s: dict[str, Any]) -> list[str]:
     """The role's reads (documented return values of win_service_info, win_reg_stat, win_powershell)."""
     svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "started" if s["running"] else "stopped",
-                                         "start_mode": s["mode"]}]}
-    marker = {"exists": True, "properties": {"Version": {"value": WANTED}, "KeyFingerprint": {"value": s["key"]}}}
-    installed = {"output": [{"products": [{"product_code": CODE, "name": "Synchronizer", "version": WANTED}],
-                             "binary_version": s["binary"]}]}
+                                         "start_mode": s["mode"]}] if s["present"] else []}
+    props = {"Version": {"value": WANTED}, "KeyFingerprint": {"value": s["key"]}}
+    if s["pending"]:
+        props |= {"PendingVersion": {"value": s["pending"]}, "PendingKeyFingerprint": {"value": s["pending_key"]},
+                  "PendingBoot": {"value": s["pending_boot"]}}
+    marker = {"exists": True, "properties": props}
+    products = [{"product_code": CODE, "name": "Synchronizer", "version": WANTED}] if s["present"] else []
+    installed = {"output": [{"products": products, "binary_version": s["binary"] if s["present"] else "",
+                             "boot_time": str(s["boot"])}]}
     return synchronizer_changes(PLAN, windows_seen(svc, marker, installed)).steps
 
 
@@ -79,10 +97,14 @@ HOST_PLAN = {"platform": "windows", "extension": {"action": "none"}, "synchroniz
 
 def health_sees(s: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The Windows collector's service row for the same state (the binary's version, the SCM's mode)."""
-    doc = server_facts(Synchronizer={"kind": "synchronizer", "present": True, "running": s["running"],
-                                     "start": s["mode"], "version": s["binary"], "crashes_24h": 0, "probe": "scm",
-                                     "key_fingerprint": s["key"]})
+    row = {"kind": "synchronizer", "present": s["present"], "running": s["running"], "crashes_24h": 0,
+           "probe": "scm", "pending_version": s["pending"], "pending_key_fingerprint": s["pending_key"],
+           "pending_boot": s["pending_boot"]}
+    if s["present"]:
+        row |= {"start": s["mode"], "version": s["binary"], "key_fingerprint": s["key"]}
+    doc = server_facts(Synchronizer=row)
     doc["collector"] = "windows"
+    doc["host"]["boot_time"] = s["boot"]
     return facts(doc)
 
 
@@ -139,3 +161,47 @@ def _ancestors(node):  # type: ignore[no-untyped-def]
     while n is not None:
         yield n
         n = n.parent
+
+
+def test_a_removal_waiting_for_the_restart_is_no_change_for_either() -> None:
+    """The uninstaller asked for a restart (3010) and left the service until then."""
+    plan = {**PLAN, "action": "remove"}
+    svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "stopped", "start_mode": "auto"}]}
+    marker = {"exists": True, "properties": {"PendingRemovalBoot": {"value": str(BOOT)}}}
+    for boot, work in ((BOOT + 1, False), (BOOT + 86_400, True)):
+        deploy = synchronizer_changes(plan, windows_seen(svc, marker, {"output": [{"products": [],
+                                                                                  "boot_time": str(boot)}]}))
+        doc = server_facts(Synchronizer={"kind": "synchronizer", "present": True, "running": False, "start": "auto",
+                                         "probe": "scm", "pending_removal_boot": str(BOOT)})
+        doc["collector"] = "windows"
+        doc["host"]["boot_time"] = boot
+        drift = host_drift({**HOST_PLAN, "synchronizer": plan}, facts(doc))
+        assert bool(deploy.steps) is work and (not drift.in_sync) is work, (deploy, drift.describe())
+
+
+def test_the_collector_reports_fleets_pending_record_also_without_the_service() -> None:
+    probe = next(n for n in nodes_with("'PendingRemovalBoot'") if n.type != "comment")
+    body = text(next(a for a in _ancestors(probe) if a.type == "script_block_expression"))
+    # the pending values are read before the "no service: nothing more" return
+    assert body.index("PendingVersion") < body.index('if (-not $found["svc $($s.name)"]) { return }')
+    for key in ("pending_version", "pending_key_fingerprint", "pending_boot", "pending_removal_boot"):
+        assert f"{key} = ''" in text(ROOT)  # in every service row, read by fleet.health.facts.Service
+
+
+@pytest.mark.parametrize(("check_id", "over"), [
+    ("synchronizer_version", {"binary": "1.0.0.0"}),
+    ("synchronizer_installed", {"present": False}),
+])
+def test_an_install_waiting_for_its_restart_is_a_warning_that_says_so(check_id: str, over: dict[str, Any]) -> None:
+    """Before: the check's failure ('older than' / 'not installed') every night until someone restarted
+    the server, with nothing saying fleet had done its part."""
+    x = expect()
+    check = next(c for c in default_checks().checks if c.id == check_id)
+    waiting = evaluate_check(check, HostContext(health_sees(state(pending=WANTED, **over)), x, 0.0, 0.0))
+    assert waiting.state is State.WARNING and "restart" in waiting.message and "3010" in waiting.message
+    restarted = evaluate_check(check, HostContext(health_sees(state(pending=WANTED, restarted=True, **over)), x,
+                                                  0.0, 0.0))
+    failed = check.severity
+    assert restarted.state is failed and "3010" not in restarted.message
+    other = evaluate_check(check, HostContext(health_sees(state(pending="0.0.1", **over)), x, 0.0, 0.0))
+    assert other.state is failed and "3010" not in other.message  # a pending install of another version

@@ -170,8 +170,6 @@ def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
     """What fleet knows itself goes into the practices' lifecycle: practices whose server just got
     the Synchronizer are "installed"; a deploy that wrote a browser-extension practice's policy is
     in its history. A store problem here is reported, never fatal: the deploy is done and recorded."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from fleet.desired.plan import APPLY, INSTALL
     from fleet.errors import FleetError
     from fleet.onboarding.actions import extension_deployed, synchronizer_seen
@@ -195,9 +193,8 @@ def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
             extension_deployed(store, written, result.run_id)
         finally:
             store.close()
-    except (FleetError, SQLAlchemyError) as exc:
-        why = exc.message if isinstance(exc, FleetError) else str(exc).splitlines()[0]
-        note(f"could not record the deploy in the practices' lifecycle: {why}", fg="yellow")
+    except FleetError as exc:  # a StoreError (fleet.store turns database errors into it)
+        note(f"could not record the deploy in the practices' lifecycle: {exc.message}", fg="yellow")
         return
     if moved:
         note(f"Synchronizer installed: {', '.join(moved)} now installed (fleet practice status)", fg="green")

@@ -339,8 +339,13 @@ def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[S
     if svc is None or svc.present is None:
         return None, [f"whether the {name or 'Synchronizer'} service is installed"]
     unknown: list[str] = []
+    boot = facts.host.boot_time
+    # an install or removal waiting for the restart msiexec asked for (Windows): judged as the role judges it
+    pending = {"pending_version": svc.pending_version, "pending_key": svc.pending_key_fingerprint,
+               "pending_boot": svc.pending_boot, "pending_removal_boot": svc.pending_removal_boot,
+               "boot": str(int(boot)) if boot is not None else ""}
     if not svc.present:
-        return SynchronizerSeen(products_known=plan.get("platform") != "windows"), unknown
+        return SynchronizerSeen(products_known=plan.get("platform") != "windows", **pending), unknown
     running = svc.running
     if running is None:
         unknown.append(f"whether {svc.name} runs")
@@ -357,7 +362,7 @@ def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[S
         unknown.append("the installed product key's fingerprint")
         key = wanted
     return SynchronizerSeen(installed=True, version=svc.version, key_fingerprint=key, running=running,
-                            products_known=plan.get("platform") != "windows",
+                            products_known=plan.get("platform") != "windows", **pending,
                             enabled=enabled, start_mode="delayed" if svc.start == "delayed" else
                             ("auto" if enabled else svc.start)), unknown
 

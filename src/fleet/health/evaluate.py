@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fleet.catalog import parse_version
+from fleet.desired.plan import same_version
 from fleet.desired.platforms import UNKNOWN_JOIN, Flavor, edge_addons, web_store
+from fleet.desired.seen import SynchronizerSeen
 from fleet.health.expect import Expectations
 from fleet.health.facts import HostFacts, Service
 from fleet.health.model import CheckDef, Outcome, State
@@ -399,9 +401,11 @@ def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
     said = pe.join if pe.join not in (None, UNKNOWN_JOIN) else ""
     mismatch = ""
     if windows and seen_join and said and said != seen_join:
-        mismatch = f"; fleet_join says {said} but the machine reports {seen_join}: correct fleet_join"
+        mismatch = (f"; fleet_join says {said} but the machine reports {seen_join}: correct fleet_join "
+                    "(fleet inventory join --write --overwrite)")
     elif windows and seen_join and pe.join == UNKNOWN_JOIN:
-        mismatch = f"; fleet_join is not set: the machine reports {seen_join} (set fleet_join: {seen_join})"
+        mismatch = (f"; fleet_join is not set: the machine reports {seen_join} (set fleet_join: {seen_join}, "
+                    "or fleet inventory join --write)")
     if not needs_managed:
         builds = "Edge Add-ons / Chrome Web Store builds" if windows else "Chrome Web Store builds"
         return _ok(f"{builds}: allowed on any machine{mismatch}", seen_join or kind)
@@ -459,6 +463,19 @@ def _sync_removed(check: CheckDef, ctx: HostContext, what: str) -> Outcome | Non
     return _ok(f"{_GONE}the {svc.name} service is removed")
 
 
+def _awaiting_restart(ctx: HostContext, svc: Service) -> str:
+    """fleet installed the wanted version and msiexec asked for a restart (3010) that has not
+    happened yet (Windows, fleet's record): what to say, or "" (as the deploy judges it)."""
+    wanted = ctx.expect.synchronizer_version
+    boot = ctx.facts.host.boot_time
+    if not (svc.pending_version and wanted and same_version(svc.pending_version, wanted)) or boot is None:
+        return ""
+    if not SynchronizerSeen(boot=str(int(boot))).same_boot(svc.pending_boot):
+        return ""
+    return (f"fleet installed {wanted}; the installer asked for a restart (exit code 3010) that has not "
+            "happened yet: schedule it with the practice")
+
+
 @evaluator("synchronizer_installed")
 def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _sync_removed(check, ctx, "installed")) is not None:
@@ -467,6 +484,8 @@ def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
     if svc is None or svc.present is None:
         return _unknown(f"the collector could not look for the {ctx.expect.synchronizer} service"
                         + (f" ({svc.probe})" if svc else ""))
+    if not svc.present and (why := _awaiting_restart(ctx, svc)):
+        return Outcome(State.WARNING, f"the {svc.name} service appears at the restart: {why}")
     if not svc.present:
         return _fail(check, f"the {svc.name} service is not installed")
     return _ok(f"{svc.name} installed" + (f", version {svc.version}" if svc.version else ""), svc.version)
@@ -520,6 +539,8 @@ def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
         older = parse_version(svc.version) < parse_version(wanted)
     except ValueError:
         return _unknown(f"cannot compare version {svc.version!r} with {wanted!r}", svc.version)
+    if older and (why := _awaiting_restart(ctx, svc)):
+        return Outcome(State.WARNING, f"version {svc.version} runs until the restart: {why}", svc.version)
     if older:
         return _fail(check, f"version {svc.version} is older than {wanted} (fleet.yml)", svc.version)
     return _ok(f"version {svc.version}", svc.version)

@@ -25,8 +25,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
 from fleet.errors import FleetError
@@ -59,6 +57,7 @@ from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
     RawResult,
     TransportError,
+    allow_running,
     collector_budget,
     kill_running,
     posix_payload,
@@ -397,13 +396,13 @@ class Sweep:
                 extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
                 try:
                     before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
-                except (FleetError, SQLAlchemyError) as exc:
-                    extension, self.coverage_error = [], str(exc).splitlines()[0]
+                except FleetError as exc:  # a StoreError
+                    extension, self.coverage_error = [], exc.message
                 storage.record_practices(self.store, run.id, practices)
                 try:
                     self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
-                except (FleetError, SQLAlchemyError) as exc:
-                    self.coverage_error = str(exc).splitlines()[0]
+                except FleetError as exc:  # a StoreError
+                    self.coverage_error = exc.message
             summary = result.summary()
             if status != "ok":
                 summary.update(interrupted=True, hosts_planned=len(hosts))
@@ -420,6 +419,7 @@ class Sweep:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
+        allow_running()
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
         pending: dict[Future[RawResult], SweepHost] = {}
         started: dict[Future[RawResult], float] = {}

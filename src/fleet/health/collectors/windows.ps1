@@ -302,7 +302,8 @@ foreach ($b in @($x.browsers)) {
 # -- services ------------------------------------------------------------------------------------
 foreach ($s in @($x.services)) {
     $row = [ordered]@{ name = $s.name; kind = $s.kind; present = $null; running = $null; start = 'unknown'
-                       version = ''; crashes_24h = $null; probe = 'scm'; key_fingerprint = '' }
+                       version = ''; crashes_24h = $null; probe = 'scm'; key_fingerprint = ''
+                       pending_version = ''; pending_key_fingerprint = ''; pending_boot = ''; pending_removal_boot = '' }
     Add-Row 'services' $row
     Invoke-Probe "service $($s.name)" {
         $svc = Get-Cim 'Win32_Service' ("Name='{0}'" -f ($s.name -replace "'", "''"))
@@ -330,13 +331,18 @@ foreach ($s in @($x.services)) {
         Invoke-Probe "marker $($s.name)" {
             # fleet's record of what it installed: the version and the product key's fingerprint (never the key)
             # (64-bit view, where the role's win_regedit writes it). Its version only stands in for a
-            # binary whose version cannot be read: what runs is what counts, as for deploy.
-            if (-not $found["svc $($s.name)"]) { return }
+            # binary whose version cannot be read: what runs is what counts, as for deploy. An install
+            # or removal whose msiexec asked for a restart (3010) is recorded there too, with the boot
+            # it happened in, also before its service exists: the deploy waits for that restart.
             $marker = $hklm.OpenSubKey('SOFTWARE\fleet\Synchronizer')
-            if ($marker) {
-                $row.key_fingerprint = [string]$marker.GetValue('KeyFingerprint', '')
-                if (-not $row.version) { $row.version = [string]$marker.GetValue('Version', '') }
+            if (-not $marker) { return }
+            foreach ($p in @(@('pending_version', 'PendingVersion'), @('pending_key_fingerprint', 'PendingKeyFingerprint'),
+                             @('pending_boot', 'PendingBoot'), @('pending_removal_boot', 'PendingRemovalBoot'))) {
+                $row[$p[0]] = [string]$marker.GetValue($p[1], '')
             }
+            if (-not $found["svc $($s.name)"]) { return }
+            $row.key_fingerprint = [string]$marker.GetValue('KeyFingerprint', '')
+            if (-not $row.version) { $row.version = [string]$marker.GetValue('Version', '') }
         }
         Invoke-Probe "crashes $($s.name)" {
             $svc = $found["svc $($s.name)"]
