@@ -473,8 +473,8 @@ def _check_edge_builds(p: Practice, workstations: Iterable[Host], variant: Exten
             f"fleet_join is not set for Windows machines with Edge ({names}): Edge installs the Chrome Web "
             "Store build only on machines joined to AD or Entra ID, and most small practices are workgroups",
             p.id, unknown[0].name, unknown[0].where,
-            "set fleet_join: domain | entra | workgroup (practice or host var); `fleet health` reports "
-            "what each machine says"))
+            "set fleet_join: domain | entra | workgroup (practice or host var), or after a `fleet health` "
+            "sweep (which reads what each machine says) `fleet inventory join --write`"))
 
 
 def _open_items(p: Practice, catalog: Catalog, o: PracticeOnboarding) -> list[Finding]:
