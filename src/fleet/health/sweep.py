@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
@@ -76,6 +76,9 @@ from fleet.redact import Redactor
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
 from fleet.store.onboarding import coverage_seen
+
+if TYPE_CHECKING:
+    from fleet.workspace import Workspace
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
@@ -257,7 +260,7 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 class Sweep:
     """One sweep over chosen hosts; dependencies come in through the constructor."""
 
-    def __init__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+    def __init__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
                  on_host: Callable[[Judged], None] | None = None) -> None:
         self.ws = ws
         self.store = store
@@ -461,7 +464,7 @@ class Sweep:
 class SweepFactory(Protocol):
     """Builds the sweep a health command runs (``Sweep`` itself, or an execution node's)."""
 
-    def __call__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+    def __call__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
                  on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
 
 
