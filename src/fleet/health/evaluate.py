@@ -443,7 +443,7 @@ def in_sync(check: CheckDef, ctx: HostContext) -> Outcome:
 # -- servers ------------------------------------------------------------------------------------
 
 
-def _sync_service(ctx: HostContext):  # type: ignore[no-untyped-def]
+def _sync_service(ctx: HostContext) -> Service | None:
     name = ctx.expect.synchronizer
     return next((s for s in ctx.facts.services if s.kind == "synchronizer" and s.name == name), None)
 
