@@ -97,6 +97,7 @@ class FaultLab:
         out, err = p.communicate(timeout=300)
         self.outputs += [out, err]
         assert "Traceback" not in err, err
+        assert "Warning:" not in err, err  # no Python warning (Ansible's CryptographyDeprecationWarning) in messages
         assert p.returncode != 70, err
         self.assert_no_process_left(tag)
         return subprocess.CompletedProcess(p.args, p.returncode, out, err)
