@@ -193,8 +193,10 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
                     ok=sum(1 for s in states.values() if s is State.OK),
                     failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
                     message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
+    # Coverage counts the workstations that must carry the extension: not one nobody uses the PMS on,
+    # nor an offboarded one (fleet_state: absent), whose extension must be gone.
     outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states,
-                          uses_pms=h.uses_pms)
+                          uses_pms=h.uses_pms and not x.absent)
     return Judged(hr, checks, outcome)
 
 
