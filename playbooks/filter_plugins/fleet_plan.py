@@ -15,7 +15,6 @@ workspace's) and next to the playbooks.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import os
@@ -34,6 +33,7 @@ except ImportError:  # a source checkout used as an Ansible project (AWX/AAP): i
 from fleet.catalog import default_catalog
 from fleet.config import FleetConfig, load_config
 from fleet.desired import plan as fleet_plan_mod
+from fleet.desired import seen as seen_mod
 from fleet.errors import FleetError, Location
 from fleet.inventory import CLIENT_PREFIX, PRACTICE_PREFIX, Host, Practice
 from fleet.secretstore import SECRET_VARS
@@ -132,48 +132,41 @@ def _asdict(obj: Any) -> Any:
     return json.loads(json.dumps(dataclasses.asdict(obj)))
 
 
-def _by_browser(registered: Any) -> dict[str, Any]:
-    return {str(r["item"]["browser"]): fleet_plan_mod.reg_stat_values(r) for r in _results(registered)}
-
-
 def fleet_windows_changes(ext: Mapping[str, Any], forcelist_stats: Any, ours_stats: Any = None,
                           extensions_stats: Any = None) -> dict[str, Any]:
     """Registry writes that are needed, from win_reg_stat loop results (item = a browser plan): the
     browsers' forcelist keys, and our own keys (managed-policy key of the browsers applied, extension key
     of the browsers removed), and the 3rdparty\\extensions keys of the browsers with earlier IDs to remove.
-    The token's value is compared by fingerprint, never returned."""
-    forcelist = {b: v or {} for b, v in _by_browser(forcelist_stats).items()}
-    subkeys = {str(r["item"]["browser"]): fleet_plan_mod.reg_stat_subkeys(r) for r in _results(extensions_stats)}
-    ch = fleet_plan_mod.windows_changes(_plain(ext), forcelist, _by_browser(ours_stats), subkeys)
+    The results are read into the seen model health's collector facts are read into
+    (``fleet.desired.seen.RegistrySeen``); the token's value is only fingerprinted, never returned."""
+    seen = seen_mod.registry_seen_from_results(_results(forcelist_stats), _results(ours_stats),
+                                               _results(extensions_stats))
+    ch = fleet_plan_mod.windows_changes(_plain(ext), seen)
     return {**_asdict(ch), "any": ch.any}
 
 
-def _found(find_result: Any) -> list[fleet_plan_mod.SeenFile]:
+def _found_paths(find_result: Any) -> list[str]:
     if not isinstance(find_result, Mapping):
         return []
-    return [fleet_plan_mod.SeenFile(str(f["path"]), str(f.get("checksum") or ""), str(f.get("mode") or ""),
-                                    int(f.get("uid", -1))) for f in find_result.get("files") or []]
+    return [str(f["path"]) for f in find_result.get("files") or []]
 
 
-def fleet_linux_foreign(ext: Mapping[str, Any], find_result: Any) -> list[str]:
-    """Other policy files (not ours) in our folders that set the forcelist: the ones to read."""
-    return fleet_plan_mod.foreign_policy_files(_plain(ext), _found(find_result))
+def fleet_linux_to_read(ext: Mapping[str, Any], find_result: Any) -> list[str]:
+    """The policy files in our folders (ours and other software's) that set the forcelist: to be read."""
+    return fleet_plan_mod.policy_files_to_read(_plain(ext), _found_paths(find_result))
 
 
-def fleet_linux_changes(ext: Mapping[str, Any], find_result: Any, slurped: Any, token: str,
-                        mode: str = "0644") -> dict[str, Any]:
-    """What to do about our policy files, from find's result and the slurp results of the other files:
+def fleet_linux_changes(ext: Mapping[str, Any], find_result: Any, slurped: Any, mode: str = "0644") -> dict[str, Any]:
+    """What to do about our policy files, from find's result and the slurp results of the files:
     ``write`` (paths that are missing or differ), ``dirs``, ``delete``, ``shadowed``, ``warnings``,
-    ``any``. The token is only used to compare checksums; nothing returned holds it."""
-    foreign = []
-    for r in _results(slurped):
-        if r.get("content") is None:
-            continue
-        text = base64.b64decode(str(r["content"])).decode("utf-8", errors="replace")
-        foreign.append({"path": str(r.get("source") or r["item"]), "content": text})
-    p_ext = _plain(ext)
-    ch = fleet_plan_mod.linux_changes(p_ext, _found(find_result), foreign)
-    return {**_asdict(ch), **fleet_plan_mod.linux_work(ch, p_ext, str(token or ""), str(mode))}
+    ``any``. The files are read into the seen model health's collector facts are read into
+    (``fleet.desired.seen.PolicyFilesSeen``: values as fingerprints); nothing returned holds a secret."""
+    seen = seen_mod.policy_files_from_results(_plain(find_result), _results(slurped))
+    ch = fleet_plan_mod.linux_changes(_plain(ext), seen, str(mode))
+    doc = _asdict(ch)
+    for f in doc["files"]:
+        f.pop("seen", None)  # fingerprints only, but nothing the next tasks need
+    return {**doc, **fleet_plan_mod.linux_work(ch)}
 
 
 def fleet_linux_file(changes: Mapping[str, Any], ext: Mapping[str, Any], token: str, path: str) -> str:
@@ -222,7 +215,7 @@ class FilterModule:
         return {
             "fleet_host_plan": fleet_host_plan,
             "fleet_windows_changes": fleet_windows_changes,
-            "fleet_linux_foreign": fleet_linux_foreign,
+            "fleet_linux_to_read": fleet_linux_to_read,
             "fleet_linux_changes": fleet_linux_changes,
             "fleet_linux_file": fleet_linux_file,
             "fleet_synchronizer_changes": fleet_synchronizer_changes,

@@ -108,6 +108,7 @@ class ServiceCheck:
 
 
 CHECKED_BY = ("fleet", "technician")
+SEEN = ("coverage",)  # what a fleet item may take from the health sweep (``seen:``)
 EXPECTS = ("present", "stated", "false")  # or "differs:<var>"
 
 
@@ -117,10 +118,11 @@ class ChecklistItem:
 
     id: str
     text: str
-    by: str  # fleet: read from the inventory (var) or the lifecycle (reached) | technician: confirmed
+    by: str  # fleet: read from the inventory (var), the lifecycle (reached) or health (seen) | technician
     var: str | None = None
     expect: str = "present"
     reached: str | None = None  # a lifecycle state (fleet.onboarding.lifecycle.Stage value)
+    seen: str | None = None  # what the health sweep sees (SEEN): coverage
     when: str | None = None  # only when this practice var is true
     before: str = "active"  # the lifecycle state it must be done before
 
@@ -231,14 +233,18 @@ def _checklist_item(raw: Mapping[str, Any], sid: str) -> ChecklistItem:
 
     item = ChecklistItem(id=str(raw["id"]), text=str(raw["text"]), by=str(raw["by"]),
                          var=raw.get("var"), expect=str(raw.get("expect", "present")), reached=raw.get("reached"),
-                         when=raw.get("when"), before=str(raw.get("before", "active")))
+                         when=raw.get("when"), before=str(raw.get("before", "active")), seen=raw.get("seen"))
     where = f"{sid}.checklist.{item.id}"
     if item.by not in CHECKED_BY:
         raise CatalogError(f"{where}: by must be one of {', '.join(CHECKED_BY)}")
-    if item.by == "fleet" and bool(item.var) == bool(item.reached):
-        raise CatalogError(f"{where}: a fleet item names either a var or a lifecycle state it has reached")
-    if item.by == "technician" and (item.var or item.reached):
+    sources = [x for x in (item.var, item.reached, item.seen) if x]
+    if item.by == "fleet" and len(sources) != 1:
+        raise CatalogError(f"{where}: a fleet item names one of: a var, a lifecycle state it has reached, "
+                           "or what the health sweep has seen")
+    if item.by == "technician" and sources:
         raise CatalogError(f"{where}: a technician item is confirmed, it names no var")
+    if item.seen is not None and item.seen not in SEEN:
+        raise CatalogError(f"{where}: seen must be one of {', '.join(SEEN)}")
     if item.expect not in EXPECTS and not item.expect.startswith("differs:"):
         raise CatalogError(f"{where}: expect must be one of {', '.join(EXPECTS)} or differs:<var>")
     for state in (item.before, item.reached):

@@ -8,6 +8,7 @@ judging whether a practice is ready is ``fleet.validate``'s job.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -169,8 +170,41 @@ class Inventory:
             chosen = list(self.practices.values())
         return chosen
 
+    def select_hosts(self, practices: Iterable[str] = (), clients: Iterable[str] = (),
+                     limit: Iterable[str] = ()) -> tuple[list[Practice], list[Host]]:
+        """The one host selection of every command: the practices named by --practice / --client
+        (all when both are empty) and their hosts, narrowed by --limit. ``limit`` items are
+        comma-separated and may repeat; each pattern is a host name, a shell glob on host names
+        (``bs-*``) or a group (``practice_<id>``, ``client_<id>``), as Ansible reads --limit.
+        An empty selection, an empty --limit and a pattern that matches nothing are errors."""
+        chosen = self.select(practices, clients)
+        if not chosen:
+            raise SelectionError("the selection is empty: no practices", hint="`fleet inventory show` lists them")
+        hosts = [h for p in chosen for h in p.hosts]
+        limit = list(limit)
+        patterns = [p.strip() for item in limit for p in item.split(",") if p.strip()]
+        if limit and not patterns:
+            raise SelectionError("--limit names no host (it is empty)",
+                                 hint="give host names, shell patterns such as 'bs-*' or groups such as "
+                                      "practice_ID, or leave --limit out for all")
+        if patterns:
+            def hit(h: Host, pat: str) -> bool:
+                return fnmatch.fnmatchcase(h.name, pat) or pat in (f"{PRACTICE_PREFIX}{h.practice_id}",
+                                                                    f"{CLIENT_PREFIX}{h.client_id}")
 
-def _as_mapping(value: Any, what: str, where: Location) -> dict:
+            unmatched = [pat for pat in patterns if not any(hit(h, pat) for h in hosts)]
+            if unmatched:
+                raise SelectionError(f"--limit {', '.join(unmatched)} matches no host of the selected practices",
+                                     hint="use host names, shell patterns such as 'bs-*' or groups "
+                                          "(practice_ID, client_ID) from `fleet inventory show`")
+            hosts = [h for h in hosts if any(hit(h, pat) for pat in patterns)]
+        if not hosts:
+            raise SelectionError("the selection is empty: the selected practices have no hosts",
+                                 hint="add hosts to the practices in the inventory")
+        return chosen, hosts
+
+
+def _as_mapping(value: Any, what: str, where: Location) -> dict[Any, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):

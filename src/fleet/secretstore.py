@@ -8,16 +8,19 @@ fingerprint and never prints them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from fleet import vault
 from fleet.errors import Location, VaultError
 from fleet.inventory import PRACTICE_PREFIX
+from fleet.yamlsrc import load_text, scalar_text
 
 TOKEN_VAR = "fleet_token"
 PRODUCT_KEY_VAR = "fleet_product_key"
@@ -77,6 +80,19 @@ def check_secret(secret: str, label: str) -> None:
 class SecretStore:
     def __init__(self, inventory_dir: Path) -> None:
         self.inventory_dir = inventory_dir
+        self._memo: dict[str, dict[str, str]] | None = None  # while decrypted_once() is open
+
+    @contextmanager
+    def decrypted_once(self) -> Iterator[None]:
+        """Inside, ``read`` decrypts each practice's vault at most once (PBKDF2 + AES each time):
+        a deploy's readiness check and its plans read the same vaults. Errors are raised, never
+        kept; afterwards every read decrypts again (a vault changed meanwhile is read as it is)."""
+        outer = self._memo
+        self._memo = {} if outer is None else outer
+        try:
+            yield
+        finally:
+            self._memo = outer
 
     def path(self, practice_id: str) -> Path:
         return self.inventory_dir / "group_vars" / f"{PRACTICE_PREFIX}{practice_id}" / "vault.yml"
@@ -109,14 +125,25 @@ class SecretStore:
         return None
 
     def read(self, practice_id: str, password: vault.VaultPassword) -> dict[str, str]:
+        """The practice's secrets (var name -> value); {} when it has no vault file."""
+        if self._memo is not None and practice_id in self._memo:
+            return dict(self._memo[practice_id])
         p = self.path(practice_id)
         if not p.is_file():
             return {}
-        plain = vault.decrypt(p.read_bytes(), password, str(p))
-        data = yaml.safe_load(plain.decode("utf-8")) or {}
-        if not isinstance(data, dict):
-            raise VaultError("vault file does not hold a mapping", where=Location(str(p)))
-        return {k: str(v) for k, v in data.items() if k in SECRET_VARS and v not in (None, "")}
+        data = _plain_vars(vault.decrypt(p.read_bytes(), password, str(p)), p)
+        secrets = {k: scalar_text(v) for k, v in data.items() if k in SECRET_VARS and v not in (None, "")}
+        for var, secret in secrets.items():  # written with ansible-vault by hand: checked as `secrets set` does
+            kind = SecretKind.TOKEN if var == TOKEN_VAR else SecretKind.PRODUCT_KEY
+            flag = "--token" if kind is SecretKind.TOKEN else "--product-key"
+            try:
+                check_secret(secret, kind.label)
+            except VaultError as exc:
+                raise VaultError(f"{var}: {exc.message}", where=Location(str(p)),
+                                 hint=f"store it again: fleet secrets set {practice_id} {flag}") from None
+        if self._memo is not None:
+            self._memo[practice_id] = dict(secrets)
+        return secrets
 
     def set(self, practice_id: str, kind: SecretKind, secret: str, password: vault.VaultPassword) -> str:
         """Store one secret (keeping the practice's other vault vars); returns its fingerprint."""
@@ -125,9 +152,9 @@ class SecretStore:
         problem = self.problem(practice_id)
         if problem:
             raise VaultError(problem, where=Location(str(p.parent)))
-        current: dict = {}
+        current: dict[str, Any] = {}
         if p.is_file():
-            current = yaml.safe_load(vault.decrypt(p.read_bytes(), password, str(p)).decode()) or {}
+            current = _plain_vars(vault.decrypt(p.read_bytes(), password, str(p)), p)
         current[kind.var] = secret
         plain = yaml.safe_dump(current, default_flow_style=False, allow_unicode=True).encode()
         vault.write_private(p, vault.encrypt(plain, password))
@@ -148,6 +175,19 @@ class SecretStore:
             kinds=tuple(sorted(data)),
             fingerprints=tuple(fingerprint(data[k]) for k in sorted(data)),
         )
+
+
+def _plain_vars(plain: bytes, path: Path) -> dict[Any, Any]:
+    """A decrypted vault file's variables, read as fleet reads any YAML (bounded, lines kept)."""
+    try:
+        text = plain.decode("utf-8")
+    except UnicodeDecodeError:
+        raise VaultError("the decrypted vault file is not UTF-8 text", where=Location(str(path)),
+                         hint="store the secrets again with `fleet secrets set`") from None
+    data = load_text(text, str(path), VaultError) or {}
+    if not isinstance(data, dict):
+        raise VaultError("vault file does not hold a mapping", where=Location(str(path)))
+    return dict(data)
 
 
 def shared_secrets(fingerprints: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, str], list[str]]:

@@ -7,10 +7,10 @@ needs from it (config, inventory, catalog, secrets, vault password).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import yaml
 
@@ -40,18 +40,19 @@ class Workspace:
 
     # -- locating ---------------------------------------------------------------------------------
     @classmethod
-    def find(cls, path: str | None = None, **kw) -> Workspace:  # type: ignore[no-untyped-def]
+    def find(cls, path: str | None = None, password_file: str | None = None,
+             prompt: Callable[[], str] | None = None) -> Workspace:
         """The workspace at ``path``, $FLEET_WORKSPACE, or the current directory or a parent."""
         if path or os.environ.get(WORKSPACE_ENV):
             root = Path(path or os.environ[WORKSPACE_ENV]).expanduser()
             if not (root / CONFIG_NAME).is_file():
                 raise ConfigError(f"not a fleet workspace (no {CONFIG_NAME})", where=Location(str(root)),
                                   hint="run `fleet init DIR` to create one")
-            return cls(root, **kw)
+            return cls(root, password_file, prompt)
         here = Path.cwd()
         for d in (here, *here.parents):
             if (d / CONFIG_NAME).is_file():
-                return cls(d, **kw)
+                return cls(d, password_file, prompt)
         raise ConfigError(
             f"no fleet workspace here (no {CONFIG_NAME} in {here} or its parents)",
             hint="cd into a workspace, pass --workspace DIR, set FLEET_WORKSPACE, or run `fleet init DIR`",
@@ -109,7 +110,14 @@ class Workspace:
             return None
         return (self.root / Path(value).expanduser()) if value else None
 
+    @overload
+    def password(self, required: Literal[True] = True) -> vault.VaultPassword: ...
+    @overload
+    def password(self, required: bool) -> vault.VaultPassword | None: ...
+
     def password(self, required: bool = True) -> vault.VaultPassword | None:
+        """The vault password: --vault-password-file, the env vars, ansible.cfg, then a prompt.
+        ``required`` (the default): none found is a VaultError, so the result is never None."""
         if self._password is None:
             self._password = vault.resolve_password(self._password_file, None)
         if self._password is None:  # after --vault-password-file and the env vars: ansible.cfg, then a prompt
@@ -223,7 +231,8 @@ def _dump(key: str, value: object) -> str:
     return yaml.safe_dump({key: value}, sort_keys=False, default_flow_style=False)
 
 
-def render_config(cfg: dict) -> str:
+def render_config(cfg: Mapping[str, Any]) -> str:
+    """fleet.yml for `fleet init`: the answers (a parsed-YAML-like mapping) in the commented template."""
     return CONFIG_TEMPLATE.format(
         example=("# fleet's example: its hosts are fictitious. `fleet deploy` and `fleet health` refuse to run\n"
                  "# here; `fleet lab up` gives real hosts on this machine to try them on.\nexample: true\n\n"

@@ -289,7 +289,18 @@ def test_import_an_export_with_no_client_column_with_client_and_practice(ws: Pat
     assert "rma-ws09" in (ws / "inventory" / "riverbend.yml").read_text().lower()
     doc = yaml.safe_load((ws / "inventory" / "riverbend.yml").read_text())
     practice = doc["all"]["children"]["client_riverbend"]["children"]["practice_riverbend_clinic"]
-    assert any(h.lower() == "rma-ws09" for h in practice["hosts"])
+    assert practice["hosts"]["rma-ws09"]["ansible_host"] == "rma-ws09.corp.example"  # AD's DNSHostName
+    intune = tmp_path / "intune.csv"  # Intune's "Export" of All devices (a subset of its columns)
+    intune.write_text("Device ID,Device name,Enrollment date,Last check-in,OS version,Serial number,Primary user UPN,"
+                      "WiFiIPv4Address,Compliance,Managed by,Ownership,OS,JoinType\n"
+                      "b1f0,RMA-WS10,2024-01-02,2024-05-01,10.0.22631.3447,SN1,jo@riverbend.example,192.0.2.55,"
+                      "Compliant,Intune,Corporate,Windows,Microsoft Entra joined\n")
+    refused(fleet(ws, "inventory", "import", str(intune)), "no client column", "--client NAME")
+    r = fleet(ws, "inventory", "import", str(intune), "--client", "riverbend", "--practice", "riverbend_clinic")
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load((ws / "inventory" / "riverbend.yml").read_text())
+    practice = doc["all"]["children"]["client_riverbend"]["children"]["practice_riverbend_clinic"]
+    assert practice["hosts"]["rma-ws10"]["ansible_host"] == "192.0.2.55"
 
 
 def test_files_fleet_writes_go_where_asked_or_nowhere(ws: Path, tmp_path: Path) -> None:
@@ -304,9 +315,11 @@ def test_files_fleet_writes_go_where_asked_or_nowhere(ws: Path, tmp_path: Path) 
     store = Store(Workspace(ws).store_url())
     store.finish_run(store.start_run("health").id, "ok")
     store.close()
-    refused(fleet(ws, "report", "--format", "json", "--out", str(tmp_path / "nonexistent" / "dir" / "r.json")),
-            "does not exist")
-    assert not (tmp_path / "nonexistent").exists()
+    (tmp_path / "a-file").write_text("not a directory\n")
+    refused(fleet(ws, "report", "--format", "json", "--out", str(tmp_path / "a-file" / "dir" / "r.json")),
+            "cannot write the report", "a-file")
+    assert (tmp_path / "a-file").read_text() == "not a directory\n"
+    refused(fleet(ws, "report", "--format", "json", "--out", "/proc/fleet/r.json"), "cannot write the report")
     refused(fleet(ws, "health", "prune", "--older-than", "99999999d"), "more than 100 years", code=2)
 
 
@@ -324,3 +337,127 @@ def test_the_store_is_private_and_its_errors_are_clear(ws: Path, monkeypatch: py
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
     monkeypatch.setenv("FLEET_STORE_URL", "sqlite:////proc/fleet-store/fleet.db")
     refused(fleet(ws, "runs"), "cannot open the store", "/proc/fleet-store")
+
+
+@pytest.mark.parametrize(("plain", "words"), [
+    (b"fleet_token: \"tok\\e[31men\"\n", ["fleet_token: the extension token contains the control character U+001B"]),
+    (b"fleet_token: \"tok\\0en\"\n", ["fleet_token: the extension token contains a NUL character"]),
+    (b"fleet_token: " + b"t" * (5 * 1024 * 1024) + b"\n", ["characters long; at most 4,096"]),
+    (b"a: &a [x,x,x,x,x,x,x,x,x]\n" + b"".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n".encode()
+                                           for p, n in zip("abcdefgh", "bcdefghi", strict=True)),
+     ["aliases expand"]),
+    (b"\xff\xfe not text\n", ["not UTF-8 text"]),
+])
+def test_a_vault_edited_by_hand_is_checked_like_secrets_set(ws: Path, plain: bytes, words: list[str]) -> None:
+    """`ansible-vault edit` bypasses `fleet secrets set`: what it wrote is checked when fleet reads it
+    (validate names the file and how to fix it; deploy refuses), never a traceback or exit 70."""
+    from fleet.vault import VaultPassword, encrypt
+
+    vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
+    vault.write_bytes(encrypt(plain, VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")))
+    r = fleet(ws, "inventory", "validate", "--practice", "riverbend_clinic", "--json")
+    assert r.exit_code == 1, r.output
+    assert all(w in r.stdout for w in words) and "fleet secrets set riverbend_clinic" in r.stdout, r.stdout
+    r = fleet(ws, "deploy", "--yes", "--practice", "riverbend_clinic")
+    refused(r, words[0][:30])
+    assert "tok" not in (r.output + r.stdout).replace("token", "")  # the secret is never shown
+
+
+def test_an_unquoted_product_key_keeps_its_text(ws: Path) -> None:
+    from fleet.secretstore import SecretStore, fingerprint
+    from fleet.vault import VaultPassword, encrypt
+
+    pw = VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")
+    vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
+    vault.write_bytes(encrypt(b"fleet_product_key: 1234.50\nother: 11.60\n", pw))
+    store = SecretStore(ws / "inventory")
+    assert store.read("riverbend_clinic", pw) == {"fleet_product_key": "1234.50"}  # not "1234.5"
+    assert store.set("riverbend_clinic", __import__("fleet.secretstore").secretstore.SecretKind.TOKEN,
+                     "tok-abc-123", pw) == fingerprint("tok-abc-123")
+    from fleet.vault import decrypt
+
+    assert b"other: 11.60" in decrypt(vault.read_bytes(), pw)  # the other vars are kept as written
+
+
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="mounting a file system needs root")
+def test_a_store_on_a_read_only_file_system_is_a_clear_error_and_is_kept(ws: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real tmpfs remounted read-only under a store that has runs in it: fleet says which store, that
+    its file system is read-only and what to do (never exit 70); the runs are kept."""
+    import subprocess
+
+    from fleet.store import Store
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "fleet-test-ro", str(mnt)], check=True)
+    try:
+        url = f"sqlite:///{mnt}/fleet.db"
+        store = Store(url)
+        run = store.start_run("health")
+        store.finish_run(run.id, "ok")
+        store.close()
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        monkeypatch.setenv("FLEET_STORE_URL", url)
+        for args in (["runs", "--json"], ["practice", "status", "riverbend_clinic", "--set", "credentials_submitted"]):
+            r = fleet(ws, *args)
+            assert r.exit_code == 1, r.output
+            assert str(mnt) in r.stderr and "mounted read-only: remount it read-write" in r.stderr, r.stderr
+        subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+        assert run.id in fleet(ws, "runs", "--json").stdout  # kept
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_the_example_workspace_points_nowhere_and_is_never_connected_to(ws: Path) -> None:
+    """`fleet init --example` used private-range addresses, and deploy/health connected to whatever
+    answered there on the user's network. Its hosts now have documentation addresses (RFC 5737/3849),
+    and every command that would connect refuses, pointing to `fleet lab up`, before it records or runs
+    anything. (Not run against the old tree: it would connect.)"""
+    import ipaddress
+
+    from fleet.store import Store
+    from fleet.workspace import Workspace
+
+    docs = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+    addrs: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "ansible_host":
+                    addrs.append(str(v))
+                walk(v)
+
+    for f in (ws / "inventory").glob("*.yml"):
+        walk(yaml.safe_load(f.read_text()))
+    assert len(addrs) >= 10
+    for a in addrs:
+        try:
+            assert any(ipaddress.ip_address(a) in n for n in docs), a
+        except ValueError:  # a name: only reserved example/test domains
+            assert a.endswith((".example", ".invalid", ".test", ".example.com", ".example.net", ".example.org")), a
+    for args in (["deploy", "--yes"], ["deploy", "--check"], ["deploy", "--yes", "--canary", "1"], ["health"]):
+        refused(fleet(ws, *args), "example workspace", "fleet lab up")
+    store = Store(Workspace(ws).store_url())
+    try:
+        assert store.runs("deploy", limit=10) == [] and store.runs("health", limit=10) == []
+    finally:
+        store.close()
+    assert not (ws / "state" / "runs").exists()
+
+
+def test_fleet_yml_for_an_execution_node_is_read_bounded_and_as_written(tmp_path: Path) -> None:
+    from fleet.errors import ConfigError
+    from fleet.remote.stream import node_config
+
+    cfg = tmp_path / "fleet.yml"
+    cfg.write_text("msp:\n  name: X\nsynchronizer:\n  version: \"4.10\"\nhealth:\n  timeout: 30.50\n"
+                   "store:\n  url: postgresql://u:pw@db/fleet\n")
+    text = node_config(cfg)
+    assert "timeout: 30.50" in text and "url:" not in text and "pw@" not in text
+    lines = ['a: &a [x,x,x,x,x,x,x,x,x]'] + [f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]"
+                                              for p, n in zip("abcdefgh", "bcdefghi", strict=True)]
+    cfg.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match="aliases expand"):
+        node_config(cfg)

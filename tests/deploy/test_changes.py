@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -12,11 +11,9 @@ from hypothesis import strategies as st
 
 from fleet.desired.plan import (
     LinuxChanges,
-    SeenFile,
     SynchronizerSeen,
     forcelist_removal,
     linux_changes,
-    linux_files_to_write,
     linux_work,
     msi_arguments,
     parse_policy_json,
@@ -26,12 +23,18 @@ from fleet.desired.plan import (
     synchronizer_changes,
     windows_changes,
 )
+from fleet.desired.seen import PolicyFilesSeen, RegistrySeen, policy_file_seen
 from fleet.secretstore import fingerprint
 
 OURS = "a" * 32
 OTHER1, OTHER2, OTHER3 = "b" * 32, "c" * 32, "d" * 32
 URL = "https://clients2.google.com/service/update2/crx"
 TOKEN = "TOKEN-abc-123-very-secret"
+
+
+def wc(ext, forcelist, ours, subkeys=None):  # type: ignore[no-untyped-def]
+    """windows_changes over plain {browser: {value name: data}} maps (as win_reg_stat shows them)."""
+    return windows_changes(ext, RegistrySeen.of(forcelist, ours, subkeys))
 
 
 def e(ext_id: str) -> str:
@@ -95,13 +98,13 @@ def _ext(system: str = "dentrix_ascend", **extra):  # type: ignore[no-untyped-de
 
 def test_first_deploy_writes_forcelist_settings_and_token() -> None:
     ext = _ext(fleet_browsers=["chrome"])
-    ch = windows_changes(ext, {"chrome": {"1": e(OTHER1)}}, {"chrome": None})
+    ch = wc(ext, {"chrome": {"1": e(OTHER1)}}, {"chrome": None})
     b = ext["browsers"][0]
     assert ch.forcelist_set == [{"key": b["forcelist_key"], "name": "2", "data": b["forcelist_entry"],
-                                 "browser": "chrome"}]
+                                 "browser": "chrome", "replaces": False}]
     assert {m["name"]: m["data"] for m in ch.managed_set} == {"practice_url": "https://bs.dentrixascend.com",
                                                             "org_alias": "BSDG01"}
-    assert ch.secret_set == [{"key": b["managed_key"], "name": "token", "type": "string"}]
+    assert ch.secret_set == [{"key": b["managed_key"], "name": "token", "type": "string", "browser": "chrome"}]
     assert ch.forcelist_delete == [] and ch.keys_delete == []  # Edge key not there: nothing to delete
 
 
@@ -109,7 +112,7 @@ def test_nothing_is_written_when_everything_is_already_there() -> None:
     ext = _ext(fleet_browsers=["chrome"])
     b = ext["browsers"][0]
     seen_ours = {"token": TOKEN, "practice_url": "https://bs.dentrixascend.com", "org_alias": "BSDG01"}
-    ch = windows_changes(ext, {"chrome": {"1": e(OTHER1), "2": b["forcelist_entry"]}, "edge": {}},
+    ch = wc(ext, {"chrome": {"1": e(OTHER1), "2": b["forcelist_entry"]}, "edge": {}},
                          {"chrome": seen_ours, "edge": None})
     assert not ch.any
 
@@ -119,11 +122,11 @@ def test_a_changed_token_or_setting_is_rewritten_alone_and_the_old_token_never_c
     b = ext["browsers"][0]
     seen_ours = {"token": "OLD-TOKEN-do-not-leak", "practice_url": "https://old.example", "org_alias": "BSDG01",
                  "retired_setting": "x", "": ""}
-    ch = windows_changes(ext, {"chrome": {"1": b["forcelist_entry"]}}, {"chrome": seen_ours})
+    ch = wc(ext, {"chrome": {"1": b["forcelist_entry"]}}, {"chrome": seen_ours})
     assert ch.forcelist_set == []
     assert [m["name"] for m in ch.managed_set] == ["practice_url"]
     assert [s["name"] for s in ch.secret_set] == ["token"]
-    assert ch.managed_delete == [{"key": b["managed_key"], "name": "retired_setting"}]
+    assert ch.managed_delete == [{"key": b["managed_key"], "name": "retired_setting", "browser": "chrome"}]
     assert "OLD-TOKEN-do-not-leak" not in json.dumps(ch.__dict__)
 
 
@@ -131,7 +134,7 @@ def test_removing_a_browser_deletes_only_our_values_and_key_and_warns_about_a_ga
     ext = _ext(fleet_browsers=["chrome"])
     edge = ext["remove_browsers"][0]
     seen_edge = {"1": e(OTHER1), "2": edge["forcelist_entry"], "3": e(OTHER3)}
-    ch = windows_changes(ext, {"chrome": {}, "edge": seen_edge}, {"chrome": None, "edge": {}})
+    ch = wc(ext, {"chrome": {}, "edge": seen_edge}, {"chrome": None, "edge": {}})
     assert ch.forcelist_delete == [{"key": edge["forcelist_key"], "name": "2", "browser": "edge"}]
     assert ch.keys_delete == [edge["extension_key"]]
     assert len(ch.warnings) == 1 and "3" in ch.warnings[0]
@@ -141,9 +144,9 @@ def test_dword_settings_compare_as_numbers() -> None:
     ext = _ext("cloud9")
     b = ext["browsers"][0]
     seen = {"token": TOKEN, "online_booking": 1, "default_appointment_type": "Recall"}
-    ch = windows_changes(ext, {"chrome": {"1": b["forcelist_entry"]}}, {"chrome": seen})
+    ch = wc(ext, {"chrome": {"1": b["forcelist_entry"]}}, {"chrome": seen})
     assert not ch.any
-    ch = windows_changes(ext, {"chrome": {"1": b["forcelist_entry"]}}, {"chrome": {**seen, "online_booking": 0}})
+    ch = wc(ext, {"chrome": {"1": b["forcelist_entry"]}}, {"chrome": {**seen, "online_booking": 0}})
     assert [(m["name"], m["type"], m["data"]) for m in ch.managed_set] == [("online_booking", "dword", 1)]
 
 
@@ -154,52 +157,60 @@ def _linux_ext(browsers=("chrome",)):  # type: ignore[no-untyped-def]
     return _ext(platform="linux", fleet_browsers=list(browsers))
 
 
-def _sha1(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()
+def _files(texts: dict[str, str], mode: str = "0644", uid: int = 0) -> PolicyFilesSeen:
+    """The files as find + slurp would show them."""
+    return PolicyFilesSeen(tuple(policy_file_seen(p, t, mode, uid) for p, t in texts.items()))
+
+
+def _written(ch: LinuxChanges, ext, token: str = TOKEN) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {f.path: render_linux_file(f, ext, token) for f in ch.files}
 
 
 def test_first_deploy_creates_folders_and_writes_every_file() -> None:
     ext = _linux_ext()
-    ch = linux_changes(ext, [])
-    work = linux_work(ch, ext, TOKEN)
+    ch = linux_changes(ext, PolicyFilesSeen())
+    work = linux_work(ch)
     assert work["dirs"] == sorted(ext["linux_dirs"]) and work["any"]
     assert [f.path for f in ch.files] == [f"{d}/fleet-acme_main.json" for d in ext["linux_dirs"]]
-    assert work["write"] == [f.path for f in ch.files]
+    assert work["write"] == [f.path for f in ch.files] and all(f.why == "missing" for f in ch.files)
     assert ch.delete == []  # no Edge file of ours to clean up
     edge_file = "/etc/opt/edge/policies/managed/fleet-acme_main.json"
-    assert linux_changes(ext, [SeenFile(edge_file, "x", "0644", 0)]).delete == [edge_file]
-    out = linux_files_to_write(ch, ext, TOKEN)
-    assert len(out) == 2
-    doc = json.loads(out[0]["content"])
+    assert linux_changes(ext, _files({edge_file: "{}"})).delete == [edge_file]
+    out = _written(ch, ext)
+    doc = json.loads(next(iter(out.values())))
     b = ext["browsers"][0]
     assert doc["ExtensionInstallForcelist"] == [b["forcelist_entry"]]
     assert doc["3rdparty"]["extensions"][b["extension_id"]]["token"] == TOKEN
 
 
-def test_files_already_right_are_not_written_again_and_wrong_mode_or_owner_is() -> None:
+def test_files_already_right_are_not_written_again_and_wrong_mode_owner_or_token_is() -> None:
     ext = _linux_ext()
-    ch = linux_changes(ext, [])
-    texts = {f.path: render_linux_file(f, ext, TOKEN) for f in ch.files}
+    texts = _written(linux_changes(ext, PolicyFilesSeen()), ext)
     (p1, t1), (p2, t2) = texts.items()
-    found = [SeenFile(p1, _sha1(t1), "0644", 0), SeenFile(p2, _sha1(t2), "0600", 0)]
-    ch = linux_changes(ext, found)
-    assert [w["path"] for w in linux_files_to_write(ch, ext, TOKEN)] == [p2]
-    found = [SeenFile(p1, _sha1(t1), "0644", 0), SeenFile(p2, _sha1(t2), "0644", 1000)]
-    assert [w["path"] for w in linux_files_to_write(linux_changes(ext, found), ext, TOKEN)] == [p2]
-    found = [SeenFile(p1, _sha1(t1), "0644", 0), SeenFile(p2, _sha1(t2), "0644", 0)]
-    assert linux_files_to_write(linux_changes(ext, found), ext, "ANOTHER-TOKEN-1234") != []
-    assert linux_work(linux_changes(ext, found), ext, TOKEN) == {"write": [], "dirs": [], "any": False}
+    right = policy_file_seen(p1, t1, "0644", 0)
+    ch = linux_changes(ext, PolicyFilesSeen((right, policy_file_seen(p2, t2, "0600", 0))))
+    assert ch.write == [p2] and "mode" in ch.files[1].why
+    ch = linux_changes(ext, PolicyFilesSeen((right, policy_file_seen(p2, t2, "0644", 1000))))
+    assert ch.write == [p2] and "uid 1000" in ch.files[1].why
+    assert linux_work(linux_changes(ext, _files(texts))) == {"write": [], "dirs": [], "any": False}
+    other_token = _written(linux_changes(ext, PolicyFilesSeen()), ext, "ANOTHER-TOKEN-1234")
+    ch = linux_changes(ext, _files(other_token))
+    assert ch.write == [p1, p2] and {f.why for f in ch.files} == {"the token differs"}
+    assert "ANOTHER-TOKEN" not in json.dumps([f.seen.__dict__ for f in ch.files], default=lambda o: o.__dict__)
+    # the same content written another way (key order, spacing) is already right
+    relaid = {p: json.dumps(json.loads(t)) for p, t in texts.items()}
+    assert linux_changes(ext, _files(relaid)).write == []
 
 
 def test_other_files_forcelist_entries_are_kept_in_ours_and_their_files_not_touched() -> None:
     ext = _linux_ext()
     d = ext["linux_dirs"][0]
     b = ext["browsers"][0]
-    foreign = [{"path": f"{d}/acme-pdf-tools.json",
-                "content": json.dumps({"ExtensionInstallForcelist": [e(OTHER1), f"{b['extension_id']};https://x"]})},
-               {"path": f"{d}/00-base.json",  # comments and trailing commas, as Chrome accepts them
-                "content": f'{{\n // base image\n "ExtensionInstallForcelist": ["{e(OTHER2)}",],\n}}'}]
-    ch = linux_changes(ext, [SeenFile(f["path"]) for f in foreign], foreign)
+    foreign = {f"{d}/acme-pdf-tools.json":
+               json.dumps({"ExtensionInstallForcelist": [e(OTHER1), f"{b['extension_id']};https://x"]}),
+               f"{d}/00-base.json":  # comments and trailing commas, as Chrome accepts them
+               f'{{\n // base image\n "ExtensionInstallForcelist": ["{e(OTHER2)}",],\n}}'}
+    ch = linux_changes(ext, _files(foreign))
     f = ch.files[0]
     assert f.path == f"{d}/fleet-acme_main.json" and f.shadowed_by == ""
     assert f.document["ExtensionInstallForcelist"] == [e(OTHER2), e(OTHER1), b["forcelist_entry"]]
@@ -210,9 +221,9 @@ def test_other_files_forcelist_entries_are_kept_in_ours_and_their_files_not_touc
 def test_a_file_sorting_after_ours_that_sets_the_list_is_reported_as_shadowing() -> None:
     ext = _linux_ext()
     d = ext["linux_dirs"][0]
-    foreign = [{"path": f"{d}/zz-vendor.json", "content": json.dumps({"ExtensionInstallForcelist": [e(OTHER1)]})},
-               {"path": f"{d}/zz-broken.json", "content": "{not json"}]
-    ch = linux_changes(ext, [], foreign)
+    foreign = {f"{d}/zz-vendor.json": json.dumps({"ExtensionInstallForcelist": [e(OTHER1)]}),
+               f"{d}/zz-broken.json": "{not json"}
+    ch = linux_changes(ext, _files(foreign))
     assert ch.files[0].shadowed_by == f"{d}/zz-vendor.json"
     assert len(ch.shadowed) == 1 and "zz-vendor.json" in ch.shadowed[0] and TOKEN not in ch.shadowed[0]
     assert len(ch.warnings) == 1 and "zz-broken.json" in ch.warnings[0]
@@ -227,7 +238,7 @@ def test_state_absent_deletes_our_files_in_every_folder() -> None:
     ext = plan_host(host, practice, {}, default_catalog(), config(), "absent").to_dict()["extension"]
     ours = [f"{d}/fleet-acme_main.json" for d in ("/etc/opt/chrome/policies/managed",
                                                   "/etc/chromium/policies/managed", "/etc/opt/edge/policies/managed")]
-    ch = linux_changes(ext, [SeenFile(p) for p in ours] + [SeenFile("/etc/opt/chrome/policies/managed/x.json")])
+    ch = linux_changes(ext, _files({p: "{}" for p in [*ours, "/etc/opt/chrome/policies/managed/x.json"]}))
     assert ch.files == [] and sorted(ch.delete) == sorted(ours)
     assert ext["linux_scan_paths"] == ["/etc/opt", "/etc/chromium"] and ext["linux_scan_depth"] == 4
 
@@ -240,9 +251,9 @@ def test_parse_policy_json_accepts_what_chrome_accepts_and_refuses_garbage() -> 
 
 def test_render_needs_the_token() -> None:
     ext = _linux_ext()
-    ch = linux_changes(ext, [])
+    ch = linux_changes(ext, PolicyFilesSeen())
     with pytest.raises(Exception, match="token"):
-        linux_files_to_write(ch, ext, "")
+        render_linux_file(ch.files[0], ext, "")
     assert isinstance(ch, LinuxChanges)
 
 

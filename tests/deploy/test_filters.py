@@ -104,7 +104,7 @@ def test_windows_changes_from_win_reg_stat_results(ws: Path) -> None:
     ours = {"results": [_reg_stat("chrome", {"token": "OLD-TOKEN-x1"}), _reg_stat("edge", None)]}
     ch = F.fleet_windows_changes(ext, forcelist, ours)
     assert ch["forcelist_set"] == [{"key": b["forcelist_key"], "name": "2", "data": b["forcelist_entry"],
-                                    "browser": "chrome"}]
+                                    "browser": "chrome", "replaces": False}]
     assert [s["name"] for s in ch["secret_set"]] == ["token"] and ch["keys_delete"] == []
     assert "OLD-TOKEN-x1" not in json.dumps(ch)
     ours = {"results": [_reg_stat("chrome", {"token": TOKEN}), _reg_stat("edge", None)]}
@@ -122,21 +122,23 @@ def test_linux_changes_from_find_and_slurp_results(ws: Path) -> None:
     theirs = json.dumps({"ExtensionInstallForcelist": ["c" * 32]})
     find = {"files": [{"path": f"{chrome_dir}/acme.json", "checksum": "x", "mode": "0644", "uid": 0},
                       {"path": "/etc/opt/othervendor/settings.json", "checksum": "y", "mode": "0644", "uid": 0}]}
-    assert F.fleet_linux_foreign(ext, find) == [f"{chrome_dir}/acme.json"]  # only files in our folders
+    assert F.fleet_linux_to_read(ext, find) == [f"{chrome_dir}/acme.json"]  # only files in our folders
     slurped = {"results": [{"item": f"{chrome_dir}/acme.json", "source": f"{chrome_dir}/acme.json",
                             "content": base64.b64encode(theirs.encode()).decode()}]}
-    ch = F.fleet_linux_changes(ext, find, slurped, TOKEN)
+    ch = F.fleet_linux_changes(ext, find, slurped)
     ours = [f"{chrome_dir}/fleet-acme_main.json", f"{chromium_dir}/fleet-acme_main.json"]
     assert ch["write"] == ours and ch["dirs"] == sorted([chrome_dir, chromium_dir]) and ch["any"]
     assert TOKEN not in json.dumps(ch)
     content = F.fleet_linux_file(ch, ext, TOKEN, ours[0])
     doc = json.loads(content)
     assert doc["ExtensionInstallForcelist"][0] == "c" * 32 and TOKEN in content
-    import hashlib
-
-    find["files"] += [{"path": p, "checksum": hashlib.sha1(F.fleet_linux_file(ch, ext, TOKEN, p).encode()).hexdigest(),
-                       "mode": "0644", "uid": 0} for p in ours]
-    assert F.fleet_linux_changes(ext, find, slurped, TOKEN)["any"] is False
+    # ours written as the role writes them: found, read (slurp), and nothing is left to do
+    find["files"] += [{"path": p, "mode": "0644", "uid": 0} for p in ours]
+    assert F.fleet_linux_to_read(ext, find) == sorted([f"{chrome_dir}/acme.json", *ours])
+    slurped["results"] += [{"item": p, "source": p, "content": base64.b64encode(
+        F.fleet_linux_file(ch, ext, TOKEN, p).encode()).decode()} for p in ours]
+    again = F.fleet_linux_changes(ext, find, slurped)
+    assert again["any"] is False and TOKEN not in json.dumps(again)
 
 
 def test_synchronizer_changes_from_module_results(ws: Path) -> None:

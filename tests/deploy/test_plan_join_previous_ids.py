@@ -8,7 +8,9 @@ import pytest
 from helpers_deploy import EDGE_ID, config, host_and_practice
 
 from fleet.config import EDGE_ADDONS_UPDATE_URL, WEB_STORE_UPDATE_URL
-from fleet.desired.plan import PlanError, SeenFile, linux_changes, plan_host, windows_changes
+from fleet.desired.plan import PlanError, linux_changes, plan_host
+from fleet.desired.plan import windows_changes as _windows_changes
+from fleet.desired.seen import PolicyFilesSeen, RegistrySeen, policy_file_seen
 from fleet.example import fake_extension_id
 from fleet.secretstore import TOKEN_VAR
 
@@ -16,6 +18,10 @@ ADDONS = fake_extension_id("edge-addons-v3")
 OLD = fake_extension_id("old-v3")
 OTHER = "b" * 32
 SECRETS = {TOKEN_VAR: "TOKEN-abc-123"}
+
+
+def windows_changes(ext, forcelist, ours, subkeys=None):  # type: ignore[no-untyped-def]
+    return _windows_changes(ext, RegistrySeen.of(forcelist, ours, subkeys))
 
 
 def plan(join: str | None = None, platform: str = "windows", **cfg):
@@ -99,7 +105,7 @@ def test_linux_file_does_not_carry_an_earlier_id_from_another_file() -> None:
     d = p["browsers"][0]["linux_dirs"][0]
     other = {"path": f"{d}/aaa-old-fleet-copy.json",
              "content": f'{{"ExtensionInstallForcelist": ["{OLD};{WEB_STORE_UPDATE_URL}", "{OTHER}"]}}'}
-    ch = linux_changes(p, [SeenFile(other["path"])], [other])
+    ch = linux_changes(p, PolicyFilesSeen((policy_file_seen(other["path"], other["content"]),)))
     doc = next(f.document for f in ch.files if f.path.startswith(d + "/"))
     assert doc["ExtensionInstallForcelist"] == [OTHER, p["browsers"][0]["forcelist_entry"]]
 

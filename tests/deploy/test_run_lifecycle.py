@@ -4,6 +4,7 @@ whole process group when fleet is stopped or killed. Real processes, real signal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -249,3 +250,146 @@ def test_a_run_dir_wrapper_runs_the_real_ansible_playbook_under_the_guard(tmp_pa
     r = subprocess.run([str(wrapper), "--version"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "ansible-playbook" in r.stdout
     assert json.dumps(os.stat(wrapper).st_mode & 0o777) == str(0o700)
+
+
+# -- what fleet quotes from Ansible: Ansible's words, not Python's warnings ------------------------------------
+
+
+def test_ansible_playbook_started_by_fleet_prints_no_python_warning(tmp_path: Path) -> None:
+    """ansible-core imports cryptography's DSA support, which cryptography >= 47 deprecates: every bare
+    ``ansible-playbook`` starts with a CryptographyDeprecationWarning, and the "no result from Ansible:
+    <tail>" message fleet gives per host began with it. fleet's environment for Ansible filters it."""
+    from fleet.deploy.engine import _without_python_warnings
+    from fleet.deploy.runner import ansible_env, ansible_playbook
+
+    argv = [ansible_playbook(), "-i", "localhost,", str(tmp_path / "no-such-playbook.yml")]
+    bare = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    plain = subprocess.run(argv, capture_output=True, text=True, env=bare, timeout=120)
+    fleets = subprocess.run(argv, capture_output=True, text=True, env={**bare, **ansible_env(None)}, timeout=120)
+    assert plain.returncode != 0 and fleets.returncode != 0
+    assert "no-such-playbook.yml" in fleets.stderr and "Warning" not in fleets.stderr, fleets.stderr
+    lines = (plain.stdout + plain.stderr).splitlines()
+    kept = _without_python_warnings(lines)  # the quoted tail is clean even when a warning gets through
+    assert not any("Warning" in ln or ln.lstrip().startswith("from ") for ln in kept), kept
+    assert any("no-such-playbook.yml" in ln for ln in kept)
+
+
+# -- the sweep's collectors die with fleet ---------------------------------------------------------------------
+
+SWEEPER = textwrap.dedent("""
+    import sys
+    from fleet.health.transport import run_process
+    print("started", flush=True)
+    run_process("h1", [sys.executable, "-c", "import time; time.sleep(60)"], b"", 60, 1000)
+""")
+
+
+def test_a_collector_process_dies_with_a_fleet_killed_by_sigkill() -> None:
+    """An ssh waiting on a host that answers nothing outlived a SIGKILLed `fleet health` by up to its
+    connect timeout (found by tests/e2e/test_faults_lab.py). The stand-in collector here sleeps 60 s."""
+    marker = f"FLEET_TEST_SWEEPER={os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
+    sweeper = subprocess.Popen([sys.executable, "-c", SWEEPER], env=env, stdout=subprocess.PIPE, text=True)
+    assert sweeper.stdout is not None and sweeper.stdout.readline().strip() == "started"
+
+    def collectors() -> list[int]:
+        out = []
+        for d in os.listdir("/proc"):
+            if d.isdigit() and int(d) != sweeper.pid:
+                try:
+                    with open(f"/proc/{d}/environ", "rb") as f:
+                        if marker.encode() in f.read().split(b"\0"):
+                            out.append(int(d))
+                except OSError:
+                    pass
+        return out
+
+    def sleeping() -> bool:  # setpriv has set the parent-death signal and exec'd the collector
+        for pid in collectors():
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"time.sleep(60)" in f.read():
+                    return True
+        return False
+
+    deadline = time.monotonic() + 20
+    while not sleeping() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sleeping(), "the collector never started"
+    sweeper.kill()
+    sweeper.wait()
+    deadline = time.monotonic() + 5
+    while collectors() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = {pid: _status(pid) for pid in collectors()}
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == {}, "the collector outlived fleet"
+
+
+def _status(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return " ".join(ln.strip() for ln in f if ln.startswith(("Name", "State", "PPid")))
+    except OSError:
+        return "gone"
+
+
+# -- what an unreachable host is told ---------------------------------------------------------------------------
+
+LOOPED_PLAY = textwrap.dedent("""\
+    - name: A looped Windows task
+      hosts: all
+      gather_facts: false
+      tasks:
+        - name: Read two paths
+          ansible.windows.win_stat:
+            path: "{{ item }}"
+          loop: ['C:\\\\a', 'C:\\\\b']
+""")
+
+
+def test_a_psrp_host_with_its_port_closed_is_unreachable_with_the_cause(tmp_path: Path) -> None:
+    """Real Ansible, real pypsrp, a loopback port nothing listens on: Ansible's event for a looped task
+    says only "All items completed"; fleet's message names the connection error its items hold."""
+    import socket
+
+    import ansible_runner
+
+    from fleet.deploy.events import UNREACHABLE, TaskResult, parse_event
+    from fleet.deploy.runner import ansible_env
+    from fleet.redact import Redactor
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the socket is
+    (tmp_path / "play.yml").write_text(LOOPED_PLAY)
+    (tmp_path / "inv").write_text(f"win01 ansible_host=127.0.0.1 ansible_port={port} ansible_connection=psrp "
+                                  "ansible_psrp_protocol=http ansible_psrp_auth=ntlm ansible_user=u "
+                                  "ansible_password=not-used\n")
+    (tmp_path / "pd").mkdir()
+    env = {k: v for k, v in ansible_env(None).items() if k != "PATH"}
+    r = ansible_runner.run(private_data_dir=str(tmp_path / "pd"), playbook=str(tmp_path / "play.yml"),
+                           inventory=str(tmp_path / "inv"), envvars=env, quiet=True)
+    parsed = [parse_event(ev, Redactor()) for ev in r.events]
+    unreachable = [e for e in parsed if isinstance(e, TaskResult) and e.outcome == UNREACHABLE]
+    assert len(unreachable) == 1, [e for e in parsed if e is not None]
+    assert "Connection refused" in unreachable[0].message and "All items completed" not in unreachable[0].message
+
+
+def test_a_collector_started_as_the_sweep_is_interrupted_does_not_run() -> None:
+    """Ctrl-C while a pool thread was starting its ssh: kill_running() took its list before that ssh
+    was registered, the ssh waited on a silent host for its whole timeout, and fleet's exit waited for
+    the thread (21 s to stop, found by tests/e2e/test_faults_lab.py). A collector started after
+    kill_running() now ends at once; the next sweep may run again."""
+    from fleet.health import transport
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(30)"]
+    try:
+        transport.kill_running()
+        t0 = time.monotonic()
+        r = transport.run_process("h1", sleeper, b"", 30, 1000)
+        assert time.monotonic() - t0 < 5 and r.error, r
+    finally:
+        transport.allow_running()
+    r = transport.run_process("h1", [sys.executable, "-c", "print('ok')"], b"", 30, 1000)
+    assert r.error == "" and r.stdout.strip() == b"ok", r

@@ -100,7 +100,14 @@ REMOVALS = [
     ("auto-updated to another ProductCode", seen(products=(InstalledProduct(OTHER, "Synchronizer", "5.1"),)),
      ["remove"], (OTHER,), ""),
     ("a leftover registration without its service", seen(service=False), ["remove"], (CODE,), ""),
-    ("nothing there", seen(service=False, products=()), [], (), ""),
+    ("nothing there", seen(service=False, products=(), key=""), [], (), ""),
+    ("only fleet's record is left: cleaned up", seen(service=False, products=()), ["remove"], (), ""),
+    ("uninstalled, the service goes at the restart: wait", SynchronizerSeen(
+        installed=True, version="4.2.0.0", running=False, start_mode="auto", key_fingerprint=FP,
+        pending_removal_boot="1800000000", boot="1800000002"), [], (), ""),
+    ("uninstalled, restarted, the service still there: refused", SynchronizerSeen(
+        installed=True, version="4.2.0.0", running=False, start_mode="auto", key_fingerprint=FP,
+        pending_removal_boot="1800000000", boot="1800090000"), ["remove"], (), "no installed product matches it"),
     ("a service fleet cannot match to a product: refused, not 'done'", seen(products=()), ["remove"], (),
      "no installed product matches it"),
 ]
@@ -327,3 +334,160 @@ def test_fleet_yml_takes_the_upgrade_code_and_display_name(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match="not an MSI GUID") as err:
         load_config(path)
     assert "fleet.yml:" in str(err.value)
+
+
+# -- exit code 3010: installed, replaced at the restart ---------------------------------------------
+
+
+def pending(boot: str, version: str = "4.1.0.0", at: str = "1800000000", key: str = FP,
+            wanted: str = "4.2.0", **kw: Any) -> SynchronizerSeen:
+    s = seen(version=version, key="0" * 16, **kw)
+    return SynchronizerSeen(**{**s.__dict__, "pending_version": wanted, "pending_key": key, "pending_boot": at,
+                               "boot": boot})
+
+
+# (case, seen, steps, reboot_pending, why fragment)
+PENDING = [
+    ("no restart yet: wait, do not install again", pending("1800000001"), [], True, "waiting for the restart"),
+    ("no restart yet, the service not there yet either", pending("1800000000", service=False, products=()), [], True,
+     "3010"),
+    ("restarted, the wanted version runs: verify and record", pending("1800090000", version="4.2.0.0"), ["verify"],
+     False, "restarted"),
+    ("restarted, stopped: verify, then start", pending("1800090000", version="4.2.0.0", running=False),
+     ["verify", "service"], False, "restarted"),
+    ("restarted, still the old version: install again", pending("1800090000"), ["install", "verify", "service"],
+     False, "4.2.0 wanted"),
+    ("fleet.yml moved on to another version meanwhile", pending("1800000000", wanted="4.1.5"),
+     ["install", "verify", "service"], False, "4.2.0 wanted"),
+    ("the key was rotated again meanwhile", pending("1800000000", key="1" * 16), ["install", "verify", "service"],
+     False, "4.2.0 wanted"),
+    ("boot time unreadable: not taken as the same boot", pending(""), ["install", "verify", "service"], False,
+     "4.2.0 wanted"),
+]
+
+
+@pytest.mark.parametrize(("state", "steps", "waits", "why"), [p[1:] for p in PENDING], ids=[p[0] for p in PENDING])
+def test_an_install_that_asked_for_a_restart(state: SynchronizerSeen, steps: list[str], waits: bool,
+                                              why: str) -> None:
+    ch = synchronizer_changes(plan(), state)
+    assert ch.steps == steps and ch.reboot_pending is waits and why in ch.why, ch
+
+
+def test_the_pending_install_is_read_from_the_marker_and_the_boot_from_the_host() -> None:
+    svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "stopped", "start_mode": "auto"}]}
+    marker = {"exists": True, "properties": {"PendingVersion": {"value": "4.2.0"},
+                                             "PendingKeyFingerprint": {"value": FP},
+                                             "PendingBoot": {"value": "1800000000"}}}
+    installed = {"output": [{"products": [{"product_code": CODE, "version": "4.1.0"}], "binary_version": "4.1.0.0",
+                             "boot_time": "1800000000"}]}
+    s = windows_seen(svc, marker, installed)
+    assert (s.pending_version, s.pending_key, s.pending_boot, s.boot) == ("4.2.0", FP, "1800000000", "1800000000")
+    assert synchronizer_changes(plan(), s).reboot_pending
+    assert "boot_time = [string]$bootTime" in (FILES / "read_installed.ps1").read_text()
+
+
+def test_3010_is_recorded_as_pending_and_only_a_verified_install_as_done() -> None:
+    verify = {t["name"]: t for t in tasks("windows_verify.yml")}
+    stop = next(t for n, t in verify.items() if n.startswith("Stop unless"))
+    assert "__synchronizer_install.reboot_required" in stop["ansible.builtin.assert"]["that"]
+    done = verify["Record the verified version, product code and product-key fingerprint"]
+    assert "__synchronizer_verified.ok" in done["when"] and "not" not in done["when"].replace("ansible_check_mode", "")
+    waits = verify["Record the install that waits for the restart the installer asked for"]
+    assert "not __synchronizer_verified.ok" in waits["when"]
+    assert [i["name"] for i in waits["loop"]] == ["PendingVersion", "PendingKeyFingerprint", "PendingBoot"]
+    assert "product_key_fingerprint" in waits["loop"][1]["data"] and "product_key }}" not in str(waits)
+    forget = verify["Forget an install that waited for the restart"]
+    assert forget["loop"] == ["PendingVersion", "PendingKeyFingerprint", "PendingBoot"]
+    assert "__synchronizer_verified.ok" in forget["when"] and forget["ansible.windows.win_regedit"]["state"] == "absent"
+    report = next(t for t in tasks("windows.yml") if "reboot_pending" in str(t.get("when", "")))
+    assert module(report) == "ansible.builtin.debug"
+
+
+def test_a_product_matches_by_folder_only_in_the_service_binarys_own_folder() -> None:
+    """What matches is uninstalled on a reinstall or removal: a product whose InstallLocation is a
+    folder above the binary's (the practice system's own folder, C:\\, C:\\Program Files) is not the
+    Synchronizer."""
+    root = Parser(LANG).parse((FILES / "read_installed.ps1").read_bytes()).root_node
+    stack, match = [root], None
+    while stack:
+        n = stack.pop()
+        if n.type == "assignment_expression" and n.text.decode().startswith("$match ="):
+            match = n.text.decode()
+        stack.extend(n.children)
+    assert match is not None
+    folder = [c for c in match.split(" -or ") if "$location" in c]
+    assert len(folder) == 1 and "$binaryDir.Equals($location" in folder[0]
+    assert "StartsWith($location" not in match and "Contains(" not in match
+
+
+def test_an_uninstall_that_asked_for_a_restart_is_waited_for_not_failed() -> None:
+    remove = {t["name"]: t for t in tasks("windows_remove.yml")}
+    stop = next(t for n, t in remove.items() if n.startswith("Stop unless the service is gone"))
+    assert "reboot_required" in stop["ansible.builtin.assert"]["that"]
+    record = remove["Record that the service goes at the restart the uninstaller asked for"]
+    assert record["ansible.windows.win_regedit"]["name"] == "PendingRemovalBoot"
+    assert "boot_time" in record["ansible.windows.win_regedit"]["data"]
+    # fleet's record goes only with the service
+    assert "length == 0" in remove["Remove fleet's record of the install"]["when"]
+    svc = {"exists": True, "services": [{"name": "Synchronizer", "state": "stopped", "start_mode": "auto"}]}
+    marker = {"exists": True, "properties": {"PendingRemovalBoot": {"value": "1800000000"}}}
+    s = windows_seen(svc, marker, {"output": [{"products": [], "boot_time": "1800000001"}]})
+    ch = synchronizer_changes(plan(action="remove"), s)
+    assert ch.reboot_pending and ch.steps == [] and "3010" in ch.why
+
+
+def test_the_task_names_docs_windows_verification_expects_exist() -> None:
+    """docs/windows-verification.md tells the technician which task must have run ("Expected: ... ran"):
+    each quoted task name (or its start, "...") is a task or a report of the roles (Jinja parts match anything)."""
+    import re
+
+    def flat(text: str) -> str:
+        return re.sub(r"\s+", " ", text)
+
+    doc = flat((ROOT / "docs" / "windows-verification.md").read_text())
+    verbs = ("Install", "Uninstall", "Report", "Record", "Make", "Read", "Stop", "Remove", "Keep", "Download",
+             "Forget", "The Synchronizer", "Work out")
+    quoted = [q for q in re.findall(r'"([A-Z][^"]{8,}?)"', doc) if q.startswith(verbs)]
+    assert len(quoted) >= 8
+    said = []
+    for f in (ROOT / "roles").glob("*/tasks/*.yml"):
+        for t in yaml.safe_load(f.read_text()) or []:
+            said.append(flat(t.get("name", "")))
+            said += [flat(str(v.get("msg", ""))) for k, v in t.items() if k.endswith(".debug")]
+    patterns = []
+    for text in said:
+        literal = re.split(r"\{\{.*?\}\}", text)
+        if sum(len(p.strip()) for p in literal) >= 12:  # a report that is all Jinja says nothing checkable
+            patterns.append((text, re.compile(".*".join(re.escape(p) for p in literal))))
+
+    def found(q: str) -> bool:
+        if q.endswith("..."):  # the start of a name or report
+            return any(t.startswith(q[:-3]) for t, _ in patterns)
+        return any(p.fullmatch(q) for _, p in patterns)
+
+    missing = [q for q in quoted if not found(q)]
+    assert missing == []
+
+
+def test_an_unsafe_download_folder_is_removed_without_following_links() -> None:
+    """A standard user may create C:\\ProgramData\\fleet (or downloads) as a junction to any folder.
+    Windows PowerShell 5.1's Remove-Item -Recurse follows junctions (PowerShell/PowerShell#621): run as
+    SYSTEM it would empty the target. A link is removed as a link; a real folder with .NET's recursive
+    delete, which does not recurse through reparse points; a link is never judged by its target's ACL."""
+    source = (FILES / "secure_folder.ps1").read_text()
+    root = Parser(LANG).parse(source.encode()).root_node
+    stack, commands = [root], []
+    while stack:
+        n = stack.pop()
+        if n.type == "command":
+            name = next((c for c in n.children if c.type == "command_name"), None)
+            if name is not None:
+                commands.append(name.text.decode().lower())
+        stack.extend(n.children)
+    assert not {"remove-item", "rm", "del", "rmdir", "rd", "erase"} & set(commands), commands
+    assert "[System.IO.Directory]::Delete($Folder, $false)" in source  # the link only
+    assert "[System.IO.Directory]::Delete($Folder, $true)" in source
+    # the reparse-point test comes before the ACL is read
+    loop = source[source.index("foreach ($folder in"):]
+    assert loop.index("ReparsePoint") < loop.index("Test-SafeFolder $folder")
+    assert "Get-Item -LiteralPath $folder -Force" in loop  # a dangling link is seen, not "missing"

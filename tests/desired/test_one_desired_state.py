@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from fleet.desired.plan import APPLY, INSTALL, NONE, REMOVE, plan_host
+from fleet.desired.platforms import flavor
 from fleet.health.checks import default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
 from fleet.health.facts import facts_from_document
@@ -79,7 +80,7 @@ def test_health_expects_the_browsers_and_state_the_deploy_plan_has(ws: Workspace
     assert all(p.synchronizer.action in (NONE, INSTALL, REMOVE) for p in deploy.values())
 
 
-def _doc(ids: dict[str, str], flavors: tuple[str, ...]) -> dict[str, Any]:
+def _doc(ids: dict[str, str], flavors: tuple[str, ...], practice: str = "acme_main") -> dict[str, Any]:
     """A Linux workstation's collector answer carrying our policy (with ``ids``) in ``flavors``."""
     doc: dict[str, Any] = {
         "fleet_health": 1, "collector": "posix",
@@ -94,7 +95,7 @@ def _doc(ids: dict[str, str], flavors: tuple[str, ...]) -> dict[str, Any]:
         doc["browsers"].append({"browser": fl, "binary": f"/usr/bin/{fl}", "version": "131.0.1"})
     for fl in flavors:
         ext_id = ids["edge" if fl == "edge" else "chrome"]
-        src = f"/etc/{fl}/policies/managed/fleet-acme_main.json"
+        src = f"{flavor('linux', fl).policy}/fleet-{practice}.json"  # where the plan writes it
         doc["policy_sources"].append({"browser": fl, "source": src, "ok": True, "error": "", "has_forcelist": True})
         doc["forcelist"].append({"browser": fl, "source": src,
                                  "entry": f"{ext_id};https://clients2.google.com/service/update2/crx"})
@@ -147,3 +148,26 @@ def test_an_offboarded_server_is_healthy_without_the_synchronizer_and_failing_wi
         assert gone[check] is State.OK, (check, gone)
     still = _states(health["east-srv01"], _server_doc(True))
     assert still["synchronizer_installed"] is State.CRITICAL
+
+
+def test_health_asks_the_deploys_own_judge_whether_anything_is_left_to_change(ws: Workspace) -> None:
+    """The in_sync check: the deploy's plan judged by the deploy's function on the collector's facts.
+    No vault password here: the token cannot be compared, so a host right in every other way is
+    UNKNOWN (never OK on a guess), and one missing a file is WARNING with what a deploy would do."""
+    deploy, health = _plans(ws)
+    ids = {b.browser: b.extension_id for b in deploy["main-ws02"].extension.browsers}
+
+    def in_sync(plan: Any, doc: dict[str, Any]) -> tuple[State, str]:
+        ctx = HostContext(facts_from_document(doc), plan.expect, NOW - 1, NOW)
+        check = next(c for c in plan.checks if c.id == "in_sync")
+        out = dict((c.id, o) for c, o in evaluate_host([check], ctx))["in_sync"]
+        return out.state, out.message
+
+    state, msg = in_sync(health["main-ws02"], _doc(ids, ("chrome", "chromium")))
+    assert state is State.WARNING and "write our policy file /etc/opt/edge/policies/managed" in msg, msg
+    state, msg = in_sync(health["main-ws02"], _doc(ids, ("chrome", "chromium", "edge")))
+    assert state is State.UNKNOWN and "token is not available" in msg and "would change" not in msg, msg
+    gone = {b.browser: b.extension_id for b in deploy["gone-ws01"].extension.remove_browsers}
+    assert in_sync(health["gone-ws01"], _doc(gone, (), "acme_gone"))[0] is State.OK
+    state, msg = in_sync(health["gone-ws01"], _doc(gone, ("chrome",), "acme_gone"))
+    assert state is State.WARNING and "remove our policy file /etc/opt/chrome" in msg, msg

@@ -297,7 +297,7 @@ def test_check_reports_what_would_change_and_changes_nothing(labws: LabWorkspace
     assert w.deploy_runs()[0].options["check"] is True
     assert hosts[ws_host]["verified"] == hosts[server]["verified"] == "drifted"
     assert any("write our policy file" in c for c in hosts[ws_host]["drift"])
-    assert "start Synchronizer" in hosts[server]["drift"]
+    assert "start fleet-synchronizer" in hosts[server]["drift"]  # the plan's service (the Linux stand-in)
     doc = w.deploy()  # the real thing puts both back; only those two reach Ansible
     assert {n for n, h in _by_host(doc).items() if h["status"] == "changed"} == {ws_host, server}
     assert doc["summary"]["verified_in_sync"] == len(w.hosts()) - 2

@@ -195,6 +195,15 @@ class LabWorkspace:
             store.close()
 
 
+def _coverage_item(w: LabWorkspace, practice_id: str) -> dict[str, Any]:
+    """The practice's extension_coverage checklist item, with fleet's coverage events (history)."""
+    r = w.fleet("practice", "status", practice_id, "--json", check=True)
+    doc = json.loads(r.stdout)
+    (item,) = [c for c in doc["checklist"] if c["item"] == "extension_coverage"]
+    return {**item, "events": [e["note"].split(" (")[0] for e in doc["history"] if e["kind"] == "coverage"],
+            "deployed": [e["note"] for e in doc["history"] if e["kind"] == "deployed"]}
+
+
 def _not_ok(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return [(h["host"], c["check"], c["state"], c["message"]) for h in doc["hosts"] for c in h["checks"]
             if c["state"] != "OK"]
@@ -239,6 +248,17 @@ def test_sweep_after_deploy_is_all_ok_then_breaks_show_and_fixes_clear(labws: La
 
     cloud = [h.name for h in w.hosts(role="workstation", method="chrome_extension")]
     server = next(h.name for h in w.hosts(role="server", method="self_install"))
+    # the onboarding checklist's extension_coverage is what this sweep saw, per cloud practice (#14)
+    for pid in {h.practice_id for h in w.hosts(role="workstation", method="chrome_extension")}:
+        item = _coverage_item(w, pid)
+        n = sum(1 for h in w.hosts(role="workstation") if h.practice_id == pid)
+        assert item["done"] and item["detail"].startswith(f"{n} of {n} workstations covered in the sweep of"), item
+        assert item["events"] == [f"extension coverage reached: the extension on all {n} workstations that use "
+                                  "the PMS"], item
+        # and the fixture's deploy, which wrote the policy on them: one event per practice, hosts named
+        (deployed,) = item["deployed"]
+        hosts = sorted(h.name for h in w.hosts(role="workstation") if h.practice_id == pid)
+        assert deployed.startswith(f"extension policy written on {', '.join(hosts)} (deploy run "), deployed
     no_policy, wrong_token, switched_off = cloud[0], cloud[1], cloud[2]
     # 1. our policy file removed from one workstation (every managed folder)
     w.exec(no_policy, "sh", "-c", "rm -f /etc/opt/chrome/policies/managed/fleet-*.json "
@@ -285,6 +305,10 @@ def test_sweep_after_deploy_is_all_ok_then_breaks_show_and_fixes_clear(labws: La
     practices = {p["practice"]: p for p in doc["practices"]}
     hurt = {h.practice_id for h in w.hosts() if h.name == no_policy}.pop()
     assert practices[hurt]["coverage"]["covered"] < practices[hurt]["coverage"]["total"]
+    item = _coverage_item(w, hurt)
+    assert not item["done"] and "workstations covered in the sweep of" in item["detail"], item
+    assert "fleet deploy --practice" in item["detail"]
+    assert len(item["events"]) == 2 and item["events"][1].startswith("extension coverage lost: "), item
 
     # fix: switch the host on, redeploy, let the browsers pick the policy up
     w.lab.start_host(switched_off)

@@ -17,7 +17,7 @@ from fleet.desired.policy import PracticePolicy, practice_policy
 from fleet.errors import Location
 from fleet.example import example_config, fake_extension_id
 from fleet.export.base import ExportOptions, PracticeContext
-from fleet.inventory import Practice
+from fleet.inventory import Host, Practice
 from fleet.secretstore import SecretKind, SecretStore
 from fleet.vault import VaultPassword
 
@@ -70,14 +70,18 @@ def build_policy(token: str, *, browsers: tuple[str, ...] = ("chrome", "edge"), 
                  pvars: dict[str, Any] | None = None, extra_fields: dict[str, str] | None = None,
                  token_field: str = "token", practice_id: str = "p1", client_id: str = "c1",
                  edge_id: bool = True, edge_addons: bool = False, previous: int = 0,
+                 hosts: dict[str, dict[str, Any]] | None = None,
                  ) -> tuple[Practice, PracticePolicy, Callable[[str | None], PracticePolicy]]:
     """A practice, its policy model and the per-join-state policy factory, in memory (no workspace,
-    no vault). ``edge_addons``: the variants have an Edge Add-ons build; ``previous``: N earlier IDs."""
+    no vault). ``edge_addons``: the variants have an Edge Add-ons build; ``previous``: N earlier IDs;
+    ``hosts``: name -> host vars (over the practice's, as the inventory resolves them)."""
     cfg = _config(extra_fields, token_field, edge_id, edge_addons, previous)
     vars_ = {"fleet_pms": pms, "fleet_browsers": list(browsers),
              "fleet_pms_url": "https://x.dentrixascend.com", "fleet_pms_org_alias": "ORG-1",
              "fleet_online_booking": True, "fleet_sync_interval": 15, **(pvars or {})}
-    practice = Practice(practice_id, client_id, vars_, (), Location("test"))
+    members = tuple(Host(name, practice_id, client_id, {**vars_, **hv}, Location("test"))
+                    for name, hv in (hosts or {}).items())
+    practice = Practice(practice_id, client_id, vars_, members, Location("test"))
 
     def factory(join: str | None) -> PracticePolicy:
         return practice_policy(practice, token, default_catalog(), cfg, join=join, strict=False)

@@ -272,6 +272,8 @@ def test_workgroup_practice_says_what_it_cannot_cover_and_gpo_domain_options(wor
     (entry,) = [p for p in manifest["practices"] if p["practice"] == "bright_dt"]
     assert any(n.startswith("registry.pol (LGPO) (fleet_join: workgroup): edge:") for n in entry["notes"])
     assert any(n.startswith("rmm:") for n in entry["notes"])
+    assert any(n.startswith("GPO: the practice's machines (fleet_join: workgroup) not joined to a domain")
+               for n in entry["notes"]), entry["notes"]
     assert b"bright_dt: not covered: registry.pol (LGPO)" in proc.stderr
     (info,) = (out / "bright" / "bright_dt" / "gpo").glob("{*}/bkupInfo.xml")
     root = ET.fromstring(info.read_bytes())

@@ -96,6 +96,18 @@ def test_every_group_policy_call_fails_into_a_documented_code() -> None:
 def test_security_filtering_to_the_practices_computers() -> None:
     perms = [c.text.decode() for c in commands("Set-GPPermission")]
     assert any("-TargetName $ComputerGroup" in p and "-PermissionLevel GpoApply" in p for p in perms)
-    assert any("'Authenticated Users'" in p and "-PermissionLevel None" in p and "-Replace" in p for p in perms)
+    assert any("-TargetName $AuthenticatedUsers" in p and "-PermissionLevel None" in p and "-Replace" in p
+               for p in perms)
     assert "[string]$ComputerGroup" in SOURCE
     assert "every Authenticated User of the domain can read the token" in SOURCE  # said when not filtered
+
+
+def test_authenticated_users_is_found_by_its_sid_not_its_english_name() -> None:
+    """On a German or French domain controller the group is "Authentifizierte Benutzer" /
+    "Utilisateurs authentifies": Set-GPPermission by the English name fails (exit 19) and the token
+    stays readable by the whole domain."""
+    names = [n for c in commands("Set-GPPermission") for n in walk(c) if n.type == "command_parameter"
+             and n.text.decode().lower() == "-targetname"]
+    values = [n.next_sibling.text.decode() for n in names]
+    assert values and not any("authenticated" in v.lower() for v in values), values
+    assert "'S-1-5-11'" in SOURCE and "Translate(" in SOURCE

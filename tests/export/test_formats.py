@@ -259,3 +259,59 @@ def test_intune_edge_only_practice_has_no_custom_admx_and_says_what_it_misses() 
     assert any("--embed-token" in n for n in ctx.notes), ctx.notes
     readme = arts["intune/README.md"].data.decode()
     assert "microsoft_edge~Policy~microsoft_edge~Extensions" in readme and "--embed-token" in readme
+
+
+def test_mobileconfig_and_linux_drop_earlier_ids_by_replacing_the_whole_profile_or_file() -> None:
+    """Issue #11, earlier IDs: the profile and the Linux file carry no earlier ID, and they keep the
+    identifier / path of the export made before the ID changed, so installing them replaces the old
+    profile or file whole (which is how their earlier IDs' entries and settings go)."""
+    from helpers_export import previous_id
+
+    before, after = context("tok"), context("tok", previous=2)
+    old_ids = [previous_id("v3", n).encode() for n in (1, 2)]
+    for render in (render_mobileconfig, render_linux):
+        arts_before, arts_after = render(before), render(after)
+        assert [a.path for a in arts_after] == [a.path for a in arts_before]
+        assert not any(i in a.data for a in arts_after for i in old_ids)
+    prof_before = plistlib.loads(render_mobileconfig(before)[0].data)
+    prof_after = plistlib.loads(render_mobileconfig(after)[0].data)
+    for key in ("PayloadIdentifier", "PayloadUUID"):
+        assert prof_after[key] == prof_before[key]
+    assert [p["PayloadIdentifier"] for p in prof_after["PayloadContent"]] == [
+        p["PayloadIdentifier"] for p in prof_before["PayloadContent"]]
+
+
+def test_intune_removes_earlier_chrome_ids_settings_through_disabled_policies() -> None:
+    """Issue #11, earlier IDs in Intune: the custom ADMX has one policy per earlier Chrome ID whose
+    disabledList deletes each of that ID's settings, and its OMA-URI row sets it to disabled; Edge's
+    earlier IDs stay the platform script's (nothing under Software\\Policies\\Microsoft)."""
+    from helpers_export import previous_id
+
+    ctx = context("tok", previous=2)
+    arts = {a.path: a for a in render_intune(ctx) if not a.remove}
+    ns = {"a": "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"}
+    admx = ET.fromstring(arts["intune/fleet_p1.admx"].data)
+    rows = {r["omaUri"].rsplit("/", 1)[1]: r for r in json.loads(arts["intune/oma-uri.json"].data)}
+    chrome = ctx.policy.for_browser("chrome")
+    for n in (1, 2):
+        old = previous_id("v3", n)
+        (pol,) = [p for p in admx.iterfind("a:policies/a:policy", ns) if p.get("name") == f"chrome_previous{n}"]
+        key = f"SOFTWARE\\Policies\\Google\\Chrome\\3rdparty\\extensions\\{old}\\policy"
+        assert pol.get("key") == key and pol.find("a:elements", ns) is None
+        items = pol.findall("a:disabledList/a:item", ns)
+        assert [(i.get("key"), i.get("valueName")) for i in items] == [(key, name) for name in chrome.managed]
+        assert all([c.tag for c in i.find("a:value", ns)] == [f"{{{ns['a']}}}delete"] for i in items)
+        row = rows[f"chrome_previous{n}"]
+        assert row["value"] == "<disabled/>" and not row["containsToken"]
+        assert row["omaUri"] == ("./Device/Vendor/MSFT/Policy/Config/fleet_p1~Policy~fleet~fleet_chrome/"
+                                 f"chrome_previous{n}")
+    keys = [p.get("key") for p in admx.iterfind("a:policies/a:policy", ns)]
+    keys += [i.get("key") for i in admx.iterfind(".//a:item", ns)]
+    assert not any(k.lower().startswith("software\\policies\\microsoft") for k in keys), keys
+    assert not any(previous_id("v3", n) in r["value"] for r in rows.values() for n in (1, 2)
+                   if not r["omaUri"].endswith("Admx"))
+    assert "`chrome_previousN` row sets a policy of the\nADMX to disabled" in arts["intune/README.md"].data.decode()
+    # no earlier IDs, no such policies or rows
+    plain = {a.path: a for a in render_intune(context("tok")) if not a.remove}
+    assert b"previous" not in plain["intune/fleet_p1.admx"].data
+    assert b"<disabled/>" not in plain["intune/oma-uri.json"].data

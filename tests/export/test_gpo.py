@@ -291,3 +291,72 @@ def test_lgpo_for_an_unset_join_state_says_edge_may_not_install() -> None:
     ctx = context("tok", edge_addons=True)  # the Add-ons build installs everywhere: nothing to say
     render_lgpo(ctx)
     assert ctx.notes == []
+
+
+def _win_ws(**kw: object) -> dict[str, object]:
+    return {"fleet_role": "workstation", "fleet_platform": "windows", **kw}
+
+
+def test_gpo_names_the_machines_a_domain_gpo_never_reaches() -> None:
+    """A GPO reaches domain-joined machines only: a practice's workgroup and Entra-only workstations
+    are named with what reaches them instead; domain ones, servers, offboarded hosts, workstations
+    without the PMS and other platforms are not."""
+    hosts = {"ws-dom": _win_ws(fleet_join="domain"), "ws-wg1": _win_ws(fleet_join="workgroup"),
+             "ws-wg2": _win_ws(fleet_join="workgroup"), "ws-entra": _win_ws(fleet_join="entra"),
+             "ws-gone": _win_ws(fleet_join="workgroup", fleet_state="absent"),
+             "ws-nopms": _win_ws(fleet_join="workgroup", fleet_uses_pms=False),
+             "srv": {"fleet_role": "server", "fleet_platform": "windows", "fleet_join": "workgroup"},
+             "mac": {"fleet_role": "workstation", "fleet_platform": "macos"}}
+    ctx = context("tok", pvars={"fleet_join": "domain"}, edge_addons=True, hosts=hosts)
+    render_gpo(ctx)
+    gpo = [n for n in ctx.notes if n.startswith("GPO:")]
+    assert gpo == [
+        "GPO: ws-entra (fleet_join: entra) joined to Entra ID only: a domain GPO never reaches them; use the "
+        "Intune export or the RMM script",
+        "GPO: ws-wg1, ws-wg2 (fleet_join: workgroup) not joined to a domain: a domain GPO never reaches them; "
+        "use registry.pol with LGPO.exe, the .reg or the RMM script"], ctx.notes
+    ctx = context("tok", pvars={"fleet_join": "domain"}, hosts={"ws-dom": _win_ws()})
+    render_gpo(ctx)
+    assert ctx.notes == []
+    # no hosts in the inventory (an RMM-managed practice): the practice's fleet_join speaks for them
+    ctx = context("tok", pvars={"fleet_join": "workgroup"}, edge_addons=True)
+    render_gpo(ctx)
+    assert [n for n in ctx.notes if n.startswith("GPO:")] == [
+        "GPO: the practice's machines (fleet_join: workgroup) not joined to a domain: a domain GPO never reaches "
+        "them; use registry.pol with LGPO.exe, the .reg or the RMM script"]
+
+
+def test_lgpo_and_reg_name_workstations_whose_join_state_needs_another_edge_build() -> None:
+    """LGPO registry.pol and .reg are one file per practice, written for the practice's fleet_join:
+    a workstation whose own fleet_join needs another Edge build is named (not silently given the
+    wrong one); with no practice-level fleet_join, the one all its workstations state is used."""
+    from fleet.config import EDGE_ADDONS_UPDATE_URL
+
+    mixed = {"ws-dom": _win_ws(), "ws-wg": _win_ws(fleet_join="workgroup")}
+    ctx = context("tok", pvars={"fleet_join": "domain"}, edge_addons=True, hosts=mixed)
+    render_lgpo(ctx)
+    render_reg_file(ctx)
+    assert ctx.notes == [
+        "registry.pol (LGPO) is written for fleet_join: domain (Edge's Chrome Web Store build); ws-wg "
+        "(fleet_join: workgroup) need Edge's Add-ons build: use the RMM script on them (it detects the join "
+        "state), or correct fleet_join",
+        ".reg is written for fleet_join: domain (Edge's Chrome Web Store build); ws-wg (fleet_join: workgroup) "
+        "need Edge's Add-ons build: use the RMM script on them (it detects the join state), or correct fleet_join"]
+    # Chrome only: Chrome takes the same build everywhere, nothing to say
+    ctx = context("tok", browsers=("chrome",), pvars={"fleet_join": "domain"}, hosts=mixed)
+    render_lgpo(ctx)
+    assert ctx.notes == []
+    # no practice-level fleet_join, every workstation says workgroup: the file is for workgroup machines
+    ctx = context("tok", edge_addons=True, hosts={"a": _win_ws(fleet_join="workgroup"),
+                                                  "b": _win_ws(fleet_join="workgroup")})
+    assert ctx.join == "workgroup"
+    rows = samba_rows(render_lgpo(ctx)[0].data)
+    assert [d for k, _, _, d in rows if k.endswith(r"Edge\ExtensionInstallForcelist")] == [
+        f"{addons_id()};{EDGE_ADDONS_UPDATE_URL}"]
+    assert ctx.notes == []
+    # ... and when they disagree, the file is for an unknown join state and each group is named
+    ctx = context("tok", hosts={"a": _win_ws(fleet_join="workgroup"), "b": _win_ws(fleet_join="domain")})
+    assert ctx.join == "unknown"
+    render_lgpo(ctx)
+    assert any(n.startswith("registry.pol (LGPO) is written for fleet_join: unknown (Edge's Chrome Web Store "
+                            "build); a (fleet_join: workgroup) need no Edge policy") for n in ctx.notes), ctx.notes

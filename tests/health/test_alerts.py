@@ -401,7 +401,7 @@ def test_cli_alert_payloads_hold_no_secret(tmp_path: Path, receiver: Receiver, c
 
     monkeypatch.setattr(fleet.health.alerts, "DEFAULT_RETRY", FAST)
     from fleet.cli.context import AppContext
-    from fleet.cli.report_cmd import alert
+    from fleet.cli.health_cmd import alert
     from fleet.example import EXAMPLE_VAULT_PASSWORD, example_secrets
     from fleet.workspace import Workspace, init_workspace
 

@@ -215,6 +215,16 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], State, str]] = [
      edit(SRV, lambda d: d.pop("endpoint")), State.UNKNOWN, "did not test"),
     ("no endpoint configured", "sync_endpoint", {"role": "server", "pms": "eaglesoft", "cfg_endpoint": ""},
      SRV, State.UNKNOWN, "no sync_endpoint"),
+    # the deploy's own verdict (its plan judged by fleet.desired.changes on the facts)
+    ("no deploy plan", "in_sync", {}, WS, State.UNKNOWN, "no deploy plan"),
+    ("deploy would write our files", "in_sync", {"plan": "workstation/linux"}, WS, State.WARNING,
+     "`fleet deploy` would change: write our policy file /etc/opt/chrome/policies/managed/fleet-p1.json"),
+    ("deploy would start the service", "in_sync", {"role": "server", "pms": "eaglesoft", "plan": "server/windows"},
+     srv(running=False, key_fingerprint=fingerprint("ES-KEY-1")), State.WARNING, "would change: start Synchronizer"),
+    ("nothing for deploy to change", "in_sync", {"role": "server", "pms": "eaglesoft", "plan": "server/windows"},
+     srv(key_fingerprint=fingerprint("ES-KEY-1")), State.OK, "nothing for `fleet deploy` to change"),
+    ("deploy's key not comparable", "in_sync", {"role": "server", "pms": "eaglesoft", "plan": "server/windows"},
+     srv(), State.UNKNOWN, "the installed product key's fingerprint"),
     # every host
     ("disk fine", "disk_free", {}, WS, State.OK, "50.0% free"),
     ("disk low", "disk_free", {}, edit(WS, setv("disks", "free_mb", 10_000)), State.WARNING, "10.0% free"),
@@ -246,7 +256,22 @@ def _expect(kw: dict[str, Any]):  # type: ignore[no-untyped-def]
                                 "variants": {"v3": {"chrome": CHROME_ID}}}
     if "cfg_endpoint" in kw:
         cfg_kw["sync_endpoint"] = kw.pop("cfg_endpoint")
-    return expectations(cfg=config(**cfg_kw) if cfg_kw else None, **kw)
+    plan = kw.pop("plan", None)
+    x = expectations(cfg=config(**cfg_kw) if cfg_kw else None, **kw)
+    if plan is None:
+        return x
+    from dataclasses import replace
+
+    from healthkit import host, practice
+
+    from fleet.catalog import default_catalog
+    from fleet.desired.changes import judging_plan
+
+    role, platform = plan.split("/")
+    p = practice(kw.get("pms", "dentrix_ascend"))
+    h = host(role, platform, **p.vars)
+    secrets = {"fleet_token": TOKEN, "fleet_product_key": "ES-KEY-1"}
+    return replace(x, deploy_plan=judging_plan(h, p, secrets, default_catalog(), config(**cfg_kw)))
 
 
 @pytest.mark.parametrize(("check_id", "kw", "doc", "state", "fragment"),

@@ -257,7 +257,7 @@ def test_alerts_after_real_sweeps(story: Story, receiver: Receiver) -> None:
     from click.testing import CliRunner
 
     from fleet.cli.context import AppContext
-    from fleet.cli.report_cmd import alert
+    from fleet.cli.health_cmd import alert
     from fleet.lab.workspace import lab_secrets
     from fleet.store import Store
     from fleet.store import schema as t

@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from fleet.cli.main import cli
-from fleet.cli.schedule_cmd import alert_step
 from fleet.health.schedule import ScheduleSpec, installed_fleet, job_name, systemd_units
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
@@ -59,9 +58,9 @@ def parse_unit(text: str) -> dict[str, dict[str, list[str]]]:
     return sections
 
 
-def check_steps(execs: list[str], ws: Path, pwfile: Path, mode: str) -> None:
+def check_steps(execs: list[str], ws: Path, pwfile: Path) -> None:
     argvs = [shlex.split(e.lstrip("-")) for e in execs]
-    assert len(execs) == (4 if mode == "subcommand" else 3)
+    assert len(execs) == 4
     assert execs[0].startswith("-")  # the sweep's Nagios code must not stop the reports
     assert not any(e.startswith("-") for e in execs[1:])  # a failed report or alert fails the job
     fleet = argvs[0][0]
@@ -69,23 +68,19 @@ def check_steps(execs: list[str], ws: Path, pwfile: Path, mode: str) -> None:
     version = subprocess.run([fleet, "--version"], capture_output=True, text=True, check=True).stdout
     assert version.startswith("fleet, version ")
     with_pw = ["-w", str(ws), "--vault-password-file", str(pwfile)]
-    # With an alert step, the sweep itself must not alert (reports first, alerts last).
-    alert_flag = {"option": ["--alert"], "subcommand": ["--no-alert"]}.get(mode, [])
-    assert argvs[0][1:] == [*with_pw, "health", *alert_flag]
+    # The sweep itself must not alert (reports first, alerts last).
+    assert argvs[0][1:] == [*with_pw, "health", "--no-alert"]
     assert argvs[1][1:] == ["-w", str(ws), "report", "--format", "html", "--out",
                             str(ws / "state" / "reports" / "fleet-report.html")]
     assert argvs[2][1:] == ["-w", str(ws), "report", "--format", "prometheus", "--out",
                             str(ws / "state" / "reports" / "fleet.prom")]
-    if mode == "subcommand":
-        assert argvs[3][1:] == [*with_pw, "health", "alert"]  # last: after the reports are written
+    assert argvs[3][1:] == [*with_pw, "health", "alert"]  # last: after the reports are written
 
 
-@pytest.mark.parametrize("mode", ["subcommand", "option", "none"])
-def test_each_way_of_alerting_gives_a_valid_unit(ws: Path, pwfile: Path, tmp_path: Path, mode: str) -> None:
-    spec = ScheduleSpec(workspace=ws, fleet=installed_fleet(), password_file=pwfile, run_as=getpass.getuser(),
-                        alert_step=mode)
+def test_the_job_gives_a_valid_unit(ws: Path, pwfile: Path, tmp_path: Path) -> None:
+    spec = ScheduleSpec(workspace=ws, fleet=installed_fleet(), password_file=pwfile, run_as=getpass.getuser())
     service, timer = systemd_units(spec)
-    check_steps(parse_unit(service.content)["Service"]["ExecStart"], ws, pwfile, mode)
+    check_steps(parse_unit(service.content)["Service"]["ExecStart"], ws, pwfile)
     if SYSTEMD_ANALYZE:
         (tmp_path / "u").mkdir()
         files = []
@@ -111,7 +106,7 @@ def test_systemd_units_are_valid_and_run_the_installed_fleet(ws: Path, pwfile: P
     assert tmr["Timer"]["Unit"] == [service.name] and tmr["Install"]["WantedBy"] == ["timers.target"]
     # the service: the sweep, the HTML report, the textfile, alerts (as this fleet sends them)
     assert svc["Service"]["Type"] == ["oneshot"]
-    check_steps(svc["Service"]["ExecStart"], ws, pwfile, alert_step())
+    check_steps(svc["Service"]["ExecStart"], ws, pwfile)
     assert svc["Service"]["User"] == [getpass.getuser()]
     # the password is referenced by path only
     for f in (service, timer):
@@ -176,9 +171,8 @@ def test_cron_entry(ws: Path, pwfile: Path, tmp_path: Path) -> None:
     assert "%" not in command.replace("\\%", "")
     assert "--format html" in command and "--format prometheus" in command
     sweep, rest = command.split("; ", 1)
-    flag = {"option": " --alert", "subcommand": " --no-alert"}.get(alert_step(), "")
-    assert sweep.endswith(" health" + flag)
-    assert (" health alert" in rest) == (alert_step() == "subcommand")
+    assert sweep.endswith(" health --no-alert")
+    assert " health alert; }" in rest  # the last step
     assert PASSWORD not in entry.read_text() and shlex.quote(str(pwfile)) in command
 
 

@@ -93,7 +93,10 @@ def test_powershell_payload_is_a_literal_here_string() -> None:
       "ansible_winrm_transport": "credssp", "ansible_winrm_path": "/wsman-alt"},
      {"port": 5986, "ssl": True, "auth": "credssp", "cert_validation": False, "path": "/wsman-alt"}),
 ])
-def test_psrp_kwargs(hv: dict, expected: dict) -> None:
+def test_psrp_kwargs(hv: dict, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fleet.health import transport
+
+    monkeypatch.setattr(transport, "kerberos_available", lambda: True)  # the mapping, gssapi or not
     kw = psrp_kwargs(hv, "srv01", 60)
     for k, v in expected.items():
         assert kw[k] == v, k
@@ -270,3 +273,58 @@ def test_the_sweep_stops_waiting_for_a_wedged_round_trip(monkeypatch: pytest.Mon
     assert time.monotonic() - t0 < 5
     assert got["stuck"].timed_out and got["stuck"].error == "timed out after 1s"
     assert not got["ok1"].timed_out and not got["ok2"].timed_out
+
+
+class Http401Listener:
+    """A loopback HTTP server that answers every request 401 with ``WWW-Authenticate: Kerberos``
+    (a WinRM listener that only takes Kerberos)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", "Kerberos")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+gssapi_missing = pytest.mark.skipif(__import__("importlib").util.find_spec("gssapi") is not None,
+                                    reason="gssapi is installed: Kerberos is available here")
+
+
+@gssapi_missing
+def test_kerberos_without_gssapi_is_a_controller_problem_not_an_unreachable_host() -> None:
+    """Before: pyspnego's ImportError in the worker came back as exit 255, "unreachable", and the
+    technician went looking at the practice's network."""
+    from fleet.health.transport import run_psrp
+
+    hv = {"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": 5986,
+          "ansible_psrp_auth": "kerberos", "ansible_user": "msp@PRACTICE.LOCAL"}
+    with pytest.raises(TransportError, match="gssapi") as err:
+        psrp_kwargs(hv, "win01", 10)
+    assert "pypsrp[kerberos]" in str(err.value) and "ntlm" in str(err.value)
+    # the worker itself, should it be given Kerberos anyway (a listener that only offers Kerberos)
+    srv = Http401Listener()
+    try:
+        kw = loopback_psrp(srv.port, timeout=10)
+        kw["auth"] = "kerberos"
+        r = run_psrp("win01", kw, "'hello'", 10, 1000)
+    finally:
+        srv.close()
+    assert not r.unreachable and not r.timed_out and r.exit_code == 3, r
+    assert "this controller" in r.error and "gssapi" in r.error

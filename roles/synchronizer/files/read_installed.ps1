@@ -1,11 +1,14 @@
 # What is really installed, whatever fleet recorded: the Synchronizer products registered in
-# Programs and Features (any version; both registry views) and the version of the service's binary.
+# Programs and Features (any version; both registry views), the version of the service's binary and
+# the time of the current boot.
 # Read-only; run by ansible.windows.win_powershell, its one output object read by fleet's
 # fleet_synchronizer_changes / fleet_synchronizer_verified filters.
 #
 # A product is the Synchronizer when its ProductCode is synchronizer.product_id, when it is related
 # to synchronizer.upgrade_code (Windows Installer's RelatedProducts), when its name starts with
-# synchronizer.display_name, or when it is installed in the folder of the service's binary.
+# synchronizer.display_name, or when its InstallLocation is the very folder of the service's binary.
+# Never a folder above it: the practice system itself (or C:\, C:\Program Files) may be installed
+# there, and what matches here is uninstalled on a reinstall or a removal.
 [CmdletBinding()]
 param (
     [Parameter(Mandatory = $true)]
@@ -71,13 +74,18 @@ foreach ($view in [Microsoft.Win32.RegistryView]::Registry64, [Microsoft.Win32.R
         $location = ([string]$k.GetValue('InstallLocation')).TrimEnd('\')
         $match = ($ProductId -and $code -eq $ProductId.ToUpper()) -or $related.ContainsKey($code) -or
                  ($DisplayName -and $name.StartsWith($DisplayName, [System.StringComparison]::OrdinalIgnoreCase)) -or
-                 ($binaryDir -and $location -and ($binaryDir.Equals($location, [System.StringComparison]::OrdinalIgnoreCase) -or
-                  $binaryDir.StartsWith($location + '\', [System.StringComparison]::OrdinalIgnoreCase)))
+                 ($binaryDir -and $location -and $binaryDir.Equals($location, [System.StringComparison]::OrdinalIgnoreCase))
         if ($match -and -not $products.ContainsKey($code)) {
             $products[$code] = @{ product_code = $code; name = $name; version = [string]$k.GetValue('DisplayVersion') }
         }
     }
 }
 
+# The current boot (epoch seconds): an install that asked for a restart (3010) is verified only
+# once the server has restarted since.
+$os = Get-CimInstance -ClassName Win32_OperatingSystem -OperationTimeoutSec 60
+$bootTime = [math]::Floor(($os.LastBootUpTime.ToUniversalTime() -
+                           [datetime]::new(1970, 1, 1, 0, 0, 0, [System.DateTimeKind]::Utc)).TotalSeconds)
+
 @{ products = @($products.Values | Sort-Object -Property { $_.product_code }); binary = $binary
-   binary_version = $binaryVersion }
+   binary_version = $binaryVersion; boot_time = [string]$bootTime }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import click
 
@@ -47,7 +48,7 @@ def show(system: str, fmt: str) -> None:
     if fmt == "json":
         emit([], [], "json", json_doc=asdict(s))
         return
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"field": "name", "value": s.name},
         {"field": "hosting", "value": s.hosting.value},
         {"field": "supported hostings", "value": [h.value for h in s.hostings]},

@@ -8,12 +8,17 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
+
+if TYPE_CHECKING:
+    from fleet.deploy import DeployBlocked, Deployment, DeployResult, HostOutcome, Observer
+    from fleet.deploy.events import TaskResult
+    from fleet.store import RunRecord
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -54,7 +59,8 @@ def _interruptible() -> Iterator[None]:
 @click.option("--canary", type=int, metavar="N", help="Deploy N hosts first; the rest only if all N succeeded.")
 @click.option("--serial", metavar="N|N%", help="Deploy in batches of N hosts (or N%); a failing batch never "
                                                "stops the next.")
-@click.option("--forks", type=int, metavar="N", help="Parallel connections (default: sized to this machine).")
+@click.option("-f", "--forks", type=click.IntRange(1, 256), metavar="N",
+              help="Parallel connections, as ansible-playbook -f (default: sized to this machine).")
 @click.option("--full", is_flag=True,
               help="Run Ansible on every selected host. By default fleet first collects every host (one "
                    "round trip) and runs Ansible only where something drifted or could not be verified.")
@@ -142,7 +148,7 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
                 for change in o.drift:
                     note(f"  ~ {change}", fg="yellow")
     if not result.check:
-        _record_installed(app, deployment, result)
+        _record_lifecycle(app, deployment, result)
     s = result.as_json()["summary"]
     line = (f"{'check ' if result.check else ''}run {result.run_id[:12]} {result.status}: {s['hosts']} hosts, "
             f"{s['ok']} ok, {s['changed']} changed, {s['failed']} failed, {s['unreachable']} unreachable"
@@ -160,38 +166,45 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
         sys.exit(1)
 
 
-def _record_installed(app: AppContext, deployment: Any, result: Any) -> None:
-    """Practices whose server just got the Synchronizer are "installed" in their lifecycle (what fleet
-    knows itself). A store problem here is reported, never fatal: the deploy is done and recorded."""
-    from fleet.desired.plan import INSTALL
+def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
+    """What fleet knows itself goes into the practices' lifecycle: practices whose server just got
+    the Synchronizer are "installed"; a deploy that wrote a browser-extension practice's policy is
+    in its history. A store problem here is reported, never fatal: the deploy is done and recorded."""
+    from fleet.desired.plan import APPLY, INSTALL
     from fleet.errors import FleetError
-    from fleet.onboarding.actions import synchronizer_seen
+    from fleet.onboarding.actions import extension_deployed, synchronizer_seen
     from fleet.store import Store
 
     ws = app.ws
     done = [(ws.inventory.practices[o.practice_id], o.host) for o in result.outcomes
             if o.record().status in ("ok", "changed") and o.host in deployment.plans
             and deployment.plans[o.host].synchronizer.action == INSTALL]
-    if not done:
+    written: dict[str, list[str]] = {}
+    for o in result.outcomes:
+        plan = deployment.plans.get(o.host)
+        if plan is not None and plan.extension.action == APPLY and o.record().status == "changed":
+            written.setdefault(o.practice_id, []).append(o.host)
+    if not done and not written:
         return
     try:
         store = Store(ws.store_url())
         try:
-            moved = synchronizer_seen(store, done, ws.catalog, by="fleet deploy", how="installed")
+            moved = synchronizer_seen(store, done, ws.catalog, by="fleet deploy", how="installed") if done else []
+            extension_deployed(store, written, result.run_id)
         finally:
             store.close()
-    except FleetError as exc:
-        note(f"could not record the installs in the practices' lifecycle: {exc.message}", fg="yellow")
+    except FleetError as exc:  # a StoreError (fleet.store turns database errors into it)
+        note(f"could not record the deploy in the practices' lifecycle: {exc.message}", fg="yellow")
         return
     if moved:
         note(f"Synchronizer installed: {', '.join(moved)} now installed (fleet practice status)", fg="green")
 
 
-def _host_rows(result) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _host_rows(result: DeployResult) -> list[dict[str, Any]]:
     return [o.as_json() for o in result.outcomes]
 
 
-def _print_blocked(exc, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def _print_blocked(exc: DeployBlocked, fmt: str) -> None:
     rows = [{"practice": f.practice_id or "-", "host": f.host or "", "problem": f.message,
              "where": str(f.where or ""), "fix": f.hint} for f in exc.findings]
     rows += [{"practice": p.practice_id or "-", "host": p.host, "problem": p.error, "where": "", "fix": ""}
@@ -207,7 +220,7 @@ def _print_blocked(exc, fmt: str) -> None:  # type: ignore[no-untyped-def]
         note(f"  - {who}: {r['problem']}{where}" + (f"\n      fix: {r['fix']}" if r["fix"] else ""))
 
 
-def _preview(deployment, check: bool, remove: bool) -> None:  # type: ignore[no-untyped-def]
+def _preview(deployment: Deployment, check: bool, remove: bool) -> None:
     """What the deploy will touch, on stderr: per practice, the hosts grouped by what they get."""
     from rich.console import Console
     from rich.table import Table
@@ -280,7 +293,7 @@ class _Progress:
     def _counts(self) -> str:
         return " ".join(f"[{self.COLORS[k]}]{k} {v}[/]" for k, v in self.counts.items())
 
-    def observer(self):  # type: ignore[no-untyped-def]
+    def observer(self) -> Observer:
         from fleet.deploy import Observer
 
         return Observer(batch_started=self.batch_started, task_result=self.task_result,
@@ -296,11 +309,11 @@ class _Progress:
         if not self.quiet:
             self._print(f"[bold]{name}[/]: {len(hosts)} hosts" if self.live else f"{name}: {len(hosts)} hosts")
 
-    def task_result(self, ev) -> None:  # type: ignore[no-untyped-def]
+    def task_result(self, ev: TaskResult) -> None:
         if self._progress is not None:
             self._progress.update(self._task, current=f"{ev.host}: {ev.task}"[:60])
 
-    def host_finished(self, o) -> None:  # type: ignore[no-untyped-def]
+    def host_finished(self, o: HostOutcome) -> None:
         st = o.record().status
         if st in self.counts:
             self.counts[st] += 1
@@ -364,7 +377,7 @@ def runs(ctx: click.Context, app: AppContext, kind: str | None, limit: int, fmt:
         note("no runs recorded yet")
 
 
-def _run_doc(r) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _run_doc(r: RunRecord) -> dict[str, Any]:
     return {"id": r.id, "kind": r.kind, "started_at": r.started_at.isoformat(),
             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "status": r.status,
             "user": r.user, "controller": r.controller, "selection": r.selection, "options": r.options,

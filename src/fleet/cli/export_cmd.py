@@ -118,7 +118,7 @@ def _command(name: str, formats: list[str], summary: str) -> click.Command:
     @export.command(name, help=summary)
     @export_options
     @pass_app
-    def command(app: AppContext, **kw: Any) -> None:
+    def command(app: AppContext, /, **kw: Any) -> None:
         _run(app, formats, **kw)
 
     return command

@@ -1,10 +1,8 @@
-"""`fleet health` (the sweep, `show`, `prune`), and the report/schedule commands beside it.
+"""`fleet health`: the sweep (when no subcommand is given), `show`, `prune` and `alert`.
 
-Layout: the ``health`` group first (the sweep runs when no subcommand is given), then its
-subcommands, then the top-level ``report`` and ``schedule`` commands (``LAZY_COMMANDS`` in
-cli/main.py points at this module for all three). Each command only parses options, calls
-``fleet.health`` and renders.
-"""
+Each command only parses options, calls ``fleet.health`` and renders. Alerts go out two ways:
+``fleet health alert [--run ID]`` sends what is due for a stored sweep (the nightly job runs it
+last), and ``fleet health --alert`` right after its sweep (``run_alerts``)."""
 
 from __future__ import annotations
 
@@ -12,25 +10,19 @@ import re
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
-from fleet.cli.report_cmd import alert, run_alerts
-from fleet.errors import FleetError
+
+if TYPE_CHECKING:
+    from fleet.health.alerts import AlertOutcome
+    from fleet.store import Store
 
 SWEEP_COLUMNS = ["client", "practice", "state", "lifecycle", "coverage", "servers", "unreachable", "summary"]
 STATE_COLOURS = {"OK": "green", "WARNING": "yellow", "CRITICAL": "red", "UNKNOWN": "magenta"}
-
-
-def _open_store(ctx: click.Context, app: AppContext):  # type: ignore[no-untyped-def]
-    from fleet.store import Store
-
-    store = Store(app.ws.store_url())
-    ctx.call_on_close(store.close)
-    return store
 
 
 def _terminate_as_interrupt() -> None:
@@ -49,8 +41,9 @@ def _terminate_as_interrupt() -> None:
 @click.group(invoke_without_command=True)
 @click.option("-p", "--practice", "practices", multiple=True, help="Only this practice (repeatable).")
 @click.option("-c", "--client", "clients", multiple=True, help="Only this client's practices (repeatable).")
-@click.option("-l", "--limit", metavar="HOSTS",
-              help="Only these hosts: comma-separated names, globs (bs-*) or groups (practice_ID, client_ID).")
+@click.option("-l", "--limit", "limits", multiple=True, metavar="HOSTS",
+              help="Only these hosts: names, globs (bs-*) or groups (practice_ID, client_ID); comma-separated "
+                   "or repeated, as in fleet deploy.")
 @click.option("-f", "--forks", type=click.IntRange(1, 256), metavar="N",
               help="Hosts collected at once (default: health.forks in fleet.yml, else sized to this machine).")
 @click.option("--timeout", type=click.FloatRange(1, 3600), metavar="SECONDS",
@@ -62,7 +55,7 @@ def _terminate_as_interrupt() -> None:
 @pass_app
 @click.pass_context
 def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...],
-           limit: str | None, forks: int | None, timeout: float | None, send: bool | None, fmt: str) -> None:
+           limits: tuple[str, ...], forks: int | None, timeout: float | None, send: bool | None, fmt: str) -> None:
     """Sweep the fleet's health: collect every host, judge, store, summarise per practice.
 
     One round trip per host (SSH, or PowerShell remoting for psrp/winrm hosts) gathers raw facts;
@@ -89,15 +82,12 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     if ctx.invoked_subcommand:
         return
     from fleet.health.settings import load_settings
-    from fleet.health.sweep import Sweep, SweepOptions, select_hosts
+    from fleet.health.sweep import SweepOptions, make_sweep  # make_sweep: fleet remote health swaps it
 
     ws = app.ws
-    chosen = ws.inventory.select(practices, clients)
-    hosts = select_hosts(ws.inventory, chosen, limit)
-    if not hosts:
-        raise FleetError("the selection has no hosts", hint="`fleet inventory show` lists practices and hosts")
+    _, hosts = ws.inventory.select_hosts(practices, clients, limits)
     settings = load_settings(ws.config_path)
-    store = _open_store(ctx, app)
+    store = app.store()
     _terminate_as_interrupt()
     host_docs: list[dict[str, Any]] = []
 
@@ -109,9 +99,9 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
             "checks": [{"check": c.check_id, "state": c.state, "message": c.message, "value": c.value}
                        for c in j.checks]})
 
-    selection = {"practices": list(practices), "clients": list(clients), "limit": limit or ""}
+    selection = {"practices": list(practices), "clients": list(clients), "limit": ",".join(limits)}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
-    sweep = Sweep(ws, store, settings, on_host=on_host)
+    sweep = make_sweep(ws, store, settings, on_host=on_host)
     try:
         result = sweep.run(hosts, options)
     except KeyboardInterrupt:
@@ -159,6 +149,12 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
              + (" ..." if len(timed_out) > 10 else ""))
     if sweep.moved:
         note(f"Synchronizer seen running: {', '.join(sweep.moved)} now installed (fleet practice status)", fg="green")
+    if sweep.coverage_events:
+        ev = sweep.coverage_events
+        note(f"extension coverage reached or lost: {', '.join(ev[:10])}" + (" ..." if len(ev) > 10 else "")
+             + " (fleet practice status PRACTICE --history)")
+    if sweep.coverage_error:
+        note(f"could not record extension coverage in the practices' history: {sweep.coverage_error}", fg="yellow")
     pending = [o for o in lifecycle.values() if o.pending(now.date())]
     if pending:
         note("waiting for the vendor's engineer: " + ", ".join(
@@ -196,7 +192,7 @@ def show(ctx: click.Context, app: AppContext, run_id: str | None, practices: tup
     """
     from fleet.health.show import load_results
 
-    store = _open_store(ctx, app)
+    store = app.store()
     run, rows = load_results(store, run_id, practices=practices, clients=clients, hosts=hosts,
                              states=[s.upper() for s in states] or (None if show_all else
                                                                    ["WARNING", "CRITICAL", "UNKNOWN"]))
@@ -241,11 +237,45 @@ def prune(ctx: click.Context, app: AppContext, older_than: str, keep_last: int, 
     from fleet.health.storage import prune_health
 
     age = parse_duration(older_than)
-    store = _open_store(ctx, app)
+    store = app.store()
     counts = prune_health(store, age, keep_last=keep_last)
     emit([{"table": k, "deleted": v} for k, v in counts.items()], ["table", "deleted"], fmt, json_doc=counts)
     note(f"pruned {counts['runs']} health sweep(s) older than {older_than}")
 
 
-# `fleet health alert [--run ID]`: send a stored sweep's due alerts (the nightly job runs it last).
-health.add_command(alert)
+@health.command("alert")
+@click.option("--run", "run_id", metavar="RUN_ID", help="The health run (default: the latest sweep).")
+@pass_app
+def alert(app: AppContext, run_id: str | None) -> None:
+    """Send the alerts of a sweep that are due (newly failing after the debounce, resolved).
+
+    Safe to repeat: what was delivered is not sent again; what failed to deliver is retried.
+    Exit 1 when an alert target could not be reached.
+
+    \b
+    Example:
+      fleet health alert --run 3f2a9c
+    """
+    from fleet.health.report import resolve_run
+
+    store = app.store()
+    outcome = run_alerts(app, store, resolve_run(store, run_id).id)
+    if outcome is not None and not outcome.ok:
+        sys.exit(1)
+
+
+def run_alerts(app: AppContext, store: Store, run_id: str) -> AlertOutcome | None:
+    """Send sweep ``run_id``'s due alerts to fleet.yml's targets; the outcome (None: no targets).
+
+    Prints the summary (and each unreachable target, by name) to stderr. Never raises for a
+    delivery problem: the sweep's results are already stored and stay as they are."""
+    from fleet.health.alerts import send_alerts
+
+    targets = app.ws.config.alerts
+    if not targets:
+        note("alerts: no alert targets in fleet.yml (alerts:)", fg="yellow")
+        return None
+    outcome = send_alerts(store, run_id, targets, redactor=app.redactor(), msp_name=app.msp_name,
+                          directory=app.directory())
+    note(outcome.summary(), fg=None if outcome.ok else "red")
+    return outcome

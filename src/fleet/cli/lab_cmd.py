@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import F, emit, note, output_options
 
 
-def _dir_option(func):  # type: ignore[no-untyped-def]
+def _dir_option(func: F) -> F:
+    """Add --dir (the lab workspace directory); the value arrives as ``directory``."""
     return click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Lab workspace directory (default: $FLEET_LAB_DIR or ~/.local/share/fleet/lab).")(func)
 
@@ -150,7 +152,7 @@ def status(app: AppContext, directory: Path | None, fmt: str) -> None:
     from fleet.lab.workspace import browser_rows, endpoint_running, endpoint_url, engine_dir
 
     ws_dir = _resolve(directory, app)
-    rows = [{"host": s.name, "status": s.status, "role": s.role, "port": s.port, "pid": s.pid,
+    rows: list[dict[str, Any]] = [{"host": s.name, "status": s.status, "role": s.role, "port": s.port, "pid": s.pid,
              "practice": s.practice, "client": s.client} for s in Lab(engine_dir(ws_dir)).status()]
     columns = ["host", "status", "role", "port", "pid", "practice", "client"]
     browsers = {r["host"]: r for r in browser_rows(ws_dir)}

@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("fleet.cli.schedule_cmd", "schedule"),
     "paths": ("fleet.cli.workspace_cmd", "paths"),
     "remote": ("fleet.cli.remote_cmd", "remote"),
+    "db": ("fleet.cli.db_cmd", "db"),
 }
 
 
@@ -56,7 +57,8 @@ class FleetGroup(click.Group):
         if cmd_name not in LAZY_COMMANDS or not _available(cmd_name):
             return None
         module, attr = LAZY_COMMANDS[cmd_name]
-        return getattr(importlib.import_module(module), attr)
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

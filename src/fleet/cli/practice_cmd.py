@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
+
+if TYPE_CHECKING:
+    from fleet.store import Store
 
 
 def _me() -> str:
@@ -19,7 +22,7 @@ def _me() -> str:
         return "unknown"
 
 
-def _store(app: AppContext):  # type: ignore[no-untyped-def]
+def _store(app: AppContext) -> Store:
     from fleet.store import Store
 
     store = Store(app.ws.store_url())

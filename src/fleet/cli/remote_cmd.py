@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import F, emit, note, output_options
+
+if TYPE_CHECKING:
+    from fleet.remote.node import ExecutionNode
 
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["-h", "--help"]}
 
 
-def _node_options(func):  # type: ignore[no-untyped-def]
+def _node_options(func: F) -> F:
+    """Add --via / --runner / --ssh-config / --ssh-option (how to reach the execution node)."""
     func = click.option("--ssh-option", "ssh_options", multiple=True, metavar="NAME=VALUE",
                         help="Extra `ssh -o` option for reaching the node (repeatable).")(func)
     func = click.option("--ssh-config", type=click.Path(dir_okay=False), metavar="FILE",
@@ -21,7 +27,8 @@ def _node_options(func):  # type: ignore[no-untyped-def]
                         help="The execution node: a name from fleet.yml's remote.nodes, or [user@]host.")(func)
 
 
-def _node(app: AppContext, via: str, runner: str | None, ssh_config: str | None, ssh_options: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _node(app: AppContext, via: str, runner: str | None, ssh_config: str | None,
+          ssh_options: tuple[str, ...]) -> ExecutionNode:
     from fleet.remote import resolve_node
 
     config = None
@@ -85,18 +92,23 @@ def deploy(ctx: click.Context, app: AppContext, via: str, runner: str | None, ss
     """`fleet deploy` with its Ansible run on the node; every `fleet deploy` option applies.
 
     Selection, readiness, the vault, the plans, canary/serial batches and the store stay here;
-    each batch's playbook run happens on the node, which reaches the practice's hosts.
+    each batch's playbook run happens on the node, which reaches the practice's hosts. This
+    controller does not reach them, so there is no pre-collection: every selected host goes to
+    Ansible (as `fleet deploy --full`).
 
     \b
     Examples:
       fleet remote deploy --via lakeside --practice lakeside_main --check --diff
       fleet remote deploy --via msp@10.20.0.5 --client lakeside --canary 2 --yes
     """
-    from fleet.cli.deploy_cmd import deploy as deploy_command
     from fleet.remote.deploy import deploy_via
+
+    deploy_command = _sibling(ctx, "deploy")
 
     node = _node(app, via, runner, ssh_config, ssh_options)
     note(f"deploying through the execution node {node.name}")
+    if "--full" not in deploy_args:  # collecting the hosts from here would reach past the node (or fail)
+        deploy_args = (*deploy_args, "--full")
     with deploy_via(node), deploy_command.make_context("fleet remote deploy", list(deploy_args), parent=ctx) as sub:
         deploy_command.invoke(sub)
 
@@ -119,8 +131,9 @@ def health(ctx: click.Context, app: AppContext, via: str, runner: str | None, ss
       fleet remote health --via lakeside --client lakeside
       fleet remote health --via msp@10.20.0.5 --forks 20 --json
     """
-    from fleet.cli.health_cmd import health as health_command
     from fleet.remote.health import sweep_via
+
+    health_command = _sibling(ctx, "health")
 
     node = _node(app, via, runner, ssh_config, ssh_options)
     note(f"collecting through the execution node {node.name}")
@@ -134,3 +147,11 @@ def health(ctx: click.Context, app: AppContext, via: str, runner: str | None, ss
                 if r is not None and r.status not in ("successful",):
                     note(f"the node's run ended {r.status}: {r.explanation}", fg="red")
 
+
+def _sibling(ctx: click.Context, name: str) -> click.Command:
+    """fleet's own ``name`` command, through the root group (command modules never import each other)."""
+    root = ctx.find_root()
+    command = root.command.get_command(root, name) if isinstance(root.command, click.Group) else None
+    if command is None:  # pragma: no cover - both are part of fleet itself
+        raise click.UsageError(f"fleet has no {name} command here")
+    return command

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import pwd
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import note
+
+if TYPE_CHECKING:
+    from fleet.health.schedule import ScheduleSpec
 
 
 def _valid_at(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -22,19 +26,6 @@ def _valid_at(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return f"{h:02d}:{m:02d}"
 
 
-def alert_step() -> str:
-    """How this fleet's `health` command sends alerts (fleet.health.schedule.ALERT_STEPS)."""
-    try:
-        from fleet.cli.health_cmd import health
-    except ImportError:
-        return "none"
-    if isinstance(health, click.Group) and "alert" in health.commands:
-        return "subcommand"
-    if any("--alert" in p.opts for p in getattr(health, "params", [])):
-        return "option"
-    return "none"
-
-
 def _owner(path: Path) -> str:
     try:
         return pwd.getpwuid(path.stat().st_uid).pw_name
@@ -42,7 +33,8 @@ def _owner(path: Path) -> str:
         return ""
 
 
-def _spec(app: AppContext, root: str | None, **kw):  # type: ignore[no-untyped-def]
+def _spec(app: AppContext, root: str | None, **kw: Any) -> ScheduleSpec:
+    """The job for this workspace under ``root``; ``kw``: the other ScheduleSpec fields."""
     from fleet.health.schedule import ScheduleSpec
 
     ws = app.ws
@@ -108,11 +100,8 @@ def install(app: AppContext, at: str, method: str, user_mode: bool, report_dir: 
                  password_file=Path(pw).expanduser().resolve() if pw else None,
                  report_dir=Path(report_dir).resolve() if report_dir else None,
                  textfile_dir=Path(textfile_dir).resolve() if textfile_dir else None,
-                 run_as="" if user_mode else (run_as or _owner(app.ws.root)), alert_step=alert_step())
+                 run_as="" if user_mode else (run_as or _owner(app.ws.root)))
     result = do_install(spec)
-    if spec.alert_step == "none":
-        note("schedule: this fleet's `health` command sends no alerts (no `health alert` / `--alert`): "
-             "the job sweeps and reports only", fg="yellow")
     for path in result.files:
         click.echo(str(path))
     for n in result.notes:

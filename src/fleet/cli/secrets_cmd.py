@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,10 @@ from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 from fleet.errors import FleetError
 from fleet.secretstore import MAX_SECRET, SecretKind, shared_secrets
+
+if TYPE_CHECKING:
+    from fleet.inventory import Practice
+    from fleet.workspace import Workspace
 
 
 @click.group()
@@ -69,7 +74,7 @@ def set_(ctx: click.Context, app: AppContext, practice: str, kind: str | None, f
          fg="green")
 
 
-def _expected_kind(ws, p) -> SecretKind | None:  # type: ignore[no-untyped-def]
+def _expected_kind(ws: Workspace, p: Practice) -> SecretKind | None:
     system = ws.catalog.find(p.pms)
     if system is None:
         return None

@@ -2,8 +2,8 @@
 hosts need anything.
 
 ``precollect()`` collects every host with the sweep's collector (one ssh/PSRP round trip, no
-Ansible fork), and judges each with ``fleet.health.drift.host_drift``: the host's desired state
-(computed from ``fleet.desired`` as the plan is) against what the collector saw. A host whose
+Ansible fork), and judges each with ``fleet.health.drift.host_drift``: the host's deploy plan
+against what the collector saw, by the same functions the roles decide with (``fleet.desired.changes``). A host whose
 collection fails or leaves something unverified counts as drifted: Ansible runs there, as it did
 before this step existed.
 """
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fleet.deploy.results import DRIFTED, IN_SYNC, UNVERIFIED
+from fleet.desired.plan import HostPlan
 from fleet.health.checks import default_checks
 from fleet.health.drift import host_drift
 from fleet.health.facts import FactsError, parse_facts
@@ -21,6 +23,9 @@ from fleet.health.settings import load_settings
 from fleet.health.sweep import Sweep, SweepOptions
 from fleet.inventory import Host
 from fleet.store import Store
+
+if TYPE_CHECKING:
+    from fleet.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -31,10 +36,11 @@ class Verdict:
     unreachable: bool = False
 
 
-def precollect(ws, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Mapping[str, str]],  # type: ignore[no-untyped-def]
-               state: str | None = None) -> Iterator[tuple[str, Verdict]]:
+def precollect(ws: Workspace, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Mapping[str, str]],
+               plans: Mapping[str, HostPlan], state: str | None = None) -> Iterator[tuple[str, Verdict]]:
     """(host, Verdict) for ``hosts``, as they answer. ``secrets``: the practices' vault vars already
-    read by the deploy (only their fingerprints are compared; nothing is decrypted twice)."""
+    read by the deploy (for the redactor; nothing is decrypted twice); ``plans``: the deploy's plans
+    (what Ansible would apply), judged against what the collector saw."""
     settings = load_settings(ws.config_path)
     sweep = Sweep(ws, store, settings, default_checks())
     sweep.preload_secrets(secrets)
@@ -50,7 +56,11 @@ def precollect(ws, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Ma
         except FactsError as exc:
             yield name, Verdict(UNVERIFIED, reason=f"unusable answer: {exc.reason}")
             continue
-        drift = host_drift(plan.expect, facts, plan.host.uses_pms)
+        hp = plans.get(name)
+        if hp is None or hp.error:
+            yield name, Verdict(UNVERIFIED, reason=hp.error if hp else "no plan")
+            continue
+        drift = host_drift(hp.to_dict(), facts)
         if drift.in_sync:
             yield name, Verdict(IN_SYNC)
         elif drift.changes:

@@ -9,12 +9,11 @@ they arrive, so an interrupted run keeps what it gathered and is marked ``interr
 
 from __future__ import annotations
 
-import fnmatch
 import os
+import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,21 @@ from fleet.deploy.results import (
     run_status,
     summary,
 )
-from fleet.deploy.runner import BatchSpec, PlaybookRun, ansible_env, default_forks, scrubbed_env
-from fleet.desired.plan import ABSENT, PRESENT, HostPlan, plan_host
+from fleet.deploy.runner import (
+    BatchRun,
+    BatchRunFactory,
+    BatchSpec,
+    PlaybookRun,
+    ansible_env,
+    default_forks,
+    scrubbed_env,
+)
+from fleet.desired.plan import HostPlan, plan_host
+from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory import Host, Practice
 from fleet.redact import Redactor
-from fleet.store import AuditEvent, Store
+from fleet.store import AuditEvent, HostResult, Store
 from fleet.store.lifecycle import HEARTBEAT_EVERY
 from fleet.store.locks import practice_locks
 from fleet.validate import Finding, Report
@@ -43,7 +51,14 @@ from fleet.vault import VaultPassword
 from fleet.workspace import Workspace
 
 RUN_KIND = "deploy"
+# "path.py:18: SomeWarning: text" (then the source line, indented): Python's warnings, not Ansible's words
+_PY_WARNING = re.compile(r"^\S.*\.py:\d+: \w*Warning: ")
 KEEP_RUN_DIRS = 20  # private data dirs kept under state/runs (older ones are deleted)
+
+
+#: Makes each batch's playbook run. ``fleet.remote.deploy.deploy_via`` puts an execution node's here
+#: for the length of a ``fleet remote deploy``; nothing else in the engine differs.
+batch_run: BatchRunFactory = PlaybookRun
 
 
 class DeployBlocked(FleetError):
@@ -103,27 +118,8 @@ class DeployResult:
 
 def select_hosts(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (),
                  limit: Sequence[str] = ()) -> tuple[list[Practice], list[Host]]:
-    """Practices named by --practice/--client (all when none) and their hosts, narrowed by --limit
-    (host names or shell patterns, comma-separated). An empty selection is an error."""
-    chosen = ws.inventory.select(practices, clients)
-    if not chosen:
-        raise SelectionError("the selection is empty: no practices to deploy",
-                             hint="`fleet inventory show` lists the practices")
-    hosts = [h for p in chosen for h in p.hosts]
-    patterns = [p.strip() for item in limit for p in item.split(",") if p.strip()]
-    if limit and not patterns:
-        raise SelectionError("--limit names no host (it is empty)",
-                             hint="give host names or shell patterns such as 'bs-*', or leave --limit out for all")
-    if patterns:
-        unmatched = [pat for pat in patterns if not any(fnmatch.fnmatchcase(h.name, pat) for h in hosts)]
-        if unmatched:
-            raise SelectionError(f"--limit {', '.join(unmatched)} matches no host of the selected practices",
-                                 hint="use host names (or shell patterns such as 'bs-*') from `fleet inventory show`")
-        hosts = [h for h in hosts if any(fnmatch.fnmatchcase(h.name, pat) for pat in patterns)]
-    if not hosts:
-        raise SelectionError("the selection is empty: the selected practices have no hosts",
-                             hint="add hosts to the practices in the inventory")
-    return chosen, hosts
+    """The practices and hosts a deploy acts on (``Inventory.select_hosts``: the rules of every command)."""
+    return ws.inventory.select_hosts(practices, clients, limit)
 
 
 def hosts_to_retry(store: Store, hosts: Iterable[Host], depth: int = 50) -> list[Host]:
@@ -269,7 +265,7 @@ class Deployment:
         pending = {h.name for h in self.hosts}
         state = ABSENT if self.options.remove else None
         last_beat = time.monotonic()
-        for name, v in precollect(self.ws, store, self.hosts, self.vault, state):
+        for name, v in precollect(self.ws, store, self.hosts, self.vault, self.plans, state):
             if time.monotonic() - last_beat > HEARTBEAT_EVERY:  # the run is alive (fleet.store.lifecycle)
                 store.heartbeat(run_id)
                 last_beat = time.monotonic()
@@ -304,7 +300,7 @@ class Deployment:
                          forks=opts.forks or default_forks(len(batch)), check=opts.check, diff=opts.diff,
                          extravars=extravars, verbosity=opts.verbosity)
         cfg = self.ws.root / "ansible.cfg"
-        prun = PlaybookRun(run_dir, self.ws.inventory_dir, cfg, self.ws.password(), spec, opts.keep_events)
+        prun = batch_run(run_dir, self.ws.inventory_dir, cfg, self.ws.password(), spec, opts.keep_events)
         tally = Tally({n: outcomes[n] for n in batch})
         interrupted = False
         stopped = False  # Ansible was told to stop (interrupt, or an error on our side)
@@ -331,13 +327,13 @@ class Deployment:
                         obs.host_finished(o)
                 except KeyboardInterrupt:
                     interrupted = stopped = True
-                    _terminate(prun)  # the guard ends ansible-playbook's process group; take what it sent
+                    prun.terminate()  # the guard ends ansible-playbook's process group; take what it sent
                     _drain(prun, tally, record, obs, self.redactor)
                     break
         except BaseException:
             if not stopped:  # interrupted outside the event loop, or a failure of ours: never leave Ansible running
                 stopped = True
-                _terminate(prun)
+                prun.terminate()
             raise
         finally:
             result = prun.wait(timeout=None if not stopped else 30)
@@ -358,30 +354,23 @@ class Deployment:
             lines = (artifact_dir / "stdout").read_text(errors="replace").splitlines()
         except OSError:
             lines = []
-        useful = [ln.strip() for ln in lines if ln.strip() and not ln.startswith(("PLAY", "TASK", "Vault"))]
+        useful = [ln.strip() for ln in _without_python_warnings(lines)
+                  if ln.strip() and not ln.startswith(("PLAY", "TASK", "Vault"))]
         tail = " | ".join(useful[-3:])[-600:]
         return self.redactor.text(f"ansible-playbook exited {rc}" + (f": {tail}" if tail else ""))
 
-    def _redacted(self, r):  # type: ignore[no-untyped-def]
+    def _redacted(self, r: HostResult) -> HostResult:
         from dataclasses import replace
 
         return replace(r, message=self.redactor.text(r.message), facts=self.redactor.obj(r.facts))
 
-    def _redacted_audit(self, a):  # type: ignore[no-untyped-def]
+    def _redacted_audit(self, a: AuditEvent) -> AuditEvent:
         from dataclasses import replace
 
         return replace(a, task=self.redactor.text(a.task), detail=self.redactor.text(a.detail))
 
 
-def _terminate(prun: Any) -> None:
-    stop = getattr(prun, "terminate", None)
-    if stop is not None:
-        stop()
-    else:  # a run without a guard (e.g. on an execution node): its own cancel
-        prun.cancel.set()
-
-
-def _drain(prun: Any, tally: Tally, record: Callable[[Iterable[HostOutcome], Tally | None], None],
+def _drain(prun: BatchRun, tally: Tally, record: Callable[[Iterable[HostOutcome], Tally | None], None],
            obs: Observer, redactor: Redactor) -> None:
     """Take the events Ansible sent before it stopped (hosts that finished meanwhile are kept)."""
     deadline = time.monotonic() + 10
@@ -421,26 +410,6 @@ def _prune_run_dirs(runs_dir: Path, keep: int) -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
-@contextmanager
-def _decrypt_once(ws: Workspace) -> Iterator[None]:
-    """Readiness and the plans both read each practice's vault: decrypt each once (PBKDF2 + AES)
-    while preparing; the store is left as it was afterwards."""
-    store = ws.secrets
-    original = store.read
-    cache: dict[str, dict[str, str]] = {}
-
-    def read(practice_id: str, password):  # type: ignore[no-untyped-def]
-        if practice_id not in cache:
-            cache[practice_id] = original(practice_id, password)  # errors are raised, never cached
-        return dict(cache[practice_id])
-
-    store.read = read  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del store.read  # back to the class's method
-
-
 def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str] = (), limit: Sequence[str] = (),
             retry_failed: bool = False, options: DeployOptions | None = None) -> Deployment:
     """Everything before Ansible: selection, readiness, vault, plans. Raises on bad input."""
@@ -457,7 +426,7 @@ def prepare(ws: Workspace, practices: Sequence[str] = (), clients: Sequence[str]
         finally:
             store.close()
     password = ws.password()  # a missing/wrong password stops here, before anything runs
-    with _decrypt_once(ws):
+    with ws.secrets.decrypted_once():  # readiness and the plans both read each practice's vault
         return _prepare(ws, chosen, hosts, password, practices, clients, limit, retry_failed, options)
 
 
@@ -497,3 +466,19 @@ def _prepare(ws: Workspace, chosen: list[Practice], hosts: list[Host], password:
                  "retry_failed": retry_failed, "hosts": [h.name for h in hosts],
                  "host_practices": {h.name: [h.practice_id, h.client_id] for h in hosts}}
     return Deployment(ws, chosen, hosts, plans, redactor, options, selection, warnings, secrets)
+
+
+def _without_python_warnings(lines: list[str]) -> list[str]:
+    """Output lines without Python warnings (a warning line and the indented source line after it)."""
+    out: list[str] = []
+    skip_source = False
+    for ln in lines:
+        if _PY_WARNING.match(ln):
+            skip_source = True
+            continue
+        if skip_source and ln.startswith((" ", "\t")):
+            skip_source = False
+            continue
+        skip_source = False
+        out.append(ln)
+    return out

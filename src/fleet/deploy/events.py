@@ -66,7 +66,16 @@ class Stats:
     per_host: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
+LOOP_SUMMARY = "All items completed"  # Ansible's msg for a looped task; the items hold the cause
+
+
 def _message(res: Mapping[str, Any]) -> str:
+    if res.get("msg") == LOOP_SUMMARY:  # e.g. a PSRP host whose port is closed: "unreachable: All items
+        for item in res.get("results") or ():  # completed"; its first failed item says why
+            if isinstance(item, Mapping) and (item.get("unreachable") or item.get("failed")):
+                why = _message(item)
+                if why:
+                    return why
     for key in ("msg", "reason", "stderr", "module_stderr"):
         value = res.get(key)
         if value:

@@ -29,10 +29,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fleet.errors import FleetError
 from fleet.resources import data_dir
@@ -81,6 +81,16 @@ def collections_path() -> str:
     return os.pathsep.join([str(data_dir("collections")), rest])
 
 
+# Python warnings Ansible's own imports print on every start (cryptography deprecating DSA, imported by
+# Ansible's ssh-agent support): noise at the head of every message fleet quotes from Ansible's output.
+QUIET_WARNINGS = ("ignore:::ansible._internal._ssh._ssh_agent",)
+
+
+def python_warnings(current: str) -> str:
+    """$PYTHONWARNINGS for Ansible's processes: the user's filters, then fleet's (later ones win)."""
+    return ",".join(filter(None, [current, *QUIET_WARNINGS]))
+
+
 def ansible_env(config_file: Path | None) -> dict[str, str]:
     """The variables fleet sets for every ansible-playbook it runs (on top of this process's environment)."""
     playbooks = data_dir("playbooks")
@@ -98,6 +108,7 @@ def ansible_env(config_file: Path | None) -> dict[str, str]:
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
         "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", "auto_silent"),
+        "PYTHONWARNINGS": python_warnings(os.environ.get("PYTHONWARNINGS", "")),
     }
     if config_file is not None and config_file.is_file():
         env["ANSIBLE_CONFIG"] = str(config_file)
@@ -122,6 +133,21 @@ class BatchResult:
     status: str  # runner status: successful | failed | canceled | timeout | error
     rc: int | None
     artifact_dir: Path
+
+
+class BatchRun(Protocol):
+    """One batch's playbook run as the deploy engine drives it: ``PlaybookRun`` here, or an
+    execution node's (``fleet.remote.deploy.RemotePlaybookRun``, the same events)."""
+
+    def start(self) -> None: ...
+    def finished(self) -> bool: ...
+    def next_event(self, timeout: float = 0.1) -> dict[str, Any] | None: ...
+    def wait(self, timeout: float | None = None) -> BatchResult: ...
+    def terminate(self) -> None: ...
+
+
+#: Makes a batch's run: (run_dir, inventory, ansible.cfg, vault password, spec, keep_events).
+BatchRunFactory = Callable[[Path, Path, "Path | None", VaultPassword, BatchSpec, bool], BatchRun]
 
 
 class PlaybookRun:

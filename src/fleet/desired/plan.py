@@ -23,12 +23,11 @@ variables and module results to these functions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
@@ -49,6 +48,15 @@ from fleet.desired.policy import (
     PracticePolicy,
     practice_policy,
     removal_policy,
+)
+from fleet.desired.seen import (
+    InstalledProduct,
+    PolicyFileSeen,
+    PolicyFilesSeen,
+    RegistrySeen,
+    SeenValue,
+    SynchronizerSeen,
+    value_fingerprints,
 )
 from fleet.errors import FleetError
 from fleet.inventory import Host, Practice
@@ -161,7 +169,7 @@ class HostPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, what the roles consume (``fleet_plan``)."""
-        return _plain(asdict(self))
+        return {k: _plain(v) for k, v in asdict(self).items()}
 
     @property
     def touches(self) -> bool:
@@ -313,8 +321,9 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
                         hint="use chrome and/or edge")
     removal = removal_policy(practice, catalog, config)
     scan_paths, scan_depth = _scan_roots([d for b in REGISTRY_ROOT for d in LINUX_POLICY_DIRS[b]])
-    common = {"linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
-              "variant": variant.name, "linux_scan_paths": scan_paths, "linux_scan_depth": scan_depth}
+    common: _ExtensionCommon = {
+        "linux_file_name": linux_file_name(practice.id), "token_field": variant.token_field,
+        "variant": variant.name, "linux_scan_paths": scan_paths, "linux_scan_depth": scan_depth}
     if state == ABSENT:
         return ExtensionPlan(REMOVE, "fleet_state is absent",
                              remove_browsers=_removal_plans(REGISTRY_ROOT, removal), **common)
@@ -331,6 +340,16 @@ def _extension_plan(host: Host, practice: Practice, method: InstallMethod, secre
                          remove_browsers=_removal_plans(stale, removal),
                          linux_dirs=tuple(d for b in browsers for d in b.linux_dirs),
                          token_fingerprint=policy.token_fingerprint, **common)
+
+
+class _ExtensionCommon(TypedDict):
+    """The ExtensionPlan fields an apply and a remove share."""
+
+    linux_file_name: str
+    token_field: str
+    variant: str
+    linux_scan_paths: tuple[str, ...]
+    linux_scan_depth: int
 
 
 def _synchronizer_plan(host: Host, practice: Practice, method: InstallMethod, reason: str,
@@ -396,18 +415,6 @@ def _package_file(url: str, version: str, platform: str) -> str:
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else "msi"
         return f"Synchronizer-{version}.{ext if ext in ('msi', 'exe') else 'msi'}"
     return f"fleet-synchronizer-{version}.tar.gz"
-
-
-def plan_hosts(hosts: Iterable[tuple[Host, Practice, Mapping[str, str]]], catalog: Catalog, config: FleetConfig,
-               state: str | None = None) -> list[HostPlan]:
-    """Plans for many hosts; a host whose plan fails gets ``error`` set instead of raising."""
-    out = []
-    for host, practice, secrets in hosts:
-        try:
-            out.append(plan_host(host, practice, secrets, catalog, config, state))
-        except FleetError as exc:
-            out.append(error_plan(host, practice, exc))
-    return out
 
 
 def error_plan(host: Host, practice: Practice | None, exc: FleetError) -> HostPlan:
@@ -494,6 +501,7 @@ class WindowsChanges:
     keys_delete: list[str] = field(default_factory=list)  # our 3rdparty\extensions\<id> keys (that exist),
     #                                                   earlier IDs' included
     warnings: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # what cannot be compared (the token not known)
 
     @property
     def any(self) -> bool:
@@ -501,53 +509,59 @@ class WindowsChanges:
                     or self.managed_delete or self.keys_delete)
 
 
-def _same_reg(seen: Any, want: Any, typ: str) -> bool:
+def _same_reg(seen: SeenValue | None, want: Any, typ: str) -> bool:
+    """A wanted registry value (win_regedit's type) against what is there, by type and fingerprint."""
     if seen is None:
         return False
     if typ == "dword":
         try:
-            return int(seen) == int(want)
+            wanted = int(want) & 0xFFFFFFFF
         except (TypeError, ValueError):
             return False
-    return isinstance(seen, str) and seen == str(want)
+        return seen.type == "number" and seen.sha16 == fingerprint(str(wanted))
+    return seen.type == "string" and seen.sha16 == fingerprint(str(want))
 
 
-def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping[str, Any]],
-                    ours_seen: Mapping[str, Mapping[str, Any] | None],
-                    extensions_seen: Mapping[str, Iterable[str] | None] | None = None) -> WindowsChanges:
+def windows_changes(ext: Mapping[str, Any], seen: RegistrySeen) -> WindowsChanges:
     r"""Registry writes for one host, from the plan's ``extension`` (dict form) and what is there.
 
-    ``forcelist_seen``: {browser: {value name: data}} of each browser's forcelist key.
-    ``ours_seen``: {browser: {value name: data}} of our managed-policy key for the browsers we apply,
-    and of our extension key for the browsers we remove; None when the key does not exist. The
-    token's seen value is only compared by fingerprint and never copied into the result.
-    ``extensions_seen``: {browser: subkey names of ``3rdparty\extensions``}, read for the browsers
-    with ``stale_ids``: the forcelist entries and keys of those IDs are removed.
+    ``seen`` (``fleet.desired.seen.RegistrySeen``, from win_reg_stat results or the collector's
+    facts): per browser the forcelist key's values, our managed-policy key's values for the browsers
+    we apply and our extension key's for the browsers we remove (None when the key does not exist),
+    and the subkeys of ``3rdparty\extensions`` for the browsers with ``stale_ids``: the forcelist
+    entries and keys of those IDs are removed. Values are compared by type and fingerprint: the
+    token is never in ``seen`` nor in the result.
     """
     ch = WindowsChanges()
     token_fp = str(ext.get("token_fingerprint") or "")
     for b in ext.get("browsers", ()):
-        existing = forcelist_seen.get(b["browser"], {})
-        choice = pick_forcelist_slot(existing, b["extension_id"])
+        bs = seen.get(b["browser"])
+        choice = pick_forcelist_slot(bs.forcelist, b["extension_id"])
         if choice.current != b["forcelist_entry"]:
             ch.forcelist_set.append({"key": b["forcelist_key"], "name": choice.slot, "data": b["forcelist_entry"],
-                                     "browser": b["browser"]})
-        seen = ours_seen.get(b["browser"]) or {}
+                                     "browser": b["browser"], "replaces": choice.current is not None})
+        ours = bs.ours or {}
         wanted = set()
         for v in b["managed_values"]:
             wanted.add(v["name"])
-            item = {"key": v["key"], "name": v["name"], "type": v["type"]}
-            current = seen.get(v["name"])
-            if v["secret"]:
-                if not (isinstance(current, str) and token_fp and fingerprint(current) == token_fp):
+            item = {"key": v["key"], "name": v["name"], "type": v["type"], "browser": b["browser"]}
+            current = ours.get(v["name"])
+            if v["secret"] and not token_fp:  # only a judge without the vault's token (health)
+                if current is None:
+                    ch.secret_set.append(item)
+                else:
+                    ch.unknown.append(f"{b['browser']}: the practice's token is not available to compare")
+            elif v["secret"]:
+                if not (current is not None and current.type == "string" and current.sha16 == token_fp):
                     ch.secret_set.append(item)
             elif not _same_reg(current, v["data"], v["type"]):
                 ch.managed_set.append({**item, "data": v["data"]})
-        for name in sorted(set(seen) - wanted):
+        for name in sorted(set(ours) - wanted):
             if name:  # the key's (Default) value is not a policy
-                ch.managed_delete.append({"key": b["managed_key"], "name": name})
+                ch.managed_delete.append({"key": b["managed_key"], "name": name, "browser": b["browser"]})
     for b in ext.get("remove_browsers", ()):
-        removal = forcelist_removal(forcelist_seen.get(b["browser"], {}), b["extension_id"])
+        bs = seen.get(b["browser"])
+        removal = forcelist_removal(bs.forcelist, b["extension_id"])
         for name in removal.names:
             ch.forcelist_delete.append({"key": b["forcelist_key"], "name": name, "browser": b["browser"]})
         if removal.names and removal.hidden:
@@ -555,10 +569,11 @@ def windows_changes(ext: Mapping[str, Any], forcelist_seen: Mapping[str, Mapping
                 f"{b['browser']}: removing our forcelist value {', '.join(removal.names)} leaves a gap below the "
                 f"other software's values {', '.join(removal.hidden)}; current Chrome reads past it, very old "
                 "builds (which counted up from 1) would not")
-        if ours_seen.get(b["browser"]) is not None:
+        if bs.ours is not None:
             ch.keys_delete.append(b["extension_key"])
     for b in (*ext.get("browsers", ()), *ext.get("remove_browsers", ())):
-        _stale_changes(ch, b, forcelist_seen.get(b["browser"], {}), (extensions_seen or {}).get(b["browser"]))
+        bs = seen.get(b["browser"])
+        _stale_changes(ch, b, bs.forcelist, bs.extension_keys)
     return ch
 
 
@@ -609,29 +624,29 @@ def parse_policy_json(text: str) -> Any:
 
 
 @dataclass(frozen=True)
-class SeenFile:
-    """A policy file as ansible.builtin.find reports it (checksum: SHA-1, as find computes it)."""
-
-    path: str
-    checksum: str = ""
-    mode: str = ""
-    uid: int = -1
-
-
-@dataclass(frozen=True)
 class LinuxFile:
     path: str
     document: Mapping[str, Any]  # the secret is filled in only by ``render_linux_file``
     shadowed_by: str = ""  # another file whose forcelist Chrome uses instead of ours
-    seen: SeenFile | None = None  # our file as it is now (None: missing)
+    seen: PolicyFileSeen | None = None  # our file as it is now (None: missing)
+    why: str = ""  # why it must be written ("": it already says what the plan wants)
 
 
 @dataclass(frozen=True)
 class LinuxChanges:
-    files: list[LinuxFile] = field(default_factory=list)  # our files (written only where they differ)
+    files: list[LinuxFile] = field(default_factory=list)  # our files (written only where ``why``)
     delete: list[str] = field(default_factory=list)  # our files where fleet no longer manages the browser
     shadowed: list[str] = field(default_factory=list)  # one message per file of ours Chrome will not use
     warnings: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # what cannot be compared (the token not known)
+
+    @property
+    def write(self) -> list[str]:
+        return [f.path for f in self.files if f.why]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.write or self.delete or self.shadowed)
 
 
 def _dirname(path: str) -> str:
@@ -642,42 +657,71 @@ def _basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def foreign_policy_files(ext: Mapping[str, Any], found: Sequence[SeenFile]) -> list[str]:
-    """Other files (not ours) in our policy folders that set the forcelist: to be read."""
-    name = ext["linux_file_name"]
+def policy_files_to_read(ext: Mapping[str, Any], found: Iterable[str]) -> list[str]:
+    """The files ``find`` saw in our policy folders (ours and other software's): to be read."""
     dirs = set(ext.get("linux_dirs", ()))
-    return sorted(f.path for f in found if _basename(f.path) != name and _dirname(f.path) in dirs)
+    return sorted(p for p in found if _dirname(p) in dirs)
 
 
-def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile],
-                  foreign: Sequence[Mapping[str, str]] = ()) -> LinuxChanges:
-    """Our policy files for one host, from the plan's ``extension``, the JSON files that set the
-    forcelist as ``find`` saw them (``found``: ours and others', under ``linux_scan_paths``) and the text
-    of the other files in our folders (``foreign``: [{path, content}]).
+_JSON_KIND = {bool: "boolean", int: "number", float: "number", str: "string"}
+
+
+def _file_differs(doc: Mapping[str, Any], seen: PolicyFileSeen | None, ext_id: str, stale: set[str],
+                  token_field: str, token_fp: str, mode: str, unknown: list[str]) -> str:
+    """Why our file must be written ("" when it already holds ``doc``), by fingerprints only."""
+    if seen is None or (seen.ok and seen.forcelist is None):
+        return "missing"
+    if not seen.ok:
+        return "not valid JSON"
+    if list(seen.forcelist or ()) != list(doc[FORCELIST]):
+        return "its forcelist differs"
+    have = seen.values.get(ext_id.lower(), {})
+    for name, want in doc["3rdparty"]["extensions"][ext_id].items():
+        sv = have.get(name)
+        if sv is None:
+            return f"{name} is missing"
+        if name == token_field and want is None:
+            if not token_fp:
+                unknown.append(f"{seen.path}: the practice's token is not available to compare")
+            elif sv.type != "string" or sv.sha16 != token_fp:
+                return "the token differs"
+        elif sv.type != _JSON_KIND.get(type(want), "") or sv.sha16 not in value_fingerprints(want):
+            return f"{name} differs"
+    left = sorted(i for i in stale if i in seen.values)
+    if left:
+        return f"settings of an earlier ID ({', '.join(left)})"
+    if mode and seen.mode and seen.mode.lstrip("0") != mode.lstrip("0"):
+        return f"mode {seen.mode}, not {mode}"
+    if seen.uid is not None and seen.uid >= 0 and seen.uid != 0:
+        return f"owned by uid {seen.uid}, not root"
+    return ""
+
+
+def linux_changes(ext: Mapping[str, Any], seen: PolicyFilesSeen, mode: str = "0644") -> LinuxChanges:
+    """Our policy files for one host, from the plan's ``extension`` and the JSON policy files as seen
+    (``fleet.desired.seen.PolicyFilesSeen``: from find + slurp, or the collector's facts).
 
     Chrome reads every file of a folder but takes a policy from one file only: the last by name
     (``ConfigDirPolicyLoader``). So our file carries the other files' forcelist entries as well as
     ours (their files are never edited); when a file named after ours also sets the list, Chrome
-    uses that one and ours is shadowed: reported, as only its owner can fix it.
+    uses that one and ours is shadowed: reported, as only its owner can fix it. Our file is written
+    where it is missing or says something else than the plan (forcelist, a managed value or the
+    token by fingerprint, an earlier ID's settings, mode or owner where known).
     """
     ch = LinuxChanges()
     name = ext["linux_file_name"]
-    seen_ours = {f.path: f for f in found if _basename(f.path) == name}
+    dirs = set(ext.get("linux_dirs", ()))
+    token_fp = str(ext.get("token_fingerprint") or "")
     others: dict[str, list[tuple[str, list[str]]]] = {}
-    for f in sorted(foreign, key=lambda f: f["path"]):
-        path = f["path"]
-        if _basename(path) == name:
+    for f in sorted(seen.files, key=lambda f: f.path):
+        if _basename(f.path) == name or _dirname(f.path) not in dirs:
             continue
-        try:
-            doc = parse_policy_json(f.get("content", ""))
-        except ValueError:
-            ch.warnings.append(f"{path} is not valid JSON: Chrome ignores it, and so does fleet")
+        if not f.ok:
+            ch.warnings.append(f"{f.path} is not valid JSON: Chrome ignores it, and so does fleet")
             continue
-        if not isinstance(doc, dict) or FORCELIST not in doc:
+        if f.forcelist is None:
             continue
-        entries = doc[FORCELIST]
-        entries = [str(e) for e in entries] if isinstance(entries, list) else []
-        others.setdefault(_dirname(path), []).append((_basename(path), entries))
+        others.setdefault(_dirname(f.path), []).append((_basename(f.path), list(f.forcelist)))
     for b in ext.get("browsers", ()):
         ours = b["extension_id"].lower()
         stale = {i.lower() for i in b.get("stale_ids") or ()}  # our earlier IDs are not carried over
@@ -692,25 +736,28 @@ def linux_changes(ext: Mapping[str, Any], found: Sequence[SeenFile],
             doc[FORCELIST] = merged
             later = [fname for fname, _ in theirs if fname > name]
             path = f"{d}/{name}"
-            ch.files.append(LinuxFile(path, doc, f"{d}/{later[-1]}" if later else "", seen_ours.get(path)))
+            s = seen.get(path)
+            why = _file_differs(doc, s, b["extension_id"], stale, ext["token_field"], token_fp, mode, ch.unknown)
+            ch.files.append(LinuxFile(path, doc, f"{d}/{later[-1]}" if later else "", s, why))
             if later:
                 ch.shadowed.append(
                     f"{d}/{later[-1]} also sets {FORCELIST} and sorts after {name}: Chrome takes the list from "
                     f"that file only, so our extension is not force-installed by {d}/{name}. Its owner must add "
                     f"{b['forcelist_entry']!r} to it or rename it to sort before ours (fleet never edits it)")
     wanted = {f.path for f in ch.files}
+    present = {f.path for f in seen.files}
     for b in ext.get("remove_browsers", ()):
         for d in b["linux_dirs"]:
             path = f"{d}/{name}"
-            if path not in wanted and path in seen_ours and path not in ch.delete:
+            if path not in wanted and path in present and path not in ch.delete:
                 ch.delete.append(path)
     return ch
 
 
 def linux_changes_from_dict(d: Mapping[str, Any]) -> LinuxChanges:
-    """Back from the dict form Ansible carried between tasks."""
-    files = [LinuxFile(str(f["path"]), f["document"], str(f.get("shadowed_by") or ""),
-                       SeenFile(**f["seen"]) if f.get("seen") else None) for f in d.get("files", [])]
+    """Back from the dict form Ansible carried between tasks (what ``render_linux_file`` needs)."""
+    files = [LinuxFile(str(f["path"]), f["document"], str(f.get("shadowed_by") or ""), None, str(f.get("why") or ""))
+             for f in d.get("files", [])]
     return LinuxChanges(files, list(d.get("delete", [])), list(d.get("shadowed", [])), list(d.get("warnings", [])))
 
 
@@ -726,52 +773,13 @@ def render_linux_file(f: LinuxFile, ext: Mapping[str, Any], token: str) -> str:
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
-def linux_files_to_write(ch: LinuxChanges, ext: Mapping[str, Any], token: str, mode: str = "0644"
-                         ) -> list[dict[str, str]]:
-    """[{path, content}] of our files that are missing or differ (content, mode, owner root).
-    The content holds the token: use only inside a no_log task."""
-    out = []
-    for f in ch.files:
-        content = render_linux_file(f, ext, token)
-        s = f.seen
-        same = (s is not None and s.checksum == hashlib.sha1(content.encode()).hexdigest()
-                and s.mode.lstrip("0") == mode.lstrip("0") and s.uid == 0)
-        if not same:
-            out.append({"path": f.path, "content": content})
-    return out
-
-
-def linux_work(ch: LinuxChanges, ext: Mapping[str, Any], token: str, mode: str = "0644") -> dict[str, Any]:
+def linux_work(ch: LinuxChanges) -> dict[str, Any]:
     """What the apply step has to do, without the secret: the files to write and their folders."""
-    write = [w["path"] for w in linux_files_to_write(ch, ext, token, mode)]
-    dirs = sorted({_dirname(p) for p in write if next(f for f in ch.files if f.path == p).seen is None})
-    return {"write": write, "dirs": dirs,
-            "any": bool(write or ch.delete or ch.shadowed or ch.warnings)}
+    dirs = sorted({_dirname(f.path) for f in ch.files if f.why and f.seen is None})
+    return {"write": ch.write, "dirs": dirs, "any": ch.any}
 
 
 # -- Synchronizer -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InstalledProduct:
-    """An entry of Programs and Features (the Uninstall registry keys) that is the Synchronizer."""
-
-    product_code: str
-    name: str = ""
-    version: str = ""
-
-
-@dataclass(frozen=True)
-class SynchronizerSeen:
-    installed: bool = False  # the service exists (Linux: the stand-in says so)
-    version: str = ""  # what runs: the service binary's version (Linux: the stand-in's)
-    key_fingerprint: str = ""  # fleet's record of the key it installed with
-    running: bool = False
-    enabled: bool = False
-    # Windows only
-    products: tuple[InstalledProduct, ...] = ()  # registered installs, any version
-    start_mode: str = ""  # auto | delayed | manual | disabled ("" no service)
-    marker_version: str = ""  # what fleet recorded after its last verified install
 
 
 @dataclass(frozen=True)
@@ -788,14 +796,16 @@ class SynchronizerChanges:
     start_mode: str = "auto"  # what the service is set to: the vendor's delayed start is kept
     verify: bool = False  # Windows: read back what was installed before fleet records it
     blocked: str = ""  # why fleet cannot do what is needed (the task fails with this)
+    reboot_pending: bool = False  # Windows: installed, waiting for the restart msiexec asked for (3010)
 
     @property
     def steps(self) -> list[str]:
         """The role's task files to include, in order (none: nothing to do)."""
         if self.remove:
             return ["remove"]
-        return ((["install"] if self.install else []) + (["verify"] if self.install and self.verify else [])
+        return ((["install"] if self.install else []) + (["verify"] if self.verify else [])
                 + (["service"] if self.start or self.enable else []))
+
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -824,16 +834,37 @@ def synchronizer_changes(plan: Mapping[str, Any], seen: SynchronizerSeen) -> Syn
     codes = tuple(p.product_code for p in seen.products)
     if action == REMOVE:
         present = seen.installed or bool(codes)
+        if windows and seen.installed and not codes and seen.same_boot(seen.pending_removal_boot):
+            return SynchronizerChanges(why="uninstalled: the service goes at the restart the uninstaller asked for "
+                                           "(exit code 3010)", reboot_pending=True)
+        # nothing installed, but fleet's record (or an install waiting for a restart) is still there
+        leftovers = windows and not present and bool(seen.marker_version or seen.key_fingerprint
+                                                     or seen.pending_version or seen.pending_removal_boot)
         blocked = ""
-        if windows and seen.installed and not codes:
+        if windows and seen.installed and not codes and seen.products_known:
             blocked = (f"the {plan.get('service_name') or 'Synchronizer'} service exists but no installed product "
                        "matches it (set synchronizer.upgrade_code or display_name in fleet.yml, or uninstall it "
                        "by hand): nothing was removed")
-        return SynchronizerChanges(remove=present, uninstall=codes, why="fleet_state is absent", blocked=blocked)
+        return SynchronizerChanges(remove=present or leftovers, uninstall=codes, blocked=blocked,
+                                   why="fleet_state is absent" + ("" if present or not leftovers
+                                                                  else ": only fleet's record is left"))
     if action != INSTALL:
         return SynchronizerChanges(why=str(plan.get("reason", "")))
     wanted = str(plan["version"])
     start_mode = "delayed" if seen.start_mode == "delayed" else "auto"
+    if windows and seen.pending_version and same_version(seen.pending_version, wanted) \
+            and seen.pending_key == plan["product_key_fingerprint"]:
+        # fleet installed this version with this key and msiexec asked for a restart (3010): files
+        # in use are replaced at the restart, so until then the old binary (or no service) is
+        # expected. Installing again would loop; after the restart the install is verified.
+        if seen.same_boot(seen.pending_boot):
+            return SynchronizerChanges(why=f"{wanted} installed, waiting for the restart the installer asked for "
+                                           "(exit code 3010): fleet verifies it after the restart",
+                                       reboot_pending=True, start_mode=start_mode)
+        if seen.installed and same_version(seen.version, wanted):
+            return SynchronizerChanges(verify=True, ensure_running=True, start=not seen.running,
+                                       enable=not seen.enabled, start_mode=start_mode,
+                                       why="the server restarted after the install: verified and recorded now")
     reinstall = False
     if not seen.installed and not codes:
         why = "not installed"
@@ -933,6 +964,11 @@ def windows_seen(service_info: Mapping[str, Any] | None, marker: Mapping[str, An
         products=products,
         start_mode=str(svc.get("start_mode") or "") if svc else "",
         marker_version=str(values.get("Version") or ""),
+        pending_version=str(values.get("PendingVersion") or ""),
+        pending_key=str(values.get("PendingKeyFingerprint") or ""),
+        pending_boot=str(values.get("PendingBoot") or ""),
+        pending_removal_boot=str(values.get("PendingRemovalBoot") or ""),
+        boot=str(found.get("boot_time") or ""),
     )
 
 

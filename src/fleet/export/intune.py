@@ -10,6 +10,9 @@ never as an ADMX ``<list>``: the client deletes every value of a list policy's k
 list, which would remove other software's force-installed extensions. Edge's built-in policy IS a
 list: its row must carry every extension Edge should force-install on those machines (the README says so).
 
+Earlier Chrome IDs (fleet.yml ``previous_ids``): one policy each, set to disabled, whose
+``disabledList`` deletes that ID's settings (the forcelist entry is in our slot, overwritten).
+
 Intune reaches enrolled (MDM-managed) machines, where Edge installs the Chrome Web Store build, so
 Edge gets that build (``managed``).
 """
@@ -19,10 +22,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 from xml.sax.saxutils import escape
 
 from fleet.csvsafe import safe_cell
 from fleet.desired.platforms import FORCELIST, MANAGED
+from fleet.desired.policy import ExtensionPolicy, RegistryValue
 from fleet.export.base import Artifact, PracticeContext, value_kind
 from fleet.export.rmm import encode_script, render_script
 from fleet.export.templating import render, xml_text
@@ -36,6 +41,8 @@ EDGE_FORCELIST_DATA_ID = "ExtensionInstallForcelistDesc"
 #: Separates list items (value name, data, value name, data, ...) in ADMX list data.
 LIST_SEPARATOR = "&#xF000;"
 CSV_COLUMNS = ("name", "description", "omaUri", "dataType", "value")
+#: OMA-URI data of an ADMX-backed policy set to disabled.
+DISABLED = "<disabled/>"
 
 
 def app_name(practice_id: str) -> str:
@@ -55,9 +62,9 @@ def edge_forcelist_data(slot: int | str, entry: str) -> str:
     return f'<enabled/><data id="{EDGE_FORCELIST_DATA_ID}" value="{item}"/>'
 
 
-def _browsers(ctx: PracticeContext) -> list[dict]:
+def _browsers(ctx: PracticeContext) -> list[dict[str, Any]]:
     """The custom ADMX's categories and policies: Chrome only."""
-    by_key: dict[str, list] = {}
+    by_key: dict[str, list[RegistryValue]] = {}
     for v in ctx.registry_values(MANAGED):
         by_key.setdefault(v.key, []).append(v)
     out = []
@@ -79,8 +86,18 @@ def _browsers(ctx: PracticeContext) -> list[dict]:
                 "label": (f"{ext.browser}: {FORCELIST} value {v.name}" if is_forcelist
                           else f"{ext.browser}: extension setting {v.name}" + (" (token)" if v.secret else "")),
             })
-        out.append({"browser": ext.browser, "category": f"fleet_{ext.browser}", "policies": policies})
+        out.append({"browser": ext.browser, "category": f"fleet_{ext.browser}", "policies": policies,
+                    "previous": _previous(ext)})
     return out
+
+
+def _previous(ext: ExtensionPolicy) -> list[dict[str, Any]]:
+    """One policy per earlier ID (fleet.yml previous_ids) whose disabled state deletes that ID's
+    settings (ADMX ``disabledList`` items with ``<delete/>``); its forcelist entry sits in the same
+    slot, which our own forcelist policy overwrites."""
+    return [{"policy": f"{ext.browser}_previous{n}", "key": f"{key}\\policy", "names": list(ext.managed),
+             "label": f"{ext.browser}: remove the settings of earlier extension ID {old}"}
+            for n, (old, key) in enumerate(zip(ext.stale_ids, ext.stale_extension_keys, strict=True), 1)]
 
 
 def render_intune(ctx: PracticeContext) -> list[Artifact]:
@@ -113,6 +130,15 @@ def render_intune(ctx: PracticeContext) -> list[Artifact]:
                 "value": admx_data(p["value"]),
                 "containsToken": p["secret"],
             })
+        for p in b["previous"]:
+            rows.append({
+                "name": f"fleet {ctx.practice_id}: {p['label']}",
+                "description": p["label"] + " (the policy set to disabled deletes them)",
+                "omaUri": OMA_POLICY.format(app=app, root=root, category=b["category"], policy=p["policy"]),
+                "dataType": "String",
+                "value": DISABLED,
+                "containsToken": False,
+            })
     if edge is not None:
         rows.append({
             "name": f"fleet {ctx.practice_id}: edge: ExtensionInstallForcelist (Edge's own policy)",
@@ -137,7 +163,8 @@ def render_intune(ctx: PracticeContext) -> list[Artifact]:
         ctx.note("intune: Edge's extension settings (with the token) go through the platform script, and "
                  "Intune runs platform scripts without parameters: re-export with --embed-token to get it")
     readme = render("text", "intune/README.md.j2", ctx=ctx, rows=rows, admx_file=admx_file if admx else "",
-                    app_name=app, slot=ctx.options.forcelist_slot, script_name=script, edge=edge is not None)
+                    app_name=app, slot=ctx.options.forcelist_slot, script_name=script, edge=edge is not None,
+                    previous=any(b["previous"] for b in browsers))
     out = []
     if admx:
         out.append(Artifact(f"intune/{admx_file}", admx.encode("utf-8"), "intune", False))

@@ -99,22 +99,3 @@ def dword_as_int32(number: int) -> int:
     if not 0 <= number <= 0xFFFFFFFF:
         raise ScriptDataError(f"{number} does not fit a REG_DWORD")
     return number - (1 << 32) if number >= 1 << 31 else number
-
-
-def unescape_ps_string(literal: str) -> str:
-    """The value of a single-quoted literal (inverse of :func:`ps_string`); raises ValueError if
-    ``literal`` is not one. Used by tests and by ``fleet export`` self-checks."""
-    if len(literal) < 2 or literal[0] not in SINGLE_QUOTES or literal[-1] not in SINGLE_QUOTES:
-        raise ValueError("not a single-quoted PowerShell string")
-    body, out, i = literal[1:-1], [], 0
-    while i < len(body):
-        c = body[i]
-        if c in SINGLE_QUOTES:
-            if i + 1 >= len(body) or body[i + 1] not in SINGLE_QUOTES:
-                raise ValueError(f"unescaped quote at {i + 1}")
-            out.append(body[i + 1])
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)

@@ -17,7 +17,9 @@ Backup.xml and bkupInfo.xml are UTF-8 without a BOM, gpreport.xml is UTF-16LE wi
 
 from __future__ import annotations
 
-from fleet.desired.platforms import MANAGED, UNKNOWN_JOIN
+from typing import Any
+
+from fleet.desired.platforms import ENTRA, MANAGED, UNKNOWN_JOIN, WORKGROUP
 from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.export.base import Artifact, ExportError, PracticeContext, value_kind
 from fleet.export.powershell import dword_as_int32
@@ -68,20 +70,16 @@ def stale_policy_keys(policy: PracticePolicy) -> list[str]:
 
 
 def _entries(ctx: PracticeContext, join: str | None) -> list[PolEntry]:
-    key = ("entries", join)
-    if key not in ctx._cache:
-        policy = ctx.policy_for(join)
-        ctx._cache[key] = ([PolEntry.delete_all_values(k) for k in stale_policy_keys(policy)]
-                           + pol_entries(ctx.registry_values(join)))
-    return ctx._cache[key]
+    def entries() -> list[PolEntry]:
+        stale = [PolEntry.delete_all_values(k) for k in stale_policy_keys(ctx.policy_for(join))]
+        return stale + pol_entries(ctx.registry_values(join))
+
+    return ctx.memo("entries", join, entries)
 
 
 def registry_pol(ctx: PracticeContext, join: str | None) -> bytes:
     """The practice's Registry.pol bytes for machines of ``join`` (cached per practice and join)."""
-    key = ("pol", join)
-    if key not in ctx._cache:
-        ctx._cache[key] = encode(_entries(ctx, join))
-    return ctx._cache[key]
+    return ctx.memo("pol", join, lambda: encode(_entries(ctx, join)))
 
 
 def _say_uncovered(ctx: PracticeContext, join: str | None, what: str) -> None:
@@ -95,11 +93,57 @@ def _say_uncovered(ctx: PracticeContext, join: str | None, what: str) -> None:
                  "build (edge_addons)")
 
 
+def _names(hosts: tuple[str, ...], limit: int = 5) -> str:
+    more = f" and {len(hosts) - limit} more" if len(hosts) > limit else ""
+    return ", ".join(hosts[:limit]) + more
+
+
+def _edge_build(policy: PracticePolicy) -> str:
+    edge = policy.for_browser("edge")
+    if edge is None:
+        return "no Edge policy (no Edge Add-ons build)"
+    return "Edge's Add-ons build" if edge.store == "edge_addons" else "Edge's Chrome Web Store build"
+
+
+def _say_other_joins(ctx: PracticeContext, what: str) -> None:
+    """A practice-wide file is written for one join state (:attr:`PracticeContext.join`); name the
+    Windows workstations whose own ``fleet_join`` needs another Edge build than the file gives."""
+    if "edge" not in ctx.practice.browsers:
+        return
+    written = _edge_build(ctx.policy_for(ctx.join))
+    for join, hosts in ctx.windows_joins().items():
+        if join == ctx.join or join == UNKNOWN_JOIN:
+            continue
+        needed = _edge_build(ctx.policy_for(join))
+        if needed != written:
+            ctx.note(f"{what} is written for fleet_join: {ctx.join} ({written}); {_names(hosts)} "
+                     f"(fleet_join: {join}) need {needed}: use the RMM script on them (it detects the join "
+                     "state), or correct fleet_join")
+
+
+#: Windows machines a domain GPO never reaches, and what reaches them instead.
+_NOT_REACHED_BY_GPO = {
+    WORKGROUP: ("not joined to a domain", "registry.pol with LGPO.exe, the .reg or the RMM script"),
+    ENTRA: ("joined to Entra ID only", "the Intune export or the RMM script"),
+}
+
+
+def _say_unreached_by_gpo(ctx: PracticeContext) -> None:
+    """Name the Windows workstations (or, with none in the inventory, the practice's machines as
+    its fleet_join describes them) that a domain GPO cannot reach."""
+    groups = {j: _names(hosts) for j, hosts in ctx.windows_joins().items()} or {ctx.join: "the practice's machines"}
+    for join, who in groups.items():
+        if join in _NOT_REACHED_BY_GPO:
+            why, instead = _NOT_REACHED_BY_GPO[join]
+            ctx.note(f"GPO: {who} (fleet_join: {join}) {why}: a domain GPO never reaches them; use {instead}")
+
+
 # -- LGPO.exe /m registry.pol -------------------------------------------------------------------
 
 def render_lgpo(ctx: PracticeContext) -> list[Artifact]:
     """LGPO registry.pol for the practice's machines (fleet_join decides Edge's build)."""
     _say_uncovered(ctx, ctx.join, "registry.pol (LGPO)")
+    _say_other_joins(ctx, "registry.pol (LGPO)")
     return [Artifact("registry.pol", registry_pol(ctx, ctx.join), "gpo", True)]
 
 
@@ -109,6 +153,7 @@ def render_reg_file(ctx: PracticeContext) -> list[Artifact]:
     """REGEDIT5 file for the practice's machines (fleet_join decides Edge's build); ``[-KEY]``
     sections delete the 3rdparty keys of earlier IDs."""
     _say_uncovered(ctx, ctx.join, ".reg")
+    _say_other_joins(ctx, ".reg")
     policy = ctx.policy_for(ctx.join)
     try:
         entries = [e for e in _entries(ctx, ctx.join) if not e.is_delete_all_values]
@@ -124,7 +169,7 @@ def render_reg_file(ctx: PracticeContext) -> list[Artifact]:
 
 # -- GPO ----------------------------------------------------------------------------------------
 
-def _gpo_values(ctx: PracticeContext) -> list[dict]:
+def _gpo_values(ctx: PracticeContext) -> list[dict[str, Any]]:
     rows = []
     for v in ctx.registry_values(MANAGED):
         rows.append({
@@ -146,6 +191,7 @@ def render_gpo(ctx: PracticeContext) -> list[Artifact]:
     gpo_guid = "{" + str(ctx.stable_uuid("gpo")).upper() + "}"
     values = _gpo_values(ctx)
     _say_uncovered(ctx, MANAGED, "GPO")
+    _say_unreached_by_gpo(ctx)
     policy = ctx.policy_for(MANAGED)
     common = {
         "ctx": ctx,

@@ -22,18 +22,14 @@ are never printed, only the target's name.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import sqlalchemy as sa
 
 from fleet import __version__
 from fleet.config import AlertTarget
@@ -41,11 +37,11 @@ from fleet.errors import ConfigError, FleetError
 from fleet.health.report_directory import Directory
 from fleet.redact import Redactor
 from fleet.store import RunRecord, Store
-from fleet.store import schema as t
+from fleet.store import alerts as store_alerts
+from fleet.store.alerts import alert_lock
 
 SEVERITY = {"OK": 0, "UNKNOWN": 1, "WARNING": 2, "CRITICAL": 3}
 MIN_SEVERITIES = ("UNKNOWN", "WARNING", "CRITICAL")
-ALERT_LOCK_KEY = 7274152
 DIGEST_OVER = 25  # more events than this for one target in one sweep: one digest message instead
 DIGEST_LINES = 30
 STATE_EMOJI = {"CRITICAL": ":red_circle:", "WARNING": ":large_yellow_circle:", "UNKNOWN": ":white_circle:",
@@ -192,50 +188,17 @@ def _aware(v: datetime | None) -> datetime | None:
     return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
 
 
-@contextmanager
-def alert_lock(store: Store) -> Iterator[None]:
-    """One alert sender at a time per store (the nightly job and a manual rerun, two controllers),
-    held from reading the state to marking what was delivered, so nothing is sent twice.
-
-    PostgreSQL: a session advisory lock. SQLite (one machine by nature): an flock on a file beside
-    the database, so the database itself is never locked while webhooks are being called."""
-    if store.is_postgres:
-        with store.engine.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": ALERT_LOCK_KEY})
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ALERT_LOCK_KEY})
-                conn.commit()
-        return
-    db = store.engine.url.database
-    if not db or db == ":memory:":
-        yield
-        return
-    with open(f"{db}.alerts.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _advance(store: Store, run: RunRecord, target: AlertTarget) -> tuple[list[dict[str, Any]], int, bool]:
     """Fold the run's check results into the target's state; return (events to send, pending, already)."""
-    a = t.alert_state
-    cr = t.check_results
     run_at = run.started_at
-    with store.engine.begin() as conn:
-        rows = conn.execute(sa.select(cr.c.host, cr.c.practice_id, cr.c.client_id, cr.c.check_id, cr.c.state,
-                                      cr.c.message, cr.c.value).where(cr.c.run_id == run.id)).all()
-        state = {(r.host, r.check_id): r for r in conn.execute(
-            sa.select(a).where(a.c.target == target.name))}
+    already = 0
+
+    def decide(rows: Sequence[Any], state: Mapping[tuple[str, str], Any],
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        nonlocal already
         inserts, updates = [], []
-        already = 0
         for r in rows:
-            key = (r.host, r.check_id)
-            old = state.get(key)
+            old = state.get((r.host, r.check_id))
             if old is not None and (old.last_run_id == run.id or (_aware(old.last_run_at) or run_at) > run_at):
                 already += 1  # this run (or a newer one) is already folded in
                 continue
@@ -249,16 +212,13 @@ def _advance(store: Store, run: RunRecord, target: AlertTarget) -> tuple[list[di
                       "last_value": (r.value or "")[:500], "last_run_id": run.id, "last_run_at": run_at,
                       "updated_at": datetime.now(UTC)}
             if old is None:
-                inserts.append({"target": target.name, "host": r.host, "check_id": r.check_id, "alerted": False,
-                                "alerted_state": "", **values})
+                inserts.append({"host": r.host, "check_id": r.check_id, "alerted": False, "alerted_state": "",
+                                **values})
             else:
                 updates.append({"k_host": r.host, "k_check": r.check_id, **values})
-        if inserts:
-            conn.execute(a.insert(), inserts)
-        if updates:
-            conn.execute(a.update().where(a.c.target == target.name, a.c.host == sa.bindparam("k_host"),
-                                          a.c.check_id == sa.bindparam("k_check")), updates)
-        due = conn.execute(sa.select(a).where(a.c.target == target.name, a.c.last_run_id == run.id)).all()
+        return inserts, updates
+
+    rows, due = store_alerts.fold(store, target.name, run.id, decide)
     events, pending = [], 0
     for s in due:
         if not s.alerted and _failing(s.last_state, target.min_severity):
@@ -272,22 +232,13 @@ def _advance(store: Store, run: RunRecord, target: AlertTarget) -> tuple[list[di
 
 
 def _mark(store: Store, target: str, delivered: Iterable[AlertEvent]) -> None:
-    a = t.alert_state
-    rows = [{"k_host": e.host, "k_check": e.check_id, "alerted": e.kind == "failing",
-             "alerted_state": e.state if e.kind == "failing" else ""} for e in delivered]
-    if rows:
-        with store.engine.begin() as conn:
-            conn.execute(a.update().where(a.c.target == target, a.c.host == sa.bindparam("k_host"),
-                                          a.c.check_id == sa.bindparam("k_check")), rows)
+    store_alerts.mark(store, target, [{"k_host": e.host, "k_check": e.check_id, "alerted": e.kind == "failing",
+                                       "alerted_state": e.state if e.kind == "failing" else ""} for e in delivered])
 
 
 def alert_state(store: Store, target: str | None = None) -> list[dict[str, Any]]:
     """The stored alert state (for `fleet health alert --status` and tests)."""
-    q = sa.select(t.alert_state).order_by(t.alert_state.c.target, t.alert_state.c.host, t.alert_state.c.check_id)
-    if target:
-        q = q.where(t.alert_state.c.target == target)
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+    return store_alerts.state_rows(store, target)
 
 
 # -- payloads -----------------------------------------------------------------------------------
@@ -406,12 +357,12 @@ def slack_payload(events: Sequence[AlertEvent], ctx: PayloadContext) -> dict[str
     else:
         failing = [e for e in events if e.kind == "failing"]
         text = f"fleet: {len(failing)} checks newly failing, {len(events) - len(failing)} resolved"
-        lines = [f"{STATE_EMOJI['OK' if e.kind == 'resolved' else e.state]} {_mrkdwn(_title(e))} — "
+        items = [f"{STATE_EMOJI['OK' if e.kind == 'resolved' else e.state]} {_mrkdwn(_title(e))} — "
                  f"{_mrkdwn(_where(e, ctx))}" for e in events[:DIGEST_LINES]]
         if len(events) > DIGEST_LINES:
-            lines.append(f"… and {len(events) - DIGEST_LINES} more (see `fleet report`)")
+            items.append(f"… and {len(events) - DIGEST_LINES} more (see `fleet report`)")
         blocks = [{"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}},
-                  {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:2900]}}]
+                  {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(items)[:2900]}}]
     context = f"{_mrkdwn(ctx.msp_name) + ' · ' if ctx.msp_name else ''}fleet sweep `{events[0].run_id[:12]}`"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     return {"text": text, "blocks": blocks}

@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fleet.catalog import parse_version
+from fleet.desired.plan import same_version
 from fleet.desired.platforms import UNKNOWN_JOIN, Flavor, edge_addons, web_store
+from fleet.desired.seen import SynchronizerSeen
 from fleet.health.expect import Expectations
-from fleet.health.facts import HostFacts
+from fleet.health.facts import HostFacts, Service
 from fleet.health.model import CheckDef, Outcome, State
 
 
@@ -399,9 +401,11 @@ def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
     said = pe.join if pe.join not in (None, UNKNOWN_JOIN) else ""
     mismatch = ""
     if windows and seen_join and said and said != seen_join:
-        mismatch = f"; fleet_join says {said} but the machine reports {seen_join}: correct fleet_join"
+        mismatch = (f"; fleet_join says {said} but the machine reports {seen_join}: correct fleet_join "
+                    "(fleet inventory join --write --overwrite)")
     elif windows and seen_join and pe.join == UNKNOWN_JOIN:
-        mismatch = f"; fleet_join is not set: the machine reports {seen_join} (set fleet_join: {seen_join})"
+        mismatch = (f"; fleet_join is not set: the machine reports {seen_join} (set fleet_join: {seen_join}, "
+                    "or fleet inventory join --write)")
     if not needs_managed:
         builds = "Edge Add-ons / Chrome Web Store builds" if windows else "Chrome Web Store builds"
         return _ok(f"{builds}: allowed on any machine{mismatch}", seen_join or kind)
@@ -413,10 +417,33 @@ def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
     return _unknown(f"cannot tell whether the machine is managed ({ctx.facts.managed.detail or kind})", kind)
 
 
+# -- the deploy's own judgement ------------------------------------------------------------------
+
+
+@evaluator("in_sync")
+def in_sync(check: CheckDef, ctx: HostContext) -> Outcome:
+    """Nothing left for ``fleet deploy`` to change: the deploy's plan judged by the deploy's own
+    function (``fleet.desired.changes``) on what the collector saw, exactly as ``fleet deploy``
+    decides which hosts Ansible must run on."""
+    from fleet.health.drift import host_drift
+
+    plan = ctx.expect.deploy_plan
+    if plan is None:
+        return _unknown(ctx.expect.plan_problem or "no deploy plan for this host")
+    drift = host_drift(plan, ctx.facts)
+    unverified = f"; not verified: {_join(drift.unknown, 3)}" if drift.unknown else ""
+    if drift.changes:
+        return _fail(check, f"`fleet deploy` would change: {_join(drift.changes, 6)}{unverified}",
+                     str(len(drift.changes)))
+    if drift.unknown:
+        return _unknown(f"not verified: {_join(drift.unknown, 4)}")
+    return _ok("nothing for `fleet deploy` to change", "0")
+
+
 # -- servers ------------------------------------------------------------------------------------
 
 
-def _sync_service(ctx: HostContext):  # type: ignore[no-untyped-def]
+def _sync_service(ctx: HostContext) -> Service | None:
     name = ctx.expect.synchronizer
     return next((s for s in ctx.facts.services if s.kind == "synchronizer" and s.name == name), None)
 
@@ -436,6 +463,19 @@ def _sync_removed(check: CheckDef, ctx: HostContext, what: str) -> Outcome | Non
     return _ok(f"{_GONE}the {svc.name} service is removed")
 
 
+def _awaiting_restart(ctx: HostContext, svc: Service) -> str:
+    """fleet installed the wanted version and msiexec asked for a restart (3010) that has not
+    happened yet (Windows, fleet's record): what to say, or "" (as the deploy judges it)."""
+    wanted = ctx.expect.synchronizer_version
+    boot = ctx.facts.host.boot_time
+    if not (svc.pending_version and wanted and same_version(svc.pending_version, wanted)) or boot is None:
+        return ""
+    if not SynchronizerSeen(boot=str(int(boot))).same_boot(svc.pending_boot):
+        return ""
+    return (f"fleet installed {wanted}; the installer asked for a restart (exit code 3010) that has not "
+            "happened yet: schedule it with the practice")
+
+
 @evaluator("synchronizer_installed")
 def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _sync_removed(check, ctx, "installed")) is not None:
@@ -444,6 +484,8 @@ def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
     if svc is None or svc.present is None:
         return _unknown(f"the collector could not look for the {ctx.expect.synchronizer} service"
                         + (f" ({svc.probe})" if svc else ""))
+    if not svc.present and (why := _awaiting_restart(ctx, svc)):
+        return Outcome(State.WARNING, f"the {svc.name} service appears at the restart: {why}")
     if not svc.present:
         return _fail(check, f"the {svc.name} service is not installed")
     return _ok(f"{svc.name} installed" + (f", version {svc.version}" if svc.version else ""), svc.version)
@@ -472,8 +514,8 @@ def synchronizer_autostart(check: CheckDef, ctx: HostContext) -> Outcome:
         return _unknown(f"the collector could not look for {ctx.expect.synchronizer}")
     if not svc.present:
         return _fail(check, f"the {svc.name} service is not installed")
-    if svc.start == "auto":
-        return _ok("starts automatically", svc.start)
+    if svc.start in ("auto", "delayed"):
+        return _ok("starts automatically" + (" (delayed start)" if svc.start == "delayed" else ""), svc.start)
     if svc.start in ("manual", "disabled"):
         return _fail(check, f"start mode is {svc.start}: it will not come back after a reboot", svc.start)
     return _unknown(f"start mode not known ({svc.probe or 'no probe'})", svc.start)
@@ -497,6 +539,8 @@ def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
         older = parse_version(svc.version) < parse_version(wanted)
     except ValueError:
         return _unknown(f"cannot compare version {svc.version!r} with {wanted!r}", svc.version)
+    if older and (why := _awaiting_restart(ctx, svc)):
+        return Outcome(State.WARNING, f"version {svc.version} runs until the restart: {why}", svc.version)
     if older:
         return _fail(check, f"version {svc.version} is older than {wanted} (fleet.yml)", svc.version)
     return _ok(f"version {svc.version}", svc.version)

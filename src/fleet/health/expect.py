@@ -22,6 +22,7 @@ from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig
 from fleet.desired.platforms import ABSENT, FLAVORS, PRESENT, Flavor
 from fleet.desired.policy import managed_field_names, practice_policy, removal_policy
+from fleet.desired.seen import value_fingerprints
 from fleet.errors import FleetError
 from fleet.health.settings import HealthSettings, PosixSynchronizer
 from fleet.inventory import Host, Practice
@@ -46,14 +47,6 @@ DEFAULT_SYNCHRONIZER = "Synchronizer"
 _NO_TOKEN = "fleet-health-token-not-available"
 
 
-
-
-def value_fingerprints(value: Any) -> frozenset[str]:
-    """Fingerprints a managed value may show on a host: its text, and for booleans the JSON
-    (true/false) and REG_DWORD (1/0) spellings."""
-    if isinstance(value, bool):
-        return frozenset({fingerprint("true" if value else "false"), fingerprint("1" if value else "0")})
-    return frozenset({fingerprint(str(value))})
 
 
 @dataclass(frozen=True)
@@ -109,6 +102,10 @@ class Expectations:
     synchronizer_version: str = ""
     endpoint: str = ""
     wire: Mapping[str, Any] = field(default_factory=dict)
+    # The deploy's plan for this host (``fleet.desired.changes.judging_plan``): the ``in_sync`` check
+    # asks the deploy's own judge whether anything is left to change. None: no plan (``plan_problem``).
+    deploy_plan: Mapping[str, Any] | None = None
+    plan_problem: str = ""
 
     @property
     def practice_id(self) -> str:

@@ -19,10 +19,11 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "profiles": [{"browser", "user", "profile"}],
      "extensions": [{"browser", "user", "profile", "extension_id", "version"}],
      "policy_sources": [{"browser", "source", "ok", "error", "has_forcelist"}],
-     "forcelist": [{"browser", "source", "entry"}],          # every ExtensionInstallForcelist entry
+     "forcelist": [{"browser", "source", "entry", "name"}],  # every ExtensionInstallForcelist entry
      "managed_values": [{"browser", "source", "extension_id", "field", "type", "sha16"}],
      "services": [{"name", "kind", "present", "running", "start", "version", "crashes_24h", "probe",
-                   "key_fingerprint"}],
+                   "key_fingerprint", "pending_version", "pending_key_fingerprint", "pending_boot",
+                   "pending_removal_boot"}],
      "endpoint": {"url", "ok", "http_status", "error", "elapsed_ms", "proxy", "tls"},
      "errors":   [{"where", "error"}]}
 
@@ -138,6 +139,7 @@ class ForcelistEntry:
     browser: str
     source: str
     entry: str
+    name: str = ""  # Windows: the registry value's name ("1", "2"...: the slot); "" in a JSON list
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,17 @@ class Service:
     kind: str = ""  # synchronizer | pms
     present: bool | None = None
     running: bool | None = None
-    start: str = "unknown"  # auto | manual | disabled | unknown
+    start: str = "unknown"  # auto | delayed (Windows: delayed automatic start) | manual | disabled | unknown
     version: str = ""
     crashes_24h: int | None = None
     probe: str = ""  # how it was found: scm | systemd | pidfile | statefile | none
     key_fingerprint: str = ""  # the installed product key's fingerprint (fleet's marker / key file), if known
+    # Windows, fleet's record of an install/removal whose msiexec asked for a restart (exit code 3010):
+    # the version and key fingerprint installed, the boot it happened in (epoch s, as text)
+    pending_version: str = ""
+    pending_key_fingerprint: str = ""
+    pending_boot: str = ""
+    pending_removal_boot: str = ""
 
 
 @dataclass(frozen=True)
@@ -322,8 +330,34 @@ def parse_facts(data: bytes, max_bytes: int) -> HostFacts:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FactsError(f"output is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
-                         f"{len(data)} bytes)") from None
+        found = _answer_among_other_output(text)
+        if found is None:
+            raise FactsError(f"output is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
+                             f"{len(data)} bytes)") from None
+        doc, others = found
+        errors = doc.get("errors")
+        doc["errors"] = [*(errors if isinstance(errors, list) else []), {"where": "login output", "error": (
+            f"{others} line(s) of other output came with the answer and were ignored (a login script, "
+            "~/.bashrc or a PowerShell profile writes to stdout)")}]
     except RecursionError:
         raise FactsError("output is JSON nested too deeply") from None
     return facts_from_document(doc)
+
+
+def _answer_among_other_output(text: str) -> tuple[dict[str, Any], int] | None:
+    """The collector's one-line answer among lines a login shell printed around it (Debian's bash runs
+    ~/.bashrc for an ssh command, OpenSSH's PowerShell DefaultShell the user's profile), as Ansible
+    finds a module's JSON among other output: the last line that is a JSON object with our schema key.
+    Returns it and how many other non-empty lines there were (their text is never kept)."""
+    lines = [line.strip() for line in text.splitlines()]
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if not (line.startswith("{") and line.endswith("}") and f'"{SCHEMA_KEY}"' in line):
+            continue
+        try:
+            doc = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(doc, dict) and SCHEMA_KEY in doc:
+            return doc, sum(1 for j, other in enumerate(lines) if other and j != i)
+    return None

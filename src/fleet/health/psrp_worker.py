@@ -7,8 +7,9 @@ interrupted, so the only way to bound a PowerShell remoting call is to kill a pr
 stdin: ``{"client": <pypsrp Client arguments>, "script": <PowerShell>, "deadline_s": <seconds>}``
 (JSON; the password comes this way, never on a command line or in the environment). stdout: the script's output
 stream. Exit codes follow ``ssh``'s: 255 when the host could not be reached or refused the
-login (the message on stderr), 1 when the script failed without output, 0 otherwise (the error
-stream, if any, on stderr).
+login (the message on stderr), 1 when the script failed without output, 3 when this controller
+lacks what the host's settings need (a library: not "unreachable"), 0 otherwise (the error stream,
+if any, on stderr).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 import sys
 
 CONNECTION_ERROR = 255
+SETUP_ERROR = 3  # the controller cannot do what the host's settings ask (a missing library)
 
 
 def main() -> int:
@@ -37,6 +39,9 @@ def main() -> int:
 
         client = Client(**client_args)
         output, streams, had_errors = client.execute_ps(script)
+    except ImportError as exc:  # a library this controller lacks (gssapi for Kerberos...): not the host's fault
+        sys.stderr.write(f"cannot use PowerShell remoting from this controller: {exc}"[:500] + "\n")
+        return SETUP_ERROR
     except Exception as exc:  # pypsrp raises many types (requests, spnego, WSMan faults)
         sys.stderr.write(f"{type(exc).__name__}: {exc}"[:500] + "\n")
         return CONNECTION_ERROR

@@ -22,14 +22,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from fleet.errors import FleetError
 from fleet.health.model import HEALTH_KIND, Coverage
 from fleet.health.report_directory import Directory
 from fleet.store import CheckResult, HostResult, RunRecord, Store
+from fleet.store import health as store_health
 from fleet.store import onboarding as onboarding_records
-from fleet.store import schema as t
 
 STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 NAGIOS_CODE = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
@@ -298,10 +296,7 @@ def resolve_run(store: Store, run_id: str | None) -> RunRecord:
     if run_id:
         run = store.run(run_id)
         if run is None:
-            with store.engine.connect() as conn:
-                ids = [r[0] for r in conn.execute(
-                    sa.select(t.runs.c.id).where(t.runs.c.id.like(_like_prefix(run_id), escape="\\"))
-                    .where(t.runs.c.kind == HEALTH_KIND).limit(2))]
+            ids = store_health.run_ids_with_prefix(store, HEALTH_KIND, run_id)
             if len(ids) == 1:
                 run = store.run(ids[0])
             elif len(ids) > 1:
@@ -319,27 +314,10 @@ def resolve_run(store: Store, run_id: str | None) -> RunRecord:
     return run
 
 
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def previous_run(store: Store, run: RunRecord) -> RunRecord | None:
     """The health sweep before ``run`` (finished, started earlier)."""
-    q = (sa.select(t.runs.c.id).where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at < run.started_at,
-                                      t.runs.c.finished_at.is_not(None))
-         .order_by(t.runs.c.started_at.desc()).limit(1))
-    with store.engine.connect() as conn:
-        rid = conn.execute(q).scalar()
-    return store.run(rid) if rid else None
-
-
-def _states(store: Store, run_id: str, client: str | None) -> dict[tuple[str, str], str]:
-    q = sa.select(t.check_results.c.host, t.check_results.c.check_id, t.check_results.c.state).where(
-        t.check_results.c.run_id == run_id)
-    if client:
-        q = q.where(t.check_results.c.client_id == client)
-    with store.engine.connect() as conn:
-        return {(h, c): s for h, c, s in conn.execute(q)}
+    ids = store_health.earlier_run_ids(store, HEALTH_KIND, run.started_at, 1)
+    return store.run(ids[0]) if ids else None
 
 
 def previous_states(store: Store, run: RunRecord, keys: set[tuple[str, str]], client: str | None = None,
@@ -348,14 +326,9 @@ def previous_states(store: Store, run: RunRecord, keys: set[tuple[str, str]], cl
     sweep just before; after a partial sweep (--practice/--client) the ones before it fill in, so a
     check a partial sweep did not look at is not "newly failing" the next night. Looks back at most
     ``max_runs`` sweeps (a week of nights): a check unseen that long counts as new."""
-    q = (sa.select(t.runs.c.id).where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at < run.started_at,
-                                      t.runs.c.finished_at.is_not(None))
-         .order_by(t.runs.c.started_at.desc()).limit(max_runs))
-    with store.engine.connect() as conn:
-        earlier = [r[0] for r in conn.execute(q)]
     found: dict[tuple[str, str], str] = {}
-    for rid in earlier:
-        for key, state in _states(store, rid, client).items():
+    for rid in store_health.earlier_run_ids(store, HEALTH_KIND, run.started_at, max_runs):
+        for key, state in store_health.check_states(store, rid, client).items():
             if key in keys and key not in found:
                 found[key] = state
         if len(found) == len(keys):
@@ -453,17 +426,11 @@ class PracticeRollupRow:
 def practice_rollups(store: Store, run_id: str, client: str | None = None) -> dict[str, PracticeRollupRow]:
     """The sweep's roll-up per practice: its stored ``health_practices`` rows, else recomputed from the
     run's rows with the same code the sweep uses (a sweep killed before it stored its roll-up)."""
-    hp = t.health_practices
-    q = sa.select(hp.c.practice_id, hp.c.client_id, hp.c.state, hp.c.workstations_covered,
-                  hp.c.workstations_total, hp.c.workstations_unknown, hp.c.coverage_state).where(hp.c.run_id == run_id)
-    if client:
-        q = q.where(hp.c.client_id == client)
-    with store.engine.connect() as conn:
-        rows = list(conn.execute(q))
+    rows = store_health.practice_rows(store, run_id, client)
     if rows:
-        return {r.practice_id: PracticeRollupRow(r.practice_id, r.client_id, r.state,
-                                                 Coverage(r.workstations_covered, r.workstations_total,
-                                                          r.workstations_unknown), r.coverage_state or "")
+        return {r["practice_id"]: PracticeRollupRow(r["practice_id"], r["client_id"], r["state"],
+                                                    Coverage(r["workstations_covered"], r["workstations_total"],
+                                                             r["workstations_unknown"]), r["coverage_state"] or "")
                 for r in rows}
     from fleet.health.checks import default_checks
     from fleet.health.rollup import outcomes_from_store, rollup_practices
@@ -482,23 +449,12 @@ def load_trend(store: Store, run: RunRecord, *, client: str | None = None,
     One aggregate query over the stored roll-ups (a few hundred rows per sweep, whatever the number
     of hosts), so a long history of a large fleet stays cheap; only a sweep that stopped before
     storing its roll-up is recomputed from its rows."""
-    q = (sa.select(t.runs.c.id, t.runs.c.started_at)
-         .where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at <= run.started_at)
-         .where(sa.or_(t.runs.c.finished_at.is_not(None), t.runs.c.id == run.id))
-         .order_by(t.runs.c.started_at.desc()).limit(max(1, history)))
-    hp = t.health_practices
-    with store.engine.connect() as conn:
-        runs = list(conn.execute(q))
-        aq = (sa.select(hp.c.run_id, hp.c.state, sa.func.count(), sa.func.sum(hp.c.workstations_covered),
-                        sa.func.sum(hp.c.workstations_total), sa.func.sum(hp.c.workstations_unknown))
-              .where(hp.c.run_id.in_([r[0] for r in runs])).group_by(hp.c.run_id, hp.c.state))
-        if client:
-            aq = aq.where(hp.c.client_id == client)
-        stored: dict[str, tuple[Coverage, dict[str, int]]] = {}
-        for rid, state, n, covered, total, unknown in conn.execute(aq):
-            cov, states = stored.get(rid, (Coverage(), {}))
-            states[state] = int(n)
-            stored[rid] = (cov + Coverage(int(covered or 0), int(total or 0), int(unknown or 0)), states)
+    runs, agg = store_health.trend_rows(store, HEALTH_KIND, run.id, run.started_at, history, client)
+    stored: dict[str, tuple[Coverage, dict[str, int]]] = {}
+    for rid, state, n, covered, total, unknown in agg:
+        cov, states = stored.get(rid, (Coverage(), {}))
+        states[state] = n
+        stored[rid] = (cov + Coverage(covered, total, unknown), states)
     points: list[TrendPoint] = []
     for rid, started in reversed(runs):
         if rid not in stored:

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from fleet.errors import FleetError, Location
 from fleet.health.report import NAGIOS_CODE, STATES, FleetReport, HostLine, percent, report_dict
 
 FORMATS = ("html", "json", "csv", "junit", "prometheus")
-SUFFIX = {"html": ".html", "json": ".json", "csv": ".csv", "junit": ".xml", "prometheus": ".prom"}
 
 
 def render(report: FleetReport, fmt: str) -> str:
@@ -51,15 +51,13 @@ def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory and ``os.replace``."""
     path = path.expanduser()
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():  # never invent directories: a typo in --out would go unnoticed
-        raise FleetError(f"the directory {directory} does not exist" if not directory.exists() else
-                         f"{directory} is not a directory", where=Location(str(path)),
-                         hint="create the directory first, or choose another --out")
     try:
+        directory.mkdir(parents=True, exist_ok=True)  # the nightly job's report folder, a new --out folder
         # Not *.prom while being written: the textfile collector only reads *.prom.
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise FleetError(f"cannot write the report: {exc.strerror}", where=Location(str(path)),
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(directory) else ""
+        raise FleetError(f"cannot write the report in {directory}: {exc.strerror}{where}", where=Location(str(path)),
                          hint="choose a directory you can write to (--out)") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -197,7 +195,7 @@ def render_prometheus(report: FleetReport) -> str:
     """node_exporter textfile collector format (text exposition 0.0.4), one sample per line."""
     out: list[str] = []
 
-    def family(name: str, help_text: str, samples: list[tuple[str, float]], kind: str = "gauge") -> None:
+    def family(name: str, help_text: str, samples: Sequence[tuple[str, float]], kind: str = "gauge") -> None:
         out.append(f"# HELP {name} {help_text}")
         out.append(f"# TYPE {name} {kind}")
         out.extend(f"{name}{labels} {_num(value)}" for labels, value in samples)

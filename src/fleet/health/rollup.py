@@ -12,12 +12,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from fleet.health.checks import CheckSet, CoverageThresholds
 from fleet.health.model import HOST_OK, HOST_UNREACHABLE, Coverage, State, worst
 from fleet.store import Store
-from fleet.store import schema as t
+from fleet.store import health as store_health
 
 EXTENSION_METHOD = "chrome_extension"
 # The method a workstation's checks are chosen with when nobody uses the PMS on it (fleet_uses_pms: false).
@@ -146,16 +144,10 @@ def rollup_clients(practices: Sequence[PracticeRollup], checks: CheckSet) -> lis
 
 def outcomes_from_store(store: Store, run_id: str) -> list[HostOutcome]:
     """Rebuild host outcomes of a stored sweep (role and install method come from the stored facts)."""
-    hq = sa.select(t.host_results.c.host, t.host_results.c.practice_id, t.host_results.c.client_id,
-                   t.host_results.c.status, t.host_results.c.facts).where(t.host_results.c.run_id == run_id)
-    cq = sa.select(t.check_results.c.host, t.check_results.c.check_id, t.check_results.c.state).where(
-        t.check_results.c.run_id == run_id)
     states: dict[str, dict[str, State]] = defaultdict(dict)
-    with store.engine.connect() as conn:
-        for host, check_id, state in conn.execute(cq):
-            states[host][check_id] = State.parse(state)
-        rows = list(conn.execute(hq))
+    for (host, check_id), state in store_health.check_states(store, run_id).items():
+        states[host][check_id] = State.parse(state)
     return [HostOutcome(host=h, practice_id=p, client_id=c, role=str((f or {}).get("role", "")),
                         install_method=str((f or {}).get("install_method", "")), status=s,
                         states=states.get(h, {}), uses_pms=(f or {}).get("uses_pms") is not False)
-            for h, p, c, s, f in rows]
+            for h, p, c, s, f in store_health.host_rows(store, run_id)]

@@ -2,14 +2,14 @@
 
 The job runs, in order::
 
-    fleet -w WS --vault-password-file FILE health             # the sweep (Nagios exit code)
+    fleet -w WS --vault-password-file FILE health --no-alert  # the sweep (Nagios exit code)
     fleet -w WS report --format html --out REPORT_DIR/fleet-report.html
     fleet -w WS report --format prometheus --out TEXTFILE_DIR/fleet.prom
     fleet -w WS --vault-password-file FILE health alert       # alerts; fails the job if undelivered
 
-(or ``health --alert`` in the first step, when that is how the installed fleet sends alerts: see
-``ALERT_STEPS``). The sweep's exit code is the fleet's state, not the job's success, so it never
-stops the reports; an alert that could not be delivered does fail the job, last, after the reports.
+The sweep runs with ``--no-alert`` so alerts go out once, in the last step. The sweep's exit code
+is the fleet's state, not the job's success, so it never stops the reports; an alert that could not
+be delivered does fail the job, last, after the reports.
 
 The vault password is read from a file at run time; it is never written into a unit, a crontab or
 an environment variable. ``root`` points everything at another filesystem root (tests, image
@@ -41,7 +41,6 @@ DEFAULT_TEXTFILE_DIRS = (Path("/var/lib/prometheus/node-exporter"), Path("/var/l
 MARK = "managed by `fleet schedule`"
 # How the installed fleet sends a sweep's alerts: a `health alert` step after the reports, the
 # sweep's own `--alert` option, or not at all (then the job only sweeps and reports).
-ALERT_STEPS = ("subcommand", "option", "none")
 
 
 class ScheduleError(FleetError):
@@ -86,7 +85,6 @@ class ScheduleSpec:
     textfile_dir: Path | None = None
     run_as: str = ""
     root: Path | None = None  # alternative filesystem root (tests)
-    alert_step: str = "subcommand"  # one of ALERT_STEPS
 
     @property
     def name(self) -> str:
@@ -110,17 +108,13 @@ class ScheduleSpec:
         return (self.textfile_dir or self.workspace / "state" / "reports") / "fleet.prom"
 
     def commands(self) -> list[list[str]]:
-        """The job's steps as argv lists: sweep, HTML report, textfile, then alerts (when a step)."""
+        """The job's steps as argv lists: sweep, HTML report, textfile, then alerts."""
         base = [self.fleet, "-w", str(self.workspace)]
         with_pw = [*base, *(["--vault-password-file", str(self.password_file)] if self.password_file else [])]
-        alert_flag = {"option": ["--alert"], "subcommand": ["--no-alert"]}.get(self.alert_step, [])
-        sweep = [*with_pw, "health", *alert_flag]
-        steps = [sweep,
-                 [*base, "report", "--format", "html", "--out", str(self.report_path)],
-                 [*base, "report", "--format", "prometheus", "--out", str(self.textfile_path)]]
-        if self.alert_step == "subcommand":
-            steps.append([*with_pw, "health", "alert"])
-        return steps
+        return [[*with_pw, "health", "--no-alert"],  # alerts go out once, last, after the reports
+                [*base, "report", "--format", "html", "--out", str(self.report_path)],
+                [*base, "report", "--format", "prometheus", "--out", str(self.textfile_path)],
+                [*with_pw, "health", "alert"]]
 
 
 @dataclass(frozen=True)
@@ -233,8 +227,6 @@ class ScheduleResult:
 
 
 def plan(spec: ScheduleSpec) -> list[PlannedFile]:
-    if spec.alert_step not in ALERT_STEPS:
-        raise ScheduleError(f"unknown alert step {spec.alert_step!r}")
     if spec.method not in METHODS:
         raise ScheduleError(f"unknown schedule method {spec.method!r}", hint="--systemd or --cron")
     parse_at(spec.at)

@@ -1,4 +1,4 @@
-"""Health's writes and reads on the central store (``fleet.store``), beyond the Store's own API.
+"""What a sweep writes to the central store, in health's terms (the SQL is ``fleet.store.health``).
 
 - ``record_host``: one host's row and all its check rows in ONE transaction, so a sweep killed at
   any moment leaves each host either fully recorded or absent.
@@ -10,51 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-
-import sqlalchemy as sa
+from typing import Any
 
 from fleet.health.model import HEALTH_KIND
 from fleet.health.rollup import PracticeRollup
 from fleet.store import CheckResult, HostResult, Store, lifecycle
-from fleet.store import schema as t
+from fleet.store import health as store_health
 
 STALE_ELSEWHERE = lifecycle.STALE_HEARTBEAT  # a run of another controller silent this long is dead
 
 
 def record_host(store: Store, run_id: str, host: HostResult, checks: Iterable[CheckResult]) -> None:
-    now = datetime.now(UTC)
-    hrow = {"run_id": run_id, "host": host.host, "practice_id": host.practice_id, "client_id": host.client_id,
-            "status": host.status, "ok": host.ok, "changed": host.changed, "failures": host.failures,
-            "message": host.message[:4000], "facts": host.facts, "recorded_at": host.recorded_at or now}
-    crows = [{"run_id": run_id, "host": c.host, "practice_id": c.practice_id, "client_id": c.client_id,
-              "check_id": c.check_id, "state": c.state, "message": c.message[:2000], "value": c.value[:500],
-              "recorded_at": c.recorded_at or now} for c in checks]
-    with store.engine.begin() as conn:
-        conn.execute(t.host_results.insert(), [hrow])
-        if crows:
-            conn.execute(t.check_results.insert(), crows)
+    store_health.record_host(store, run_id, host, checks)
 
 
 def record_practices(store: Store, run_id: str, rollups: Sequence[PracticeRollup]) -> None:
     now = datetime.now(UTC)
-    rows = [{"run_id": run_id, "practice_id": r.practice_id, "client_id": r.client_id, "state": r.state.value,
-             "install_method": r.install_method, "workstations_total": r.coverage.total,
-             "workstations_covered": r.coverage.covered, "workstations_unknown": r.coverage.unknown,
-             "coverage_state": r.coverage_state.value if r.coverage_state else "",
-             "servers_total": r.servers_total, "servers_ok": r.servers_ok, "hosts_total": r.hosts_total,
-             "hosts_unreachable": r.hosts_unreachable, "message": r.message()[:2000], "recorded_at": now}
-            for r in rollups]
-    if rows:
-        with store.engine.begin() as conn:
-            conn.execute(t.health_practices.delete().where(t.health_practices.c.run_id == run_id))
-            conn.execute(t.health_practices.insert(), rows)
+    store_health.replace_practice_rows(store, run_id, [
+        {"practice_id": r.practice_id, "client_id": r.client_id, "state": r.state.value,
+         "install_method": r.install_method, "workstations_total": r.coverage.total,
+         "workstations_covered": r.coverage.covered, "workstations_unknown": r.coverage.unknown,
+         "coverage_state": r.coverage_state.value if r.coverage_state else "",
+         "servers_total": r.servers_total, "servers_ok": r.servers_ok, "hosts_total": r.hosts_total,
+         "hosts_unreachable": r.hosts_unreachable, "message": r.message()[:2000], "recorded_at": now}
+        for r in rollups])
 
 
-def practice_rows(store: Store, run_id: str) -> list[dict]:
-    q = (sa.select(t.health_practices).where(t.health_practices.c.run_id == run_id)
-         .order_by(t.health_practices.c.client_id, t.health_practices.c.practice_id))
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+def practice_rows(store: Store, run_id: str) -> list[dict[str, Any]]:
+    return store_health.practice_rows(store, run_id)
 
 
 def run_marker() -> dict[str, object]:
@@ -74,20 +57,9 @@ def prune_health(store: Store, older_than: timedelta, keep_last: int = 1,
                  now: datetime | None = None) -> dict[str, int]:
     """Delete finished health sweeps started before ``older_than`` ago with their rows, keeping the
     newest ``keep_last`` sweeps whatever their age. Other kinds of run (deploys) are never touched."""
-    cutoff = (now or datetime.now(UTC)) - older_than
-    counts = {"runs": 0, "host_results": 0, "check_results": 0, "health_practices": 0}
-    with store.engine.begin() as conn:
-        keep = {r[0] for r in conn.execute(
-            sa.select(t.runs.c.id).where(t.runs.c.kind == HEALTH_KIND)
-            .order_by(t.runs.c.started_at.desc()).limit(keep_last))} if keep_last else set()
-        doomed = [r[0] for r in conn.execute(
-            sa.select(t.runs.c.id).where(t.runs.c.kind == HEALTH_KIND, t.runs.c.started_at < cutoff,
-                                         t.runs.c.finished_at.is_not(None)))
-                  if r[0] not in keep]
-        for i in range(0, len(doomed), 500):
-            chunk = doomed[i:i + 500]
-            for name in ("host_results", "check_results", "health_practices"):
-                table = getattr(t, name)
-                counts[name] += conn.execute(table.delete().where(table.c.run_id.in_(chunk))).rowcount
-            counts["runs"] += conn.execute(t.runs.delete().where(t.runs.c.id.in_(chunk))).rowcount
-    return counts
+    return store_health.prune_runs(store, HEALTH_KIND, (now or datetime.now(UTC)) - older_than, keep_last)
+
+
+def latest_facts(store: Store, hosts: Iterable[str]) -> dict[str, tuple[dict[str, Any], datetime]]:
+    """Per host, the facts of its newest answered health result and when (``fleet inventory join``)."""
+    return store_health.latest_facts(store, hosts)

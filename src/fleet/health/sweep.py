@@ -1,6 +1,6 @@
 """The sweep: collect every selected host in parallel, judge on the controller, stream into the store.
 
-    result = run_sweep(ws, store, targets, options)
+    result = Sweep(ws, store, settings).run(hosts, SweepOptions(...))
 
 Per host there is one round trip (``transport``); its answer is parsed (``facts``), judged
 (``evaluate``) and written with its check results in one transaction (``storage.record_host``)
@@ -13,21 +13,21 @@ which the next sweep marks "interrupted" (``storage.close_stale_runs``).
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import resource
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
-from fleet.errors import FleetError, SelectionError
+from fleet.errors import FleetError
 from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
@@ -44,6 +44,7 @@ from fleet.health.model import (
     worst,
 )
 from fleet.health.rollup import (
+    EXTENSION_METHOD,
     NOT_USING_PMS,
     HostOutcome,
     PracticeRollup,
@@ -56,6 +57,7 @@ from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
     RawResult,
     TransportError,
+    allow_running,
     collector_budget,
     kill_running,
     posix_payload,
@@ -66,13 +68,17 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.inventory import Host, Inventory, Practice
-from fleet.onboarding.actions import synchronizer_seen
+from fleet.inventory import Host, Practice
+from fleet.onboarding.actions import coverage_changed, synchronizer_seen
 from fleet.onboarding.lifecycle import Pending
 from fleet.onboarding.status import PracticeOnboarding, load_onboarding
 from fleet.redact import Redactor
 from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
+from fleet.store.onboarding import coverage_seen
+
+if TYPE_CHECKING:
+    from fleet.workspace import Workspace
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
@@ -87,25 +93,6 @@ def collector_script(name: str) -> str:
 
 
 # -- selection ------------------------------------------------------------------------------------
-
-
-def select_hosts(inv: Inventory, practices: Sequence[Practice], limit: str | None) -> list[Host]:
-    """Hosts of ``practices``, narrowed by an Ansible-like ``--limit``: comma-separated host names,
-    globs on host names, or group names (``practice_<id>``, ``client_<id>``)."""
-    hosts = [h for p in practices for h in p.hosts]
-    if not limit:
-        return hosts
-    patterns = [p.strip() for p in limit.split(",") if p.strip()]
-    chosen: list[Host] = []
-    for pat in patterns:
-        hit = [h for h in hosts if fnmatch.fnmatchcase(h.name, pat) or pat in (
-            f"practice_{h.practice_id}", f"client_{h.client_id}")]
-        if not hit:
-            raise SelectionError(f"--limit {pat!r} matches no host of the selection",
-                                 hint="give host names, globs (bs-*) or groups (practice_ID, client_ID); "
-                                      "`fleet inventory show` lists them")
-        chosen += [h for h in hit if h not in chosen]
-    return [h for h in hosts if h in chosen]
 
 
 # -- one host -----------------------------------------------------------------------------------
@@ -206,8 +193,10 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
                     ok=sum(1 for s in states.values() if s is State.OK),
                     failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
                     message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
+    # Coverage counts the workstations that must carry the extension: not one nobody uses the PMS on,
+    # nor an offboarded one (fleet_state: absent), whose extension must be gone.
     outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states,
-                          uses_pms=h.uses_pms)
+                          uses_pms=h.uses_pms and not x.absent)
     return Judged(hr, checks, outcome)
 
 
@@ -273,7 +262,7 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 class Sweep:
     """One sweep over chosen hosts; dependencies come in through the constructor."""
 
-    def __init__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+    def __init__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
                  on_host: Callable[[Judged], None] | None = None) -> None:
         self.ws = ws
         self.store = store
@@ -285,8 +274,14 @@ class Sweep:
         self._vault: dict[str, dict[str, str] | FleetError] = {}
         self._onboarding: dict[str, PracticeOnboarding] | None = None
         self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
+        self.coverage_events: list[str] = []  # practices whose extension coverage this sweep saw reached / lost
+        self.coverage_error = ""  # why they could not be recorded (a store problem), if so
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
+    def _secret_reader(self, practice_id: str, var: str) -> Callable[[], str | None]:
+        """Reads one vault var of the practice when a check needs it (None: not in the vault)."""
+        return lambda: self._practice_secrets(practice_id).get(var)
+
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
         """The practice's vault vars ({} without a vault password); raises the vault's error."""
         with self._secret_lock:
@@ -331,7 +326,7 @@ class Sweep:
         config = self.ws.config
         onboarding = self.onboarding(hosts)
         today = datetime.now(UTC).date()
-        pes: dict[tuple[str, str, tuple[tuple[str, str], ...]], PracticeExpect] = {}
+        pes: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
         for h in hosts:
             p = inv.practices[h.practice_id]
             # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
@@ -343,17 +338,32 @@ class Sweep:
             if key not in pes:
                 pes[key] = practice_expect(
                     ctx.practice, self.ws.catalog, config,
-                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state, ctx.join,
-                    product_key=lambda p=p: self._practice_secrets(p.id).get(PRODUCT_KEY_VAR))
+                    self._secret_reader(p.id, TOKEN_VAR), ctx.state, ctx.join,
+                    product_key=self._secret_reader(p.id, PRODUCT_KEY_VAR))
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
+            x = self._with_deploy_plan(x, h, p, state)
             # A workstation where nobody uses the PMS is expected to carry no extension: only the
             # checks that apply whatever the install method (reachable, disk, clock...).
             method = x.install_method if ctx.uses_pms else NOT_USING_PMS
             o = onboarding.get(p.id)
             pending = o.pending(today) if o is not None and h.role == "server" else None
             yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), pending)
+
+    def _with_deploy_plan(self, x: Expectations, h: Host, p: Practice, state: str | None) -> Expectations:
+        """The deploy's plan for the host, for the ``in_sync`` check (the deploy's own judge)."""
+        if h.role not in ("workstation", "server") or x.platform not in ("windows", "linux"):
+            return x
+        try:
+            try:
+                secrets = self._practice_secrets(p.id)
+            except FleetError:
+                secrets = {}
+            plan = judging_plan(h, p, secrets, self.ws.catalog, self.ws.config, state)
+        except FleetError as exc:
+            return replace(x, plan_problem=f"no deploy plan: {exc.message}")
+        return replace(x, deploy_plan=plan)
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
         self.ws.refuse_example("sweep its hosts")
@@ -385,7 +395,19 @@ class Sweep:
             result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
                                  cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], stale)
             if status == "ok":
+                # fleet's own record of extension coverage reached / lost (the practices' history);
+                # a store problem there costs only that record, never the sweep's
+                inv = self.ws.inventory
+                extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
+                try:
+                    before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
+                except FleetError as exc:  # a StoreError
+                    extension, self.coverage_error = [], exc.message
                 storage.record_practices(self.store, run.id, practices)
+                try:
+                    self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
+                except FleetError as exc:  # a StoreError
+                    self.coverage_error = exc.message
             summary = result.summary()
             if status != "ok":
                 summary.update(interrupted=True, hosts_planned=len(hosts))
@@ -402,6 +424,7 @@ class Sweep:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
+        allow_running()
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
         pending: dict[Future[RawResult], SweepHost] = {}
         started: dict[Future[RawResult], float] = {}
@@ -438,6 +461,18 @@ class Sweep:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering
                 kill_running()
+
+
+class SweepFactory(Protocol):
+    """Builds the sweep a health command runs (``Sweep`` itself, or an execution node's)."""
+
+    def __call__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+                 on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
+
+
+#: What ``fleet health`` builds its sweep with. ``fleet.remote.health.sweep_via`` puts a maker of
+#: RemoteSweeps here for the length of a ``fleet remote health``; the command itself is the same.
+make_sweep: SweepFactory = Sweep
 
 
 _HOST_ONLY = frozenset({"fleet_role", "fleet_platform", "fleet_state"})

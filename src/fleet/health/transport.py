@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
+import importlib.util
 import json
 import os
 import selectors
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -169,36 +172,65 @@ def powershell_payload(script: str, expectations_json: str, budget_s: float | No
 # -- running: OpenSSH -------------------------------------------------------------------------
 
 
-_LIVE: set[subprocess.Popen] = set()
+_LIVE: set[subprocess.Popen[bytes]] = set()
 _LIVE_LOCK = threading.Lock()
+_STOPPED = threading.Event()  # set by kill_running(): a collector starting after that ends at once
 
 
 def kill_running() -> int:
-    """Kill every collector process still running (an interrupted sweep); returns how many."""
+    """Kill every collector process still running (an interrupted sweep), and any a pool thread is
+    starting right now (it sees the flag once registered); returns how many were running."""
     with _LIVE_LOCK:
+        _STOPPED.set()
         procs = list(_LIVE)
     for p in procs:
         _kill(p)
     return len(procs)
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def allow_running() -> None:
+    """A new sweep starts: collectors may run again (after an interrupted one in this process)."""
+    _STOPPED.clear()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+@functools.cache
+def _die_with_fleet() -> tuple[str, ...]:
+    """A prefix that makes a collector process die with the thread that started it, even when fleet is
+    killed with SIGKILL (an ssh waiting on a silent host would otherwise live on up to its connect
+    timeout, and run the collector unrecorded if the host answers): util-linux's ``setpriv
+    --pdeathsig``, which execs the command (about 1 ms; a Python wrapper would cost 20 ms a host)."""
+    setpriv = shutil.which("setpriv")
+    return (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
+
+
 def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_output: int) -> RawResult:
-    """Run ``argv``, feed ``payload``, read at most ``max_output`` bytes of stdout before ``timeout``."""
+    """Run ``argv``, feed ``payload``, read at most ``max_output`` bytes of stdout before ``timeout``.
+
+    The process dies with the (long-lived pool) thread that started it, so with fleet."""
     sent_at = time.time()
     deadline = time.monotonic() + timeout
+    if _STOPPED.is_set():
+        return RawResult(host, b"", sent_at, time.time(), error="interrupted before it started")
+    prefix = _die_with_fleet()
+    if prefix and shutil.which(argv[0]) is None:  # said as Popen would, not as setpriv's exit 127
+        return RawResult(host, b"", sent_at, time.time(), error=f"cannot run {argv[0]}: No such file or directory",
+                         unreachable=True)
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.Popen([*prefix, *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True, close_fds=True)
     except OSError as exc:
         return RawResult(host, b"", sent_at, time.time(), error=f"cannot run {argv[0]}: {exc.strerror}",
                          unreachable=True)
     with _LIVE_LOCK:
         _LIVE.add(proc)
+        stopped = _STOPPED.is_set()
+    if stopped:  # kill_running() took its list while this process was being started
+        _kill(proc)
     out = bytearray()
     err = bytearray()
     error = ""
@@ -231,7 +263,7 @@ def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_
                         sel.unregister(proc.stdin)
                         proc.stdin.close()
                     continue
-                chunk = os.read(f.fileno(), 65536)  # type: ignore[union-attr]
+                chunk = os.read(key.fd, 65536)
                 if not chunk:
                     sel.unregister(f)
                     open_reads -= 1
@@ -299,6 +331,12 @@ def psrp_kwargs(hostvars: Mapping[str, Any], host: str, timeout: float) -> dict[
     if auth not in PSRP_AUTH:
         raise TransportError(f"{auth_var}={auth!r} is not supported by the health sweep",
                              hint_text="use ntlm, kerberos, negotiate, credssp, basic or certificate")
+    if auth == "kerberos" and not kerberos_available():
+        # pyspnego would fail in the worker with an ImportError that reads like a dead host
+        raise TransportError(f"{auth_var}=kerberos needs the Python gssapi library on this controller, "
+                             "which is not installed",
+                             hint_text="pip install 'pypsrp[kerberos]' into fleet's environment (it builds "
+                                       "against libkrb5-dev), or use negotiate or ntlm")
     cert_var = "ansible_psrp_cert_validation" if conn == "psrp" else "ansible_winrm_server_cert_validation"
     validate = str(hostvars.get(cert_var, "validate")).lower() != "ignore"
     password = (hostvars.get("ansible_password") or hostvars.get(f"{p}password")
@@ -325,6 +363,11 @@ def psrp_kwargs(hostvars: Mapping[str, Any], host: str, timeout: float) -> dict[
     if ca and validate:
         kw["cert_validation"] = str(ca)
     return kw
+
+
+def kerberos_available() -> bool:
+    """pyspnego does Kerberos through the gssapi library on Linux and macOS (SSPI on Windows)."""
+    return sys.platform == "win32" or importlib.util.find_spec("gssapi") is not None
 
 
 PSRP_WORKER = (sys.executable, "-m", "fleet.health.psrp_worker")

@@ -276,9 +276,10 @@ def forcelisted(hp: HostPaths, ext_id: str) -> bool:
 
 def read_report(engine: Path, host: str, ext_id: str) -> dict[str, Any] | None:
     try:
-        return json.loads((engine / REPORTS_DIR / host / f"{ext_id}.json").read_text())
+        doc = json.loads((engine / REPORTS_DIR / host / f"{ext_id}.json").read_text())
     except (OSError, ValueError):
         return None
+    return doc if isinstance(doc, dict) else None  # the web server writes an object; anything else: no report
 
 
 def settings_verdict(report: Mapping[str, Any] | None, expected: Mapping[str, frozenset[str]],

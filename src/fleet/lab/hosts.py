@@ -121,7 +121,7 @@ class Lab:
         state = self.state()
 
         def check(rec: HostRecord) -> HostStatus:
-            alive = bool(rec.pid) and procs.is_our_sshd(rec.pid, self._marker(rec.name), rec.pid_start)
+            alive = bool(rec.pid and procs.is_our_sshd(rec.pid, self._marker(rec.name), rec.pid_start))
             reachable = rec.port is not None and procs.ssh_banner(rec.port) is not None
             return HostStatus(rec.name, rec.role, rec.practice, rec.client, rec.port, rec.pid, alive, reachable)
 
@@ -148,7 +148,7 @@ class Lab:
             *command,
         ]  # fmt: skip
 
-    def exec_in_host(self, name: str, argv: Sequence[str], **run_kwargs: Any) -> subprocess.CompletedProcess:
+    def exec_in_host(self, name: str, argv: Sequence[str], **run_kwargs: Any) -> subprocess.CompletedProcess[Any]:
         """Run ``argv`` inside host ``name``'s namespaces (its own /etc/opt/chrome, hostname...).
 
         For tests that break things on purpose. Returns the CompletedProcess (output captured as
@@ -307,7 +307,7 @@ class Lab:
         """known_hosts for strict checking, and an ssh_config naming every host."""
         p = self.paths
         recs = [r for r in state.hosts.values() if r.port is not None]
-        entries = [("127.0.0.1", r.port, public_key(p.host(r.name).host_key)) for r in recs]
+        entries = [("127.0.0.1", r.port, public_key(p.host(r.name).host_key)) for r in recs if r.port is not None]
         lines = known_hosts_lines(entries)
         write_atomic(p.known_hosts, "\n".join(lines) + "\n")
         blocks = [
@@ -529,5 +529,5 @@ def stop_host(lab_dir: str | os.PathLike[str], name: str) -> list[int]:
 
 def exec_in_host(
     lab_dir: str | os.PathLike[str], name: str, argv: Sequence[str], **run_kwargs: Any
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[Any]:
     return Lab(lab_dir).exec_in_host(name, argv, **run_kwargs)

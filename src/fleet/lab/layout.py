@@ -87,10 +87,6 @@ class HostPaths:
         return self.root / "ssh_host_ed25519_key"
 
     @property
-    def host_key_pub(self) -> Path:
-        return self.root / "ssh_host_ed25519_key.pub"
-
-    @property
     def pid_file(self) -> Path:
         return self.root / "sshd.pid"
 

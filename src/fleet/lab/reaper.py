@@ -15,6 +15,8 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Sequence
+from typing import NoReturn, NotRequired, TypedDict
 
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNS = 0x00020000
@@ -26,13 +28,25 @@ MS_PRIVATE = 1 << 18
 libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _check(ret, what):
+class LaunchSpec(TypedDict):
+    """One host's launch instructions (a JSON file, written by fleet.lab.sshd.launch_spec)."""
+
+    name: str
+    hostname: str
+    log: str
+    pid_file: str
+    mounts: list[list[str]]  # [source, target] pairs, bind-mounted in order
+    keep_visible: NotRequired[list[str]]
+    argv: list[str]
+
+
+def _check(ret: int, what: str) -> None:
     if ret != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def _start_host(spec):
+def _start_host(spec: LaunchSpec) -> NoReturn:
     """In a fresh child: namespaces, mounts, then exec sshd. Never returns."""
     try:
         fd = os.open(spec["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -62,8 +76,8 @@ def _start_host(spec):
             os._exit(1)
 
 
-def main(spec_files):
-    specs = []
+def main(spec_files: Sequence[str]) -> None:
+    specs: list[LaunchSpec] = []
     for path in spec_files:
         with open(path) as f:
             specs.append(json.load(f))

@@ -18,10 +18,13 @@ import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fleet.lab.layout import HostPaths
 from fleet.lab.procs import SSHD
+
+if TYPE_CHECKING:
+    from fleet.lab.reaper import LaunchSpec  # the reaper imports nothing from fleet: types only
 
 
 @functools.cache
@@ -82,7 +85,7 @@ def render_sshd_config(paths: HostPaths, rt: HostRuntime) -> str:
 
 def launch_spec(
     paths: HostPaths, name: str, dirs: Sequence[str], files: Sequence[str], keep_visible: Sequence[str] = ()
-) -> dict[str, Any]:
+) -> LaunchSpec:
     """The reaper's instructions for starting this host (see the module docstring).
 
     ``dirs`` are bind-mounted in order after ``files``, so the home (last in ``dirs``) is

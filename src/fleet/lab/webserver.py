@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import time
+from typing import Any
 
 ENGINE = sys.argv[3] if len(sys.argv) > 3 else "."
 WEB = os.path.join(ENGINE, "web", "ext")
@@ -26,7 +27,7 @@ MAX_REPORT = 64 * 1024
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    def _send(self, code, body=b"", ctype="text/plain"):
+    def _send(self, code: int, body: bytes = b"", ctype: str = "text/plain") -> None:
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -35,7 +36,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def do_GET(self):
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path.startswith("/ext/"):
             name = path[len("/ext/"):]
@@ -52,7 +53,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         if self.path.split("?", 1)[0] != "/ext/report":
             return self._send(404)
         agent = self.headers.get("User-Agent", "")
@@ -79,7 +80,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         os.replace(tmp, os.path.join(d, f"{ext_id}.json"))
         self._send(204)
 
-    def log_request(self, code="-", size="-"):
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
         """One line per request in the lab's endpoint.log (what each browser fetched or reported,
         and when): the time, the host from the user agent, the request without its query, the status."""
         agent = self.headers.get("User-Agent", "") if self.headers else ""
@@ -89,7 +90,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sys.stderr.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {host} {self.command} {path} {code}\n")
         sys.stderr.flush()
 
-    def log_message(self, *args):
+    def log_message(self, format: str, *args: Any) -> None:  # errors: quiet (log_request writes the lines)
         pass
 
 

@@ -395,9 +395,10 @@ def _endpoint_state(workspace: Path) -> dict[str, Any]:
     import json
 
     try:
-        return json.loads((engine_dir(workspace) / ENDPOINT_FILE).read_text())
+        doc = json.loads((engine_dir(workspace) / ENDPOINT_FILE).read_text())
     except (OSError, ValueError):
         return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _endpoint_pid(workspace: Path) -> int | None:
@@ -663,7 +664,7 @@ def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str,
     """Per workstation of a real-browser lab: Chromium running and its memory, whether the policy
     force-lists the practice's test extension, whether it is installed in the profile, and whether
     the extension's managed settings match the practice's (fingerprints only)."""
-    from fleet.health.expect import value_fingerprints
+    from fleet.desired.seen import value_fingerprints
     from fleet.lab import Lab, browser
     from fleet.secretstore import fingerprint
 

@@ -4,13 +4,13 @@ running) change in a practice's onboarding. Checks first, then one store transac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.inventory import Practice
-from fleet.onboarding.checklist import open_before
+from fleet.onboarding.checklist import coverage_complete, open_before
 from fleet.onboarding.lifecycle import LifecycleError, Stage, parse_date, parse_stage, reached
-from fleet.onboarding.status import PracticeOnboarding, load_onboarding
+from fleet.onboarding.status import PracticeOnboarding, extension_workstations, load_onboarding
 from fleet.store import Store
 from fleet.store import onboarding as rec
 
@@ -57,12 +57,12 @@ def confirm_items(store: Store, practice: Practice, catalog: Catalog, items: Seq
     """Record (or with ``undo`` withdraw) the technician's confirmation of checklist items."""
     current = load_onboarding(store, [practice], catalog)[practice.id]
     known = {s.id: s for s in current.checklist}
-    confirmable = [s.id for s in current.checklist if s.item.by == TECHNICIAN]
+    confirmable = [s.id for s in current.checklist if s.confirmable]
     for item in items:
         if item not in known:
             raise LifecycleError(f"{item!r} is not on {practice.id}'s checklist",
                                  hint="items to confirm: " + ", ".join(confirmable))
-        if known[item].item.by != TECHNICIAN:
+        if not known[item].confirmable:
             raise LifecycleError(f"{item} is checked by fleet, not confirmed: {known[item].detail}",
                                  hint="items to confirm: " + ", ".join(confirmable))
     for item in items:
@@ -87,3 +87,48 @@ def synchronizer_seen(store: Store, practices: Iterable[tuple[Practice, str]], c
                          only_from={Stage.CREATED.value, Stage.INSTALL_SCHEDULED.value}):
             moved.append(practice.id)
     return moved
+
+
+def coverage_changed(store: Store, practices: Sequence[Practice], before: Mapping[str, rec.CoverageSeen],
+                     by: str = "fleet health") -> list[str]:
+    """fleet's own record of what a sweep saw: for each browser-extension practice whose coverage
+    became complete (the extension on every workstation the inventory lists) or stopped being, one
+    history event (``coverage``). ``before``: ``rec.coverage_seen`` read before the sweep recorded
+    its roll-ups. Returns the practice ids with an event."""
+    now = rec.coverage_seen(store, [p.id for p in practices])
+    events, moved = [], []
+    for p in practices:
+        seen = now.get(p.id)
+        if seen is None:
+            continue
+        n = extension_workstations(p)
+        was, is_ = coverage_complete(before.get(p.id), n), coverage_complete(seen, n)
+        if was == is_:
+            continue
+        sweep = f"sweep {seen.run_id[:8]} at {seen.at:%Y-%m-%d %H:%M} UTC"
+        if is_:
+            note = f"extension coverage reached: the extension on all {n} workstations that use the PMS ({sweep})"
+        else:
+            unknown = f", {seen.unknown} unknown" if seen.unknown else ""
+            note = f"extension coverage lost: {seen.covered} of {n} workstations covered{unknown} ({sweep})"
+        events.append(rec.PracticeEvent(p.id, seen.at, by, FLEET, "coverage", item="extension_coverage", note=note))
+        moved.append(p.id)
+    rec.add_events(store, events)
+    return moved
+
+
+def extension_deployed(store: Store, deployed: Mapping[str, Sequence[str]], run_id: str,
+                       by: str = "fleet deploy") -> list[str]:
+    """fleet's own record of a deploy that wrote the extension policy: one ``deployed`` history event
+    per browser-extension practice (id -> the workstations it changed; an idempotent re-deploy that
+    changed nothing records nothing). Returns the practice ids."""
+    at = dt.datetime.now(dt.UTC)
+    events = []
+    for practice_id, hosts in deployed.items():
+        if not hosts:
+            continue
+        names = ", ".join(sorted(hosts)[:10]) + (f" and {len(hosts) - 10} more" if len(hosts) > 10 else "")
+        events.append(rec.PracticeEvent(practice_id, at, by, FLEET, "deployed",
+                                        note=f"extension policy written on {names} (deploy run {run_id[:12]})"))
+    rec.add_events(store, events)
+    return [e.practice_id for e in events]

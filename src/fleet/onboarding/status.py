@@ -82,15 +82,25 @@ def install_method_of(practice: Practice, catalog: Catalog) -> str:
     return system.resolve(practice.vars)[0].value if system else InstallMethod.UNSUPPORTED.value
 
 
+def extension_workstations(practice: Practice) -> int:
+    """How many of the practice's workstations the inventory says carry the extension (present,
+    PMS used): what full coverage means for it."""
+    return sum(1 for h in practice.hosts
+               if h.role == "workstation" and h.uses_pms and str(h.vars.get("fleet_state") or "present") != "absent")
+
+
 def practice_onboarding(practice: Practice, catalog: Catalog, record: rec.LifecycleRecord | None,
-                        confirmations: Mapping[str, rec.Confirmation]) -> PracticeOnboarding:
+                        confirmations: Mapping[str, rec.Confirmation],
+                        seen: rec.CoverageSeen | None = None) -> PracticeOnboarding:
+    """``seen``: the newest health sweep's coverage of the practice (``rec.coverage_seen``)."""
     method = install_method_of(practice, catalog)
     try:
         stage = Stage(record.state) if record else Stage.CREATED
     except ValueError:  # a state this version does not know: show it as created, keep the row
         stage = Stage.CREATED
     system = catalog.find(practice.pms)
-    items = tuple(ck.judge(system, practice.id, practice.vars, stage, method, confirmations)) if system else ()
+    items = tuple(ck.judge(system, practice.id, practice.vars, stage, method, confirmations, seen,
+                           extension_workstations(practice))) if system else ()
     if record is None:
         return PracticeOnboarding(practice.id, practice.client_id, method, stage, checklist=items)
     return PracticeOnboarding(practice.id, practice.client_id, method, stage, record.since, record.scheduled_for,
@@ -101,7 +111,9 @@ def load_onboarding(store: Store, practices: Sequence[Practice], catalog: Catalo
     ids = [p.id for p in practices]
     records = rec.lifecycles(store, ids)
     confirmed = rec.confirmations(store, ids)
-    return {p.id: practice_onboarding(p, catalog, records.get(p.id), confirmed.get(p.id, {})) for p in practices}
+    seen = rec.coverage_seen(store, ids)
+    return {p.id: practice_onboarding(p, catalog, records.get(p.id), confirmed.get(p.id, {}), seen.get(p.id))
+            for p in practices}
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ import getpass
 import os
 import socket
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +21,11 @@ from fleet.store import lifecycle
 from fleet.store import schema as t
 from fleet.store.records import AuditEvent, CheckResult, HostResult, RunRecord
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+
 
 class StoreError(FleetError):
     """The store cannot be opened, migrated or written."""
@@ -29,6 +35,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
+
+
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything we write is UTC.
     if value is not None and value.tzinfo is None:
@@ -36,7 +50,7 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -65,12 +79,12 @@ class Store:
         except SQLAlchemyError as exc:
             raise store_error(exc, url, "open") from None
         except OSError as exc:
-            raise StoreError(f"cannot open the store {_safe_url(url)}: {exc.strerror or exc}"
+            raise StoreError(f"cannot open the store {safe_url(url)}: {exc.strerror or exc}"
                              + (f" ({exc.filename})" if exc.filename else ""),
                              hint="check that the store's directory exists, is writable and has free space "
                                   "(store.url in fleet.yml or $FLEET_STORE_URL)") from None
         except ModuleNotFoundError as exc:
-            raise StoreError(f"the store {_safe_url(url)} needs the Python package {exc.name}",
+            raise StoreError(f"the store {safe_url(url)} needs the Python package {exc.name}",
                              hint="pip install 'fleet[postgres]'") from None
 
     @property
@@ -81,27 +95,39 @@ class Store:
         self.engine.dispose()
 
     # -- migrations -------------------------------------------------------------------------------
-    def migrate(self) -> list[int]:
-        """Apply pending migrations, each in one transaction with its record. Safe when several
-        controllers start at once (PostgreSQL advisory lock; SQLite write lock)."""
-        applied: list[int] = []
-        for m in t.MIGRATIONS:
-            with self.engine.begin() as conn:
-                if self.is_postgres:
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7274151)"))
-                t.schema_migrations.create(conn, checkfirst=True)
-                done = {r[0] for r in conn.execute(sa.select(t.schema_migrations.c.version))}
-                if m.version in done:
-                    continue
-                m.apply(conn)
-                conn.execute(t.schema_migrations.insert().values(version=m.version, name=m.name,
-                                                                  applied_at=_now()))
-                applied.append(m.version)
-        return applied
+    def migrate(self) -> list[str]:
+        """Upgrade the schema to the newest revision (Alembic, ``fleet.store.migrations``); return
+        the revisions applied. All of them in one transaction, under a lock, so several controllers
+        starting at once are safe (PostgreSQL advisory lock; a lock file beside a SQLite store). An
+        up-to-date store costs one query and never imports Alembic."""
+        from fleet.store.migrations import HEAD
 
-    def schema_version(self) -> int:
+        if self.schema_revision() == HEAD:
+            return []
+        with self._migration_lock(), self.engine.begin() as conn:
+            if self.is_postgres:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7274151)"))
+            before = _revision(conn)
+            if before == HEAD:  # another controller did it while we waited
+                return []
+            from alembic import command
+
+            command.upgrade(_alembic_config(conn), "head")
+            return pending_revisions(before)
+
+    def schema_revision(self) -> str | None:
+        """The store's Alembic revision (None: an empty database, or one from before fleet used Alembic)."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.max(t.schema_migrations.c.version))).scalar() or 0
+            return _revision(conn)
+
+    def table_names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return sa.inspect(conn).get_table_names()
+
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        if self.is_postgres or not self.url.startswith("sqlite:///"):
+            return nullcontext()
+        return _file_lock(Path(self.url[len("sqlite:///"):] + ".migrate-lock"))
 
     # -- runs -------------------------------------------------------------------------------------
     def start_run(self, kind: str, selection: dict[str, Any] | None = None,
@@ -198,7 +224,7 @@ class Store:
         if hosts is not None:
             q = q.where(t.host_results.c.host.in_(list(hosts)))
         with self.engine.connect() as conn:
-            return {h: _aware(ts) for h, ts in conn.execute(q)}  # type: ignore[misc]
+            return {h: _aware(ts) for h, ts in conn.execute(q)}
 
     # -- retention --------------------------------------------------------------------------------
     def prune(self, older_than: timedelta, keep_last: int = 1) -> dict[str, int]:
@@ -228,11 +254,15 @@ def store_error(exc: BaseException, url: str, doing: str = "write to") -> StoreE
     """A clear StoreError for a database error: the store, what happened, how to fix it."""
     text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     low = text.lower()
-    where = _safe_url(url) if url else ""
+    where = safe_url(url) if url else ""
     if url.startswith("sqlite:///"):
         where = url[len("sqlite:///"):]
+    read_only_fs = url.startswith("sqlite:///") and _on_read_only_fs(Path(url[len("sqlite:///"):]))
     where = f" {where}" if where else ""
-    if "disk is full" in low or "no space" in low:
+    if read_only_fs:
+        hint = ("the file system holding the store is mounted read-only: remount it read-write or set "
+                "store.url elsewhere; everything recorded before is kept")
+    elif "disk is full" in low or "no space" in low:
         hint = "free space on the disk holding the store; everything recorded before is kept"
     elif "readonly" in low or "read-only" in low:
         hint = "the store's file or directory is read-only: make it writable or set store.url elsewhere"
@@ -241,6 +271,54 @@ def store_error(exc: BaseException, url: str, doing: str = "write to") -> StoreE
     else:
         hint = "check store.url in fleet.yml (or $FLEET_STORE_URL) and that the database server is up"
     return StoreError(f"cannot {doing} the store{where}: {text}", hint=hint)
+
+
+def _on_read_only_fs(path: Path) -> bool:
+    """Whether the file system of ``path`` (or of its nearest existing parent) is mounted read-only."""
+    for p in (path, *path.parents):
+        try:
+            return bool(os.statvfs(p).f_flag & os.ST_RDONLY)
+        except OSError:
+            continue
+    return False
+
+
+def _revision(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _alembic_config(conn: sa.Connection | None = None) -> Config:
+    from alembic.config import Config
+
+    from fleet.store.migrations import SCRIPT_LOCATION
+
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def pending_revisions(current: str | None) -> list[str]:
+    """The revisions after ``current`` up to the newest, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    return [r.revision for r in reversed(list(scripts.iterate_revisions("head", current)))]
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Held while the block runs: an exclusive flock on ``path`` (created 0600 if missing)."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _private_sqlite_file(path: Path) -> None:
@@ -260,7 +338,7 @@ def _private_sqlite_file(path: Path) -> None:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -277,7 +355,7 @@ def _user() -> str:
 
 
 def _run(r: Any) -> RunRecord:
-    return RunRecord(id=r["id"], kind=r["kind"], started_at=_aware(r["started_at"]), status=r["status"],  # type: ignore[arg-type]
+    return RunRecord(id=r["id"], kind=r["kind"], started_at=_aware(r["started_at"]), status=r["status"],
                      user=r["user"], controller=r["controller"], selection=r["selection"] or {},
                      options=r["options"] or {}, summary=r["summary"] or {},
                      finished_at=_aware(r["finished_at"]), fleet_version=r["fleet_version"])

@@ -5,17 +5,18 @@ the current row and its history event together, on SQLite and PostgreSQL alike."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fleet.store import schema as t
-from fleet.store.db import Store, _aware, _now
+from fleet.store.db import Store, _aware, _now, store_error
 
 CREATED = "created"  # a practice with no row
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class PracticeEvent:
     at: dt.datetime
     by: str
     source: str  # technician | fleet
-    kind: str  # state | confirm | unconfirm | note
+    kind: str  # state | confirm | unconfirm | note | coverage (a sweep saw) | deployed (a deploy wrote)
     state: str = ""
     item: str = ""
     scheduled_for: dt.date | None = None
@@ -76,16 +77,15 @@ def _event(conn: sa.Connection, ev: PracticeEvent) -> None:
         item=ev.item, scheduled_for=ev.scheduled_for, note=ev.note[:2000]))
 
 
-def _retrying(store: Store, fn: Any) -> Any:
+def _retrying(store: Store, fn: Callable[[sa.Connection], T]) -> T:
     """Run ``fn(conn)`` in a transaction; once more if a concurrent writer inserted the same row first."""
-    for attempt in (1, 2):
-        try:
-            with store.engine.begin() as conn:
-                return fn(conn)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    return None
+    try:
+        with store.engine.begin() as conn:
+            return fn(conn)
+    except IntegrityError:
+        pass  # the second time it sees the other writer's row
+    with store.engine.begin() as conn:
+        return fn(conn)
 
 
 def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by: str, source: str,
@@ -106,17 +106,31 @@ def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by:
         if only_from is not None and current not in only_from:
             return False
         when = scheduled_for
-        values = {"client_id": client_id, "state": state, "since": at or _now(), "scheduled_for": when,
+        since = at or _now()
+        values = {"client_id": client_id, "state": state, "since": since, "scheduled_for": when,
                   "note": note[:2000], "updated_by": by[:100], "source": source}
         if row:
             conn.execute(lc.update().where(lc.c.practice_id == practice_id).values(**values))
         else:
             conn.execute(lc.insert().values(practice_id=practice_id, **values))
-        _event(conn, PracticeEvent(practice_id, values["since"], by, source, "state", state,
+        _event(conn, PracticeEvent(practice_id, since, by, source, "state", state,
                                    scheduled_for=when, note=note))
         return True
 
     return bool(_retrying(store, write))
+
+
+def add_events(store: Store, events_: Iterable[PracticeEvent]) -> None:
+    """History events that change no state (e.g. what a sweep saw), in one transaction. A database
+    error is a StoreError."""
+    evs = list(events_)
+    if evs:
+        try:
+            with store.engine.begin() as conn:
+                for ev in evs:
+                    _event(conn, ev)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, store.url) from None
 
 
 def add_note(store: Store, practice_id: str, note: str, *, by: str) -> None:
@@ -162,7 +176,7 @@ def confirmations(store: Store, practice_ids: Iterable[str] | None = None) -> di
     out: dict[str, dict[str, Confirmation]] = {}
     for r in rows:
         out.setdefault(r["practice_id"], {})[r["item"]] = Confirmation(
-            r["item"], r["confirmed_by"], _aware(r["confirmed_at"]), r["note"])  # type: ignore[arg-type]
+            r["item"], r["confirmed_by"], _aware(r["confirmed_at"]), r["note"])
     return out
 
 
@@ -172,5 +186,37 @@ def events(store: Store, practice_id: str, limit: int = 100) -> list[PracticeEve
     q = sa.select(pe).where(pe.c.practice_id == practice_id).order_by(pe.c.at.desc(), pe.c.id.desc()).limit(limit)
     with store.engine.connect() as conn:
         rows = list(conn.execute(q).mappings())
-    return [PracticeEvent(r["practice_id"], _aware(r["at"]), r["by"], r["source"], r["kind"], r["state"],  # type: ignore[arg-type]
+    return [PracticeEvent(r["practice_id"], _aware(r["at"]), r["by"], r["source"], r["kind"], r["state"],
                           r["item"], r["scheduled_for"], r["note"]) for r in reversed(rows)]
+
+
+@dataclass(frozen=True)
+class CoverageSeen:
+    """A practice's workstation coverage in the newest health sweep that rolled it up."""
+
+    covered: int
+    total: int
+    unknown: int
+    at: dt.datetime
+    run_id: str
+
+
+def coverage_seen(store: Store, practice_ids: Iterable[str]) -> dict[str, CoverageSeen]:
+    """Per practice, the coverage of the newest finished sweep that judged it (practices no sweep
+    has judged are absent). One indexed query per 500 practices; a database error is a StoreError."""
+    hp = t.health_practices
+    out: dict[str, CoverageSeen] = {}
+    try:
+        with store.engine.connect() as conn:
+            for chunk in _chunks(list(practice_ids)):
+                newest = (sa.select(hp.c.practice_id, sa.func.max(hp.c.recorded_at).label("at"))
+                          .where(hp.c.practice_id.in_(chunk)).group_by(hp.c.practice_id).subquery())
+                q = (sa.select(hp.c.practice_id, hp.c.workstations_covered, hp.c.workstations_total,
+                               hp.c.workstations_unknown, hp.c.recorded_at, hp.c.run_id)
+                     .join(newest, sa.and_(hp.c.practice_id == newest.c.practice_id,
+                                           hp.c.recorded_at == newest.c.at)))
+                for r in conn.execute(q):
+                    out[r[0]] = CoverageSeen(r[1], r[2], r[3], _aware(r[4]), r[5])
+    except SQLAlchemyError as exc:
+        raise store_error(exc, store.url, "read") from None
+    return out

@@ -1,20 +1,11 @@
-"""Tables and the migration registry. Each migration is applied atomically with its record."""
+"""The store's tables, as the code uses them. The database gets them through the Alembic migrations in
+``fleet.store.migrations`` (a test checks that the two agree)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
-
-schema_migrations = sa.Table(
-    "schema_migrations", metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
-)
 
 runs = sa.Table(
     "runs", metadata,
@@ -29,7 +20,7 @@ runs = sa.Table(
     sa.Column("options", sa.JSON, nullable=False, default=dict),
     sa.Column("summary", sa.JSON, nullable=False, default=dict),
     sa.Column("fleet_version", sa.String(40), nullable=False, default=""),
-    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),  # a live run's owner beats it (migration 4)
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),  # a live run's owner beats it
 )
 
 host_results = sa.Table(
@@ -157,7 +148,7 @@ practice_events = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("by", sa.String(100), nullable=False, default=""),
     sa.Column("source", sa.String(20), nullable=False, default=""),  # technician | fleet
-    sa.Column("kind", sa.String(20), nullable=False),  # state | confirm | unconfirm | note
+    sa.Column("kind", sa.String(20), nullable=False),  # state | confirm | unconfirm | note | coverage | deployed
     sa.Column("state", sa.String(40), nullable=False, default=""),
     sa.Column("item", sa.String(80), nullable=False, default=""),
     sa.Column("scheduled_for", sa.Date),
@@ -173,44 +164,3 @@ practice_checklist = sa.Table(
     sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("note", sa.Text, nullable=False, default=""),
 )
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[sa.Connection], None]
-
-
-def _initial(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[runs, host_results, check_results, audit_events])
-
-
-def _alert_state(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[alert_state])
-
-
-def _health_practices(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[health_practices])
-
-
-def _run_heartbeat(conn: sa.Connection) -> None:
-    # Stores made by migration 1 before this column existed get it; new stores already have it.
-    if "heartbeat_at" not in {c["name"] for c in sa.inspect(conn).get_columns("runs")}:
-        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
-        conn.execute(sa.text(f"ALTER TABLE runs ADD COLUMN heartbeat_at {kind}"))
-    metadata.create_all(conn, tables=[locks])
-
-
-def _onboarding(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[practice_lifecycle, practice_events, practice_checklist])
-
-
-# Append new migrations here; never edit an applied one.
-MIGRATIONS: list[Migration] = [
-    Migration(1, "runs, host results, check results, audit events", _initial),
-    Migration(2, "alert state per target and check", _alert_state),
-    Migration(3, "health roll-up per practice and sweep", _health_practices),
-    Migration(4, "heartbeat of a running run's owner; lock holders", _run_heartbeat),
-    Migration(5, "practice onboarding: lifecycle state, history, confirmed checklist items", _onboarding),
-]

@@ -268,7 +268,8 @@ foreach ($b in @($x.browsers)) {
                                               has_forcelist = [bool]$fl })
         if ($fl) {
             foreach ($n in $fl.GetValueNames()) {
-                Add-Row 'forcelist' ([ordered]@{ browser = $b.name; source = $source; entry = [string]$fl.GetValue($n) })
+                Add-Row 'forcelist' ([ordered]@{ browser = $b.name; source = $source; entry = [string]$fl.GetValue($n)
+                                                 name = [string]$n })
             }
         }
     }
@@ -301,7 +302,8 @@ foreach ($b in @($x.browsers)) {
 # -- services ------------------------------------------------------------------------------------
 foreach ($s in @($x.services)) {
     $row = [ordered]@{ name = $s.name; kind = $s.kind; present = $null; running = $null; start = 'unknown'
-                       version = ''; crashes_24h = $null; probe = 'scm'; key_fingerprint = '' }
+                       version = ''; crashes_24h = $null; probe = 'scm'; key_fingerprint = ''
+                       pending_version = ''; pending_key_fingerprint = ''; pending_boot = ''; pending_removal_boot = '' }
     Add-Row 'services' $row
     Invoke-Probe "service $($s.name)" {
         $svc = Get-Cim 'Win32_Service' ("Name='{0}'" -f ($s.name -replace "'", "''"))
@@ -310,22 +312,37 @@ foreach ($s in @($x.services)) {
         if (-not $svc) { return }
         $row.start = switch ($svc.StartMode) { 'Auto' { 'auto' } 'Manual' { 'manual' } 'Disabled' { 'disabled' }
                                                default { 'unknown' } }
-        $exe = [string]$svc.PathName
+        # Win32_Service says 'Auto' for a delayed automatic start too: the SCM keeps that apart in the
+        # service's DelayedAutostart value (what win_service_info reports as 'delayed').
+        $reg = $hklm.OpenSubKey("SYSTEM\CurrentControlSet\Services\$($s.name)")
+        if ($row.start -eq 'auto' -and $reg -and [int64]$reg.GetValue('DelayedAutostart', 0) -eq 1) { $row.start = 'delayed' }
+        # What runs: the service binary's file version, read as the Synchronizer role reads it
+        # (read_installed.ps1), so health and deploy judge the same version.
+        $exe = [Environment]::ExpandEnvironmentVariables([string]$svc.PathName)
         if ($exe -match '^"([^"]+)"') { $exe = $Matches[1] } elseif ($exe -match '^(\S+)') { $exe = $Matches[1] }
-        if ($exe -and (Test-Path -LiteralPath $exe)) {
-            $row.version = [string](Get-Item -LiteralPath $exe).VersionInfo.ProductVersion
+        if ($exe -and (Test-Path -LiteralPath $exe -PathType Leaf)) {
+            $v = [System.Diagnostics.FileVersionInfo]::GetVersionInfo($exe)
+            $row.version = '{0}.{1}.{2}.{3}' -f $v.FileMajorPart, $v.FileMinorPart, $v.FileBuildPart, $v.FilePrivatePart
+            if ($row.version -eq '0.0.0.0') { $row.version = [string]$v.ProductVersion }
         }
         $found["svc $($s.name)"] = $svc
     }
     if ($s.kind -eq 'synchronizer') {
         Invoke-Probe "marker $($s.name)" {
             # fleet's record of what it installed: the version and the product key's fingerprint (never the key)
-            if (-not $found["svc $($s.name)"]) { return }
-            $marker = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\fleet\Synchronizer' -ErrorAction SilentlyContinue
-            if ($marker) {
-                $row.key_fingerprint = [string]$marker.KeyFingerprint
-                if ($marker.Version) { $row.version = [string]$marker.Version }
+            # (64-bit view, where the role's win_regedit writes it). Its version only stands in for a
+            # binary whose version cannot be read: what runs is what counts, as for deploy. An install
+            # or removal whose msiexec asked for a restart (3010) is recorded there too, with the boot
+            # it happened in, also before its service exists: the deploy waits for that restart.
+            $marker = $hklm.OpenSubKey('SOFTWARE\fleet\Synchronizer')
+            if (-not $marker) { return }
+            foreach ($p in @(@('pending_version', 'PendingVersion'), @('pending_key_fingerprint', 'PendingKeyFingerprint'),
+                             @('pending_boot', 'PendingBoot'), @('pending_removal_boot', 'PendingRemovalBoot'))) {
+                $row[$p[0]] = [string]$marker.GetValue($p[1], '')
             }
+            if (-not $found["svc $($s.name)"]) { return }
+            $row.key_fingerprint = [string]$marker.GetValue('KeyFingerprint', '')
+            if (-not $row.version) { $row.version = [string]$marker.GetValue('Version', '') }
         }
         Invoke-Probe "crashes $($s.name)" {
             $svc = $found["svc $($s.name)"]
