@@ -340,7 +340,7 @@ def test_the_store_is_private_and_its_errors_are_clear(ws: Path, monkeypatch: py
 def test_a_vault_edited_by_hand_is_checked_like_secrets_set(ws: Path, plain: bytes, words: list[str]) -> None:
     """`ansible-vault edit` bypasses `fleet secrets set`: what it wrote is checked when fleet reads it
     (validate names the file and how to fix it; deploy refuses), never a traceback or exit 70."""
-    from fleet.vault import VaultPassword, encrypt
+    from fleet.secrets.vault import VaultPassword, encrypt
 
     vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
     vault.write_bytes(encrypt(plain, VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")))
@@ -353,16 +353,16 @@ def test_a_vault_edited_by_hand_is_checked_like_secrets_set(ws: Path, plain: byt
 
 
 def test_an_unquoted_product_key_keeps_its_text(ws: Path) -> None:
-    from fleet.secretstore import SecretStore, fingerprint
-    from fleet.vault import VaultPassword, encrypt
+    from fleet.secrets.store import SecretStore, fingerprint
+    from fleet.secrets.vault import VaultPassword, encrypt
 
     pw = VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")
     vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
     vault.write_bytes(encrypt(b"fleet_product_key: 1234.50\nother: 11.60\n", pw))
     store = SecretStore(ws / "inventory")
     assert store.read("riverbend_clinic", pw) == {"fleet_product_key": "1234.50"}  # not "1234.5"
-    assert store.set("riverbend_clinic", __import__("fleet.secretstore").secretstore.SecretKind.TOKEN,
+    assert store.set("riverbend_clinic", __import__("fleet.secrets.store").secrets.store.SecretKind.TOKEN,
                      "tok-abc-123", pw) == fingerprint("tok-abc-123")
-    from fleet.vault import decrypt
+    from fleet.secrets.vault import decrypt
 
     assert b"other: 11.60" in decrypt(vault.read_bytes(), pw)  # the other vars are kept as written

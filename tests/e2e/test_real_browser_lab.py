@@ -25,7 +25,7 @@ import pytest
 from fleet.lab import Lab
 from fleet.lab.browser import CHROMIUM, REPORTS_DIR, chromium_pids, load
 from fleet.lab.workspace import engine_dir, lab_secrets
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 from fleet.store import Store
 
 pytestmark = [

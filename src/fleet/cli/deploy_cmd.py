@@ -170,12 +170,10 @@ def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
     """What fleet knows itself goes into the practices' lifecycle: practices whose server just got
     the Synchronizer are "installed"; a deploy that wrote a browser-extension practice's policy is
     in its history. A store problem here is reported, never fatal: the deploy is done and recorded."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from fleet.desired.plan import APPLY, INSTALL
     from fleet.errors import FleetError
     from fleet.onboarding.actions import extension_deployed, synchronizer_seen
-    from fleet.store import Store
+    from fleet.store import DatabaseError, Store
 
     ws = app.ws
     done = [(ws.inventory.practices[o.practice_id], o.host) for o in result.outcomes
@@ -195,7 +193,7 @@ def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
             extension_deployed(store, written, result.run_id)
         finally:
             store.close()
-    except (FleetError, SQLAlchemyError) as exc:
+    except (FleetError, DatabaseError) as exc:
         why = exc.message if isinstance(exc, FleetError) else str(exc).splitlines()[0]
         note(f"could not record the deploy in the practices' lifecycle: {why}", fg="yellow")
         return

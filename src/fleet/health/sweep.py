@@ -25,8 +25,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
 from fleet.errors import FleetError
@@ -69,13 +67,13 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.inventory import Host, Practice
+from fleet.inventory.model import Host, Practice
 from fleet.onboarding.actions import coverage_changed, synchronizer_seen
 from fleet.onboarding.lifecycle import Pending
 from fleet.onboarding.status import PracticeOnboarding, load_onboarding
-from fleet.redact import Redactor
-from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
-from fleet.store import CheckResult, HostResult, Store
+from fleet.secrets.redact import Redactor
+from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
+from fleet.store import CheckResult, DatabaseError, HostResult, Store
 from fleet.store.onboarding import coverage_seen
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
@@ -393,12 +391,12 @@ class Sweep:
                 extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
                 try:
                     before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
-                except (FleetError, SQLAlchemyError) as exc:
+                except (FleetError, DatabaseError) as exc:
                     extension, self.coverage_error = [], str(exc).splitlines()[0]
                 storage.record_practices(self.store, run.id, practices)
                 try:
                     self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
-                except (FleetError, SQLAlchemyError) as exc:
+                except (FleetError, DatabaseError) as exc:
                     self.coverage_error = str(exc).splitlines()[0]
             summary = result.summary()
             if status != "ok":
