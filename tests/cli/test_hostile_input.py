@@ -289,7 +289,18 @@ def test_import_an_export_with_no_client_column_with_client_and_practice(ws: Pat
     assert "rma-ws09" in (ws / "inventory" / "riverbend.yml").read_text().lower()
     doc = yaml.safe_load((ws / "inventory" / "riverbend.yml").read_text())
     practice = doc["all"]["children"]["client_riverbend"]["children"]["practice_riverbend_clinic"]
-    assert any(h.lower() == "rma-ws09" for h in practice["hosts"])
+    assert practice["hosts"]["rma-ws09"]["ansible_host"] == "rma-ws09.corp.example"  # AD's DNSHostName
+    intune = tmp_path / "intune.csv"  # Intune's "Export" of All devices (a subset of its columns)
+    intune.write_text("Device ID,Device name,Enrollment date,Last check-in,OS version,Serial number,Primary user UPN,"
+                      "WiFiIPv4Address,Compliance,Managed by,Ownership,OS,JoinType\n"
+                      "b1f0,RMA-WS10,2024-01-02,2024-05-01,10.0.22631.3447,SN1,jo@riverbend.example,192.0.2.55,"
+                      "Compliant,Intune,Corporate,Windows,Microsoft Entra joined\n")
+    refused(fleet(ws, "inventory", "import", str(intune)), "no client column", "--client NAME")
+    r = fleet(ws, "inventory", "import", str(intune), "--client", "riverbend", "--practice", "riverbend_clinic")
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load((ws / "inventory" / "riverbend.yml").read_text())
+    practice = doc["all"]["children"]["client_riverbend"]["children"]["practice_riverbend_clinic"]
+    assert practice["hosts"]["rma-ws10"]["ansible_host"] == "192.0.2.55"
 
 
 def test_files_fleet_writes_go_where_asked_or_nowhere(ws: Path, tmp_path: Path) -> None:
@@ -366,3 +377,71 @@ def test_an_unquoted_product_key_keeps_its_text(ws: Path) -> None:
     from fleet.secrets.vault import decrypt
 
     assert b"other: 11.60" in decrypt(vault.read_bytes(), pw)  # the other vars are kept as written
+
+
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="mounting a file system needs root")
+def test_a_store_on_a_read_only_file_system_is_a_clear_error_and_is_kept(ws: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real tmpfs remounted read-only under a store that has runs in it: fleet says which store, that
+    its file system is read-only and what to do (never exit 70); the runs are kept."""
+    import subprocess
+
+    from fleet.store import Store
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "fleet-test-ro", str(mnt)], check=True)
+    try:
+        url = f"sqlite:///{mnt}/fleet.db"
+        store = Store(url)
+        run = store.start_run("health")
+        store.finish_run(run.id, "ok")
+        store.close()
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        monkeypatch.setenv("FLEET_STORE_URL", url)
+        for args in (["runs", "--json"], ["practice", "status", "riverbend_clinic", "--set", "credentials_submitted"]):
+            r = fleet(ws, *args)
+            assert r.exit_code == 1, r.output
+            assert str(mnt) in r.stderr and "mounted read-only: remount it read-write" in r.stderr, r.stderr
+        subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+        assert run.id in fleet(ws, "runs", "--json").stdout  # kept
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_the_example_workspace_points_nowhere_and_is_never_connected_to(ws: Path) -> None:
+    """`fleet init --example` used private-range addresses, and deploy/health connected to whatever
+    answered there on the user's network. Its hosts now have documentation addresses (RFC 5737/3849),
+    and every command that would connect refuses, pointing to `fleet lab up`, before it records or runs
+    anything. (Not run against the old tree: it would connect.)"""
+    import ipaddress
+
+    from fleet.store import Store
+    from fleet.workspace import Workspace
+
+    docs = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+    addrs: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "ansible_host":
+                    addrs.append(str(v))
+                walk(v)
+
+    for f in (ws / "inventory").glob("*.yml"):
+        walk(yaml.safe_load(f.read_text()))
+    assert len(addrs) >= 10
+    for a in addrs:
+        try:
+            assert any(ipaddress.ip_address(a) in n for n in docs), a
+        except ValueError:  # a name: only reserved example/test domains
+            assert a.endswith((".example", ".invalid", ".test", ".example.com", ".example.net", ".example.org")), a
+    for args in (["deploy", "--yes"], ["deploy", "--check"], ["deploy", "--yes", "--canary", "1"], ["health"]):
+        refused(fleet(ws, *args), "example workspace", "fleet lab up")
+    store = Store(Workspace(ws).store_url())
+    try:
+        assert store.runs("deploy", limit=10) == [] and store.runs("health", limit=10) == []
+    finally:
+        store.close()
+    assert not (ws / "state" / "runs").exists()

@@ -374,3 +374,22 @@ def test_a_psrp_host_with_its_port_closed_is_unreachable_with_the_cause(tmp_path
     unreachable = [e for e in parsed if isinstance(e, TaskResult) and e.outcome == UNREACHABLE]
     assert len(unreachable) == 1, [e for e in parsed if e is not None]
     assert "Connection refused" in unreachable[0].message and "All items completed" not in unreachable[0].message
+
+
+def test_a_collector_started_as_the_sweep_is_interrupted_does_not_run() -> None:
+    """Ctrl-C while a pool thread was starting its ssh: kill_running() took its list before that ssh
+    was registered, the ssh waited on a silent host for its whole timeout, and fleet's exit waited for
+    the thread (21 s to stop, found by tests/e2e/test_faults_lab.py). A collector started after
+    kill_running() now ends at once; the next sweep may run again."""
+    from fleet.health import transport
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(30)"]
+    try:
+        transport.kill_running()
+        t0 = time.monotonic()
+        r = transport.run_process("h1", sleeper, b"", 30, 1000)
+        assert time.monotonic() - t0 < 5 and r.error, r
+    finally:
+        transport.allow_running()
+    r = transport.run_process("h1", [sys.executable, "-c", "print('ok')"], b"", 30, 1000)
+    assert r.error == "" and r.stdout.strip() == b"ok", r

@@ -1,5 +1,5 @@
 """Faults injected into real runs on a small lab (issue #10): SIGKILL, Ctrl-C (SIGINT to the process
-group, as a terminal sends it) and SIGTERM at varied points of `fleet deploy` and of `fleet health`,
+group, as a terminal sends it), SIGTERM and SIGHUP at varied points of `fleet deploy` and of `fleet health`,
 two deploys at once, and a store on a full file system.
 
 After every fault: the store passes SQLite's integrity and foreign-key checks, no process of that
@@ -41,7 +41,7 @@ FLEET = str(Path(sys.executable).parent / "fleet")
 MARK = "FLEET_FAULT_TEST_RUN"  # inherited by every process a fleet run starts
 CHROME_DIRS = ("/etc/opt/chrome/policies/managed", "/etc/chromium/policies/managed")
 SYNC = "/opt/fleet-lab/synchronizer"
-SIGNALS = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal closed
 
 
 def _environ_has(pid: str, needle: bytes) -> bool:
@@ -265,7 +265,7 @@ DEPLOY_POINTS = ["run recorded", "ansible-playbook started", "ansible-playbook +
 @pytest.mark.parametrize("round_", range(4))
 def test_a_deploy_stopped_anywhere_is_finished_by_retry_failed(flab: FaultLab, round_: int) -> None:
     w = flab
-    sig = SIGNALS[round_ % 3]
+    sig = SIGNALS[round_]
     point = DEPLOY_POINTS[round_]
     w.drift(with_server=round_ == 2)
     before = (w.latest_run("deploy") or ("", ""))[0]
@@ -305,14 +305,14 @@ HEALTH_ROUNDS = 16
 
 
 def test_a_sweep_stopped_anywhere_leaves_a_consistent_store_and_no_process(flab: FaultLab) -> None:
-    """16 sweeps, each stopped at one of 4 points by one of 3 signals while one workstation's sshd is
+    """16 sweeps, each stopped at one of 4 points by one of 4 signals (every pair once) while one workstation's sshd is
     frozen (SIGSTOP: it accepts and answers nothing, so the sweep is mid-way for seconds). The next
     sweep, opening the store, closes a SIGKILLed one as interrupted."""
     w = flab
     killed: list[str] = []
     for round_ in range(HEALTH_ROUNDS):
-        sig = SIGNALS[round_ % 3]
-        point = HEALTH_POINTS[round_ % len(HEALTH_POINTS)]
+        sig = SIGNALS[round_ % 4]
+        point = HEALTH_POINTS[(round_ + round_ // 4) % 4]  # 16 rounds: every (signal, point) pair once
         slow = w.hosts("workstation")[round_ % 2]
         before = (w.latest_run("health") or ("", ""))[0]
         t_random = time.monotonic() + random.Random(round_).uniform(0, 1.5)

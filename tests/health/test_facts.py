@@ -159,3 +159,27 @@ def test_judge_failing_checks_count_and_summarise() -> None:
     j = judge(_plan(), _raw(_bytes(doc), exit_code=0), Redactor(), None, LIMIT)
     assert j.outcome.worst is State.CRITICAL and "extension_token" in j.host_result.message
     assert j.host_result.failures == 1
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])  # Windows OpenSSH sends CRLF
+def test_the_answer_is_found_among_what_a_login_shell_prints(newline: str) -> None:
+    """Debian's bash runs ~/.bashrc for an ssh command, OpenSSH's PowerShell DefaultShell the user's
+    profile: their greetings share stdout with the answer. Before: 'output is not JSON', host UNKNOWN."""
+    answer = json.dumps(GOOD, separators=(",", ":"))
+    data = newline.join(["Welcome to Bright Smiles!", '{"motd": "backup at 22:00"}', answer, "logged out", ""])
+    f = parse_facts(data.encode(), LIMIT)
+    assert f.host.hostname == "h1" and len(f.forcelist) == 1
+    note = [e for e in f.errors if e.where == "login output"]
+    assert len(note) == 1 and note[0].error.startswith("3 line(s) of other output")
+    stored = json.dumps(f.to_dict())
+    assert "Welcome" not in stored and "backup" not in stored and "logged out" not in stored
+
+
+def test_the_answer_among_other_output_must_still_be_ours() -> None:
+    # the schema key anywhere in the object (a hashtable in Constrained Language Mode has no order)
+    clm = json.dumps({"collector": "windows", "fleet_health": 1, "host": {"hostname": "w1", "os": "Windows"},
+                      "managed": {"kind": "unknown"}})
+    assert parse_facts(f"PS banner\n{clm}\n".encode(), LIMIT).host.hostname == "w1"
+    for data in (b'hello\n{"motd": 1}\n', b'hello\n{"fleet_health": 1, broken\n', b"hello\n{}\n"):
+        with pytest.raises(FactsError, match="not JSON"):
+            parse_facts(data, LIMIT)

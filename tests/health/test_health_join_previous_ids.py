@@ -109,4 +109,5 @@ def test_an_earlier_id_still_configured_is_flagged() -> None:
 def test_an_unset_fleet_join_is_named_with_what_the_machine_reports() -> None:
     _, out = judge("install_source", win_ws("workgroup", "workgroup"), "unknown")
     assert out.state is State.CRITICAL
-    assert "fleet_join is not set: the machine reports workgroup (set fleet_join: workgroup)" in out.message
+    assert ("fleet_join is not set: the machine reports workgroup (set fleet_join: workgroup, or fleet inventory "
+            "join --write)") in out.message

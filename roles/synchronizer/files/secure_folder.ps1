@@ -40,12 +40,12 @@ function Test-SafeFolder([string]$Folder) {
 # which does not recurse through reparse points; Windows PowerShell 5.1's Remove-Item -Recurse does,
 # and would empty whatever folder a planted junction points to, as SYSTEM.
 function Remove-UnsafeFolder([string]$Folder, $Item) {
-    if ($Item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) {
+    if (-not $Item.PSIsContainer) {
+        [System.IO.File]::Delete($Folder)  # a file (or a link to one) where the folder must be: never its target
+    } elseif ($Item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) {
         [System.IO.Directory]::Delete($Folder, $false)  # the link only (RemoveDirectory)
-    } elseif ($Item.PSIsContainer) {
-        [System.IO.Directory]::Delete($Folder, $true)
     } else {
-        [System.IO.File]::Delete($Folder)  # a file where the folder must be
+        [System.IO.Directory]::Delete($Folder, $true)
     }
 }
 

@@ -173,7 +173,7 @@ def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
     from fleet.desired.plan import APPLY, INSTALL
     from fleet.errors import FleetError
     from fleet.onboarding.actions import extension_deployed, synchronizer_seen
-    from fleet.store import DatabaseError, Store
+    from fleet.store import Store
 
     ws = app.ws
     done = [(ws.inventory.practices[o.practice_id], o.host) for o in result.outcomes
@@ -193,9 +193,8 @@ def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:
             extension_deployed(store, written, result.run_id)
         finally:
             store.close()
-    except (FleetError, DatabaseError) as exc:
-        why = exc.message if isinstance(exc, FleetError) else str(exc).splitlines()[0]
-        note(f"could not record the deploy in the practices' lifecycle: {why}", fg="yellow")
+    except FleetError as exc:  # a StoreError (fleet.store turns database errors into it)
+        note(f"could not record the deploy in the practices' lifecycle: {exc.message}", fg="yellow")
         return
     if moved:
         note(f"Synchronizer installed: {', '.join(moved)} now installed (fleet practice status)", fg="green")

@@ -26,6 +26,7 @@ def inventory() -> None:
       fleet inventory validate
       fleet inventory show --practice brightsmiles_downtown
       fleet inventory import ninjaone-devices.csv
+      fleet inventory join --write
     """
 
 
@@ -135,6 +136,54 @@ def show(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], 
     emit(rows, ["practice", "client", "name", "pms", "version", "install_method", "servers", "workstations",
                 "secret"], fmt)
     note(f"{len(rows)} practices, {sum(len(p.hosts) for p in chosen)} hosts")
+
+
+@inventory.command()
+@click.option("-p", "--practice", "practices", multiple=True, help="Only this practice (repeatable).")
+@click.option("-c", "--client", "clients", multiple=True, help="Only this client's practices (repeatable).")
+@click.option("--write", is_flag=True, help="Set fleet_join on the hosts where the inventory says nothing.")
+@click.option("--overwrite", is_flag=True, help="With --write: also where the inventory says otherwise.")
+@output_options
+@pass_app
+def join(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], write: bool, overwrite: bool,
+         fmt: str) -> None:
+    """How each Windows host is joined (domain, entra, workgroup): the inventory's fleet_join beside
+    what the last health sweep saw on the machine. Edge's build follows it.
+
+    Actions: agrees; set (the inventory says nothing: --write sets it); differs (--write
+    --overwrite sets the host's own fleet_join); not seen (no sweep has read the host yet).
+    Inventory files are edited keeping comments and hand-added vars.
+
+    \b
+    Examples:
+      fleet inventory join --client brightsmiles
+      fleet inventory join --write
+    """
+    from fleet.health.storage import latest_facts
+    from fleet.inventory.join import DIFFERS, NOT_SEEN, SET, join_rows, write_join
+
+    if overwrite and not write:
+        raise click.UsageError("--overwrite goes with --write")
+    ws = app.ws
+    chosen = ws.inventory.select(practices, clients)
+    hosts = [h for p in chosen for h in p.hosts if h.platform == "windows"]
+    facts = latest_facts(app.store(), [h.name for h in hosts]) if hosts else {}
+    rows = join_rows(hosts, {p.id: p.vars for p in chosen}, facts)
+    written = write_join(ws.inventory_dir, rows, overwrite) if write else []
+    done = {r.host for r in written}
+    out = [r.as_dict() | {"written": r.host in done} for r in rows]
+    emit(out, ["host", "practice", "fleet_join", "set_at", "seen", "seen_at", "action", "written"], fmt)
+    count = {a: sum(1 for r in rows if r.action == a) for a in (SET, DIFFERS, NOT_SEEN)}
+    if written:
+        note(f"fleet_join written on {len(written)} hosts: {', '.join(sorted(done)[:10])}"
+             + (" ..." if len(done) > 10 else ""), fg="green")
+    elif count[SET] or count[DIFFERS]:
+        note(f"{count[SET]} hosts without fleet_join, {count[DIFFERS]} where it differs from the machine: "
+             "fleet inventory join --write" + (" --overwrite" if count[DIFFERS] else ""))
+    if count[NOT_SEEN]:
+        note(f"{count[NOT_SEEN]} Windows hosts not seen by a health sweep yet: fleet health")
+    if not hosts:
+        note("no Windows hosts in the selection")
 
 
 @inventory.command("import")

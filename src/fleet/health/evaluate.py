@@ -401,9 +401,11 @@ def install_source(check: CheckDef, ctx: HostContext) -> Outcome:
     said = pe.join if pe.join not in (None, UNKNOWN_JOIN) else ""
     mismatch = ""
     if windows and seen_join and said and said != seen_join:
-        mismatch = f"; fleet_join says {said} but the machine reports {seen_join}: correct fleet_join"
+        mismatch = (f"; fleet_join says {said} but the machine reports {seen_join}: correct fleet_join "
+                    "(fleet inventory join --write --overwrite)")
     elif windows and seen_join and pe.join == UNKNOWN_JOIN:
-        mismatch = f"; fleet_join is not set: the machine reports {seen_join} (set fleet_join: {seen_join})"
+        mismatch = (f"; fleet_join is not set: the machine reports {seen_join} (set fleet_join: {seen_join}, "
+                    "or fleet inventory join --write)")
     if not needs_managed:
         builds = "Edge Add-ons / Chrome Web Store builds" if windows else "Chrome Web Store builds"
         return _ok(f"{builds}: allowed on any machine{mismatch}", seen_join or kind)

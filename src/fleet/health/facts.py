@@ -330,8 +330,34 @@ def parse_facts(data: bytes, max_bytes: int) -> HostFacts:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FactsError(f"output is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
-                         f"{len(data)} bytes)") from None
+        found = _answer_among_other_output(text)
+        if found is None:
+            raise FactsError(f"output is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
+                             f"{len(data)} bytes)") from None
+        doc, others = found
+        errors = doc.get("errors") if isinstance(doc.get("errors"), list) else []
+        doc["errors"] = [*errors, {"where": "login output", "error": (
+            f"{others} line(s) of other output came with the answer and were ignored (a login script, "
+            "~/.bashrc or a PowerShell profile writes to stdout)")}]
     except RecursionError:
         raise FactsError("output is JSON nested too deeply") from None
     return facts_from_document(doc)
+
+
+def _answer_among_other_output(text: str) -> tuple[dict[str, Any], int] | None:
+    """The collector's one-line answer among lines a login shell printed around it (Debian's bash runs
+    ~/.bashrc for an ssh command, OpenSSH's PowerShell DefaultShell the user's profile), as Ansible
+    finds a module's JSON among other output: the last line that is a JSON object with our schema key.
+    Returns it and how many other non-empty lines there were (their text is never kept)."""
+    lines = [line.strip() for line in text.splitlines()]
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if not (line.startswith("{") and line.endswith("}") and f'"{SCHEMA_KEY}"' in line):
+            continue
+        try:
+            doc = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(doc, dict) and SCHEMA_KEY in doc:
+            return doc, sum(1 for j, other in enumerate(lines) if other and j != i)
+    return None

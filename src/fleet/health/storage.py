@@ -58,3 +58,8 @@ def prune_health(store: Store, older_than: timedelta, keep_last: int = 1,
     """Delete finished health sweeps started before ``older_than`` ago with their rows, keeping the
     newest ``keep_last`` sweeps whatever their age. Other kinds of run (deploys) are never touched."""
     return store_health.prune_runs(store, HEALTH_KIND, (now or datetime.now(UTC)) - older_than, keep_last)
+
+
+def latest_facts(store: Store, hosts: Iterable[str]) -> dict[str, tuple[dict[str, Any], datetime]]:
+    """Per host, the facts of its newest answered health result and when (``fleet inventory join``)."""
+    return store_health.latest_facts(store, hosts)

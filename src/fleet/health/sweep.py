@@ -57,6 +57,7 @@ from fleet.health.transport import (
     POWERSHELL_OVER_SSH,
     RawResult,
     TransportError,
+    allow_running,
     collector_budget,
     kill_running,
     posix_payload,
@@ -73,7 +74,7 @@ from fleet.onboarding.lifecycle import Pending
 from fleet.onboarding.status import PracticeOnboarding, load_onboarding
 from fleet.secrets.redact import Redactor
 from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
-from fleet.store import CheckResult, DatabaseError, HostResult, Store
+from fleet.store import CheckResult, HostResult, Store
 from fleet.store.onboarding import coverage_seen
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
@@ -391,13 +392,13 @@ class Sweep:
                 extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
                 try:
                     before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
-                except (FleetError, DatabaseError) as exc:
-                    extension, self.coverage_error = [], str(exc).splitlines()[0]
+                except FleetError as exc:  # a StoreError
+                    extension, self.coverage_error = [], exc.message
                 storage.record_practices(self.store, run.id, practices)
                 try:
                     self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
-                except (FleetError, DatabaseError) as exc:
-                    self.coverage_error = str(exc).splitlines()[0]
+                except FleetError as exc:  # a StoreError
+                    self.coverage_error = exc.message
             summary = result.summary()
             if status != "ok":
                 summary.update(interrupted=True, hosts_planned=len(hosts))
@@ -414,6 +415,7 @@ class Sweep:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
         forks = max(1, options.forks)
         todo = iter(plans)
+        allow_running()
         pool = ThreadPoolExecutor(max_workers=forks, thread_name_prefix="fleet-health")
         pending: dict[Future[RawResult], SweepHost] = {}
         started: dict[Future[RawResult], float] = {}

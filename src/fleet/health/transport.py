@@ -174,15 +174,23 @@ def powershell_payload(script: str, expectations_json: str, budget_s: float | No
 
 _LIVE: set[subprocess.Popen] = set()
 _LIVE_LOCK = threading.Lock()
+_STOPPED = threading.Event()  # set by kill_running(): a collector starting after that ends at once
 
 
 def kill_running() -> int:
-    """Kill every collector process still running (an interrupted sweep); returns how many."""
+    """Kill every collector process still running (an interrupted sweep), and any a pool thread is
+    starting right now (it sees the flag once registered); returns how many were running."""
     with _LIVE_LOCK:
+        _STOPPED.set()
         procs = list(_LIVE)
     for p in procs:
         _kill(p)
     return len(procs)
+
+
+def allow_running() -> None:
+    """A new sweep starts: collectors may run again (after an interrupted one in this process)."""
+    _STOPPED.clear()
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -206,6 +214,8 @@ def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_
     The process dies with the (long-lived pool) thread that started it, so with fleet."""
     sent_at = time.time()
     deadline = time.monotonic() + timeout
+    if _STOPPED.is_set():
+        return RawResult(host, b"", sent_at, time.time(), error="interrupted before it started")
     prefix = _die_with_fleet()
     if prefix and shutil.which(argv[0]) is None:  # said as Popen would, not as setpriv's exit 127
         return RawResult(host, b"", sent_at, time.time(), error=f"cannot run {argv[0]}: No such file or directory",
@@ -218,6 +228,9 @@ def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_
                          unreachable=True)
     with _LIVE_LOCK:
         _LIVE.add(proc)
+        stopped = _STOPPED.is_set()
+    if stopped:  # kill_running() took its list while this process was being started
+        _kill(proc)
     out = bytearray()
     err = bytearray()
     error = ""

@@ -58,7 +58,9 @@ COLUMN_VARIANTS: dict[str, tuple[str, ...]] = {
     "address": (
         "IP Address", "IP Addresses", "Int IP Address", "Internal IP", "Internal IP Address",
         "Local IP Address", "Local IP", "LAN IP", "Private IP", "Network Address", "IPv4 Address",
-        "IPv4", "IP", "Address", "Public IP", "Ext IP Address", "External IP", "External IP Address",
+        "IPv4", "IP", "Address", "WiFi IPv4 Address", "Ethernet IPv4 Address",  # Intune: WiFiIPv4Address
+        "Public IP", "Ext IP Address", "External IP", "External IP Address",
+        "DNS Host Name",  # Active Directory's DNSHostName: a name Ansible can connect to
     ),
     "os": ("OS", "OS Name", "Operating System", "Operating System Name", "OS Type", "Platform"),
     "role": ("Role", "Node Class", "Node Role", "Device Type", "Device Class", "Class", "Type", "Category"),
@@ -873,9 +875,11 @@ def _flatten(data: Any) -> dict[tuple, Any]:
     return out
 
 
-def _verify(doc: _Doc, new: bytes, before: dict[tuple, Any], updated: set[tuple]) -> None:
+def _verify(doc: _Doc, new: bytes, before: dict[tuple, Any], updated: set[tuple],
+            changed_var: str = "ansible_host") -> None:
     """What Ansible reads from the new text keeps every old group var and host var (except the
-    ``ansible_host`` we meant to change). Anything else is a bug here: refuse to write."""
+    ``changed_var`` we meant to change on the ``updated`` hosts). Anything else is a bug here: refuse
+    to write."""
     after = _flatten(_pyyaml(new, doc.path))
     for key, old in before.items():
         if key not in after:
@@ -883,8 +887,8 @@ def _verify(doc: _Doc, new: bytes, before: dict[tuple, Any], updated: set[tuple]
                              where=Location(str(doc.path)), hint="please report this with the file")
         new_val = after[key]
         if key in updated:
-            old = {k: v for k, v in (old or {}).items() if k != "ansible_host"}
-            new_val = {k: v for k, v in (new_val or {}).items() if k != "ansible_host"}
+            old = {k: v for k, v in (old or {}).items() if k != changed_var}
+            new_val = {k: v for k, v in (new_val or {}).items() if k != changed_var}
         if old != new_val:
             raise FleetError(f"internal error: the import would change {'/'.join(key)}; nothing was written",
                              where=Location(str(doc.path)), hint="please report this with the file")

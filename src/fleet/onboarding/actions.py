@@ -90,7 +90,7 @@ def synchronizer_seen(store: Store, practices: Iterable[tuple[Practice, str]], c
 
 
 def coverage_changed(store: Store, practices: Sequence[Practice], before: Mapping[str, rec.CoverageSeen],
-                  by: str = "fleet health") -> list[str]:
+                     by: str = "fleet health") -> list[str]:
     """fleet's own record of what a sweep saw: for each browser-extension practice whose coverage
     became complete (the extension on every workstation the inventory lists) or stopped being, one
     history event (``coverage``). ``before``: ``rec.coverage_seen`` read before the sweep recorded

@@ -5,9 +5,7 @@ SQLAlchemy Core. Results are written as they arrive, each in its own transaction
 is killed half-way keeps everything already recorded.
 """
 
-from sqlalchemy.exc import SQLAlchemyError as DatabaseError  # what a store call may raise mid-command
-
 from fleet.store.db import Store, StoreError
 from fleet.store.records import AuditEvent, CheckResult, HostResult, RunRecord
 
-__all__ = ["AuditEvent", "CheckResult", "DatabaseError", "HostResult", "RunRecord", "Store", "StoreError"]
+__all__ = ["AuditEvent", "CheckResult", "HostResult", "RunRecord", "Store", "StoreError"]

@@ -245,8 +245,12 @@ def store_error(exc: BaseException, url: str, doing: str = "write to") -> StoreE
     where = safe_url(url) if url else ""
     if url.startswith("sqlite:///"):
         where = url[len("sqlite:///"):]
+    read_only_fs = url.startswith("sqlite:///") and _on_read_only_fs(Path(url[len("sqlite:///"):]))
     where = f" {where}" if where else ""
-    if "disk is full" in low or "no space" in low:
+    if read_only_fs:
+        hint = ("the file system holding the store is mounted read-only: remount it read-write or set "
+                "store.url elsewhere; everything recorded before is kept")
+    elif "disk is full" in low or "no space" in low:
         hint = "free space on the disk holding the store; everything recorded before is kept"
     elif "readonly" in low or "read-only" in low:
         hint = "the store's file or directory is read-only: make it writable or set store.url elsewhere"
@@ -255,6 +259,16 @@ def store_error(exc: BaseException, url: str, doing: str = "write to") -> StoreE
     else:
         hint = "check store.url in fleet.yml (or $FLEET_STORE_URL) and that the database server is up"
     return StoreError(f"cannot {doing} the store{where}: {text}", hint=hint)
+
+
+def _on_read_only_fs(path: Path) -> bool:
+    """Whether the file system of ``path`` (or of its nearest existing parent) is mounted read-only."""
+    for p in (path, *path.parents):
+        try:
+            return bool(os.statvfs(p).f_flag & os.ST_RDONLY)
+        except OSError:
+            continue
+    return False
 
 
 def _revision(conn: sa.Connection) -> str | None:

@@ -153,3 +153,23 @@ def trend_rows(store: Store, kind: str, run_id: str, until: datetime, history: i
             aq = aq.where(hp.c.client_id == client)
         agg = [(r[0], r[1], int(r[2]), int(r[3] or 0), int(r[4] or 0), int(r[5] or 0)) for r in conn.execute(aq)]
     return runs, agg
+
+
+def latest_facts(store: Store, hosts: Iterable[str]) -> dict[str, tuple[dict[str, Any], datetime]]:
+    """Per host, the facts of its newest answered (``ok``) result and when they were recorded (hosts
+    never answered are absent). One indexed query per 500 hosts, reading only the newest rows."""
+    hr = t.host_results
+    out: dict[str, tuple[dict[str, Any], datetime]] = {}
+    names = list(dict.fromkeys(hosts))
+    with store.engine.connect() as conn:
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            newest = (sa.select(hr.c.host, sa.func.max(hr.c.recorded_at).label("at"))
+                      .where(hr.c.host.in_(chunk), hr.c.status == "ok").group_by(hr.c.host).subquery())
+            q = (sa.select(hr.c.host, hr.c.facts, hr.c.recorded_at)
+                 .join(newest, sa.and_(hr.c.host == newest.c.host, hr.c.recorded_at == newest.c.at))
+                 .where(hr.c.status == "ok"))
+            for host, facts, at in conn.execute(q):
+                if isinstance(facts, dict):
+                    out[host] = (facts, at if at.tzinfo else at.replace(tzinfo=UTC))
+    return out

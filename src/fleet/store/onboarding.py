@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fleet.store import schema as t
-from fleet.store.db import Store, _aware, _now
+from fleet.store.db import Store, _aware, _now, store_error
 
 CREATED = "created"  # a practice with no row
 
@@ -120,12 +120,16 @@ def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by:
 
 
 def add_events(store: Store, events_: Iterable[PracticeEvent]) -> None:
-    """History events that change no state (e.g. what a sweep saw), in one transaction."""
+    """History events that change no state (e.g. what a sweep saw), in one transaction. A database
+    error is a StoreError."""
     evs = list(events_)
     if evs:
-        with store.engine.begin() as conn:
-            for ev in evs:
-                _event(conn, ev)
+        try:
+            with store.engine.begin() as conn:
+                for ev in evs:
+                    _event(conn, ev)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, store.url) from None
 
 
 def add_note(store: Store, practice_id: str, note: str, *, by: str) -> None:
@@ -198,16 +202,20 @@ class CoverageSeen:
 
 def coverage_seen(store: Store, practice_ids: Iterable[str]) -> dict[str, CoverageSeen]:
     """Per practice, the coverage of the newest finished sweep that judged it (practices no sweep
-    has judged are absent). One indexed query per 500 practices."""
+    has judged are absent). One indexed query per 500 practices; a database error is a StoreError."""
     hp = t.health_practices
     out: dict[str, CoverageSeen] = {}
-    with store.engine.connect() as conn:
-        for chunk in _chunks(list(practice_ids)):
-            newest = (sa.select(hp.c.practice_id, sa.func.max(hp.c.recorded_at).label("at"))
-                      .where(hp.c.practice_id.in_(chunk)).group_by(hp.c.practice_id).subquery())
-            q = (sa.select(hp.c.practice_id, hp.c.workstations_covered, hp.c.workstations_total,
-                           hp.c.workstations_unknown, hp.c.recorded_at, hp.c.run_id)
-                 .join(newest, sa.and_(hp.c.practice_id == newest.c.practice_id, hp.c.recorded_at == newest.c.at)))
-            for r in conn.execute(q):
-                out[r[0]] = CoverageSeen(r[1], r[2], r[3], _aware(r[4]), r[5])  # type: ignore[arg-type]
+    try:
+        with store.engine.connect() as conn:
+            for chunk in _chunks(list(practice_ids)):
+                newest = (sa.select(hp.c.practice_id, sa.func.max(hp.c.recorded_at).label("at"))
+                          .where(hp.c.practice_id.in_(chunk)).group_by(hp.c.practice_id).subquery())
+                q = (sa.select(hp.c.practice_id, hp.c.workstations_covered, hp.c.workstations_total,
+                               hp.c.workstations_unknown, hp.c.recorded_at, hp.c.run_id)
+                     .join(newest, sa.and_(hp.c.practice_id == newest.c.practice_id,
+                                           hp.c.recorded_at == newest.c.at)))
+                for r in conn.execute(q):
+                    out[r[0]] = CoverageSeen(r[1], r[2], r[3], _aware(r[4]), r[5])  # type: ignore[arg-type]
+    except SQLAlchemyError as exc:
+        raise store_error(exc, store.url, "read") from None
     return out
