@@ -445,3 +445,19 @@ def test_the_example_workspace_points_nowhere_and_is_never_connected_to(ws: Path
     finally:
         store.close()
     assert not (ws / "state" / "runs").exists()
+
+
+def test_fleet_yml_for_an_execution_node_is_read_bounded_and_as_written(tmp_path: Path) -> None:
+    from fleet.errors import ConfigError
+    from fleet.remote.stream import node_config
+
+    cfg = tmp_path / "fleet.yml"
+    cfg.write_text("msp:\n  name: X\nsynchronizer:\n  version: \"4.10\"\nhealth:\n  timeout: 30.50\n"
+                   "store:\n  url: postgresql://u:pw@db/fleet\n")
+    text = node_config(cfg)
+    assert "timeout: 30.50" in text and "url:" not in text and "pw@" not in text
+    lines = ['a: &a [x,x,x,x,x,x,x,x,x]'] + [f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]"
+                                              for p, n in zip("abcdefgh", "bcdefghi", strict=True)]
+    cfg.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match="aliases expand"):
+        node_config(cfg)

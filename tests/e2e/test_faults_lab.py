@@ -328,10 +328,11 @@ def test_a_sweep_stopped_anywhere_leaves_a_consistent_store_and_no_process(flab:
         finally:
             os.kill(sshd, signal.SIGCONT)
         assert hit, f"round {round_}: the sweep ended before the fault ({point})"
+        if run is None:  # stopped before it opened the store and recorded anything: nothing to close
+            continue
         if killed:  # the sweep before was closed when this round's command opened the store
             assert w.query("SELECT status FROM runs WHERE id = ?", killed[-1]) == [("interrupted",)]
-        if run is not None:  # else: stopped before it recorded anything (nothing to close)
-            killed.append(run[0])
+        killed.append(run[0])
     assert w.fleet("health", "--no-alert").returncode in (0, 1, 2)  # a whole sweep still works
     statuses = dict(w.query("SELECT id, status FROM runs WHERE kind = 'health'"))
     assert [statuses[r] for r in killed] == ["interrupted"] * len(killed) and len(killed) >= HEALTH_ROUNDS - 4

@@ -95,7 +95,10 @@ class RemoteResult:
 
 def node_config(config_path: Path) -> str:
     """fleet.yml as the node gets it: everything the plan needs, nothing the node must not hold."""
-    doc = yaml.safe_load(config_path.read_text()) or {}
+    from fleet.errors import ConfigError
+    from fleet.yamlsrc import load_file
+
+    doc = load_file(config_path, ConfigError) or {}  # bounded, and numbers kept as written
     if isinstance(doc, dict):
         for key in CONFIG_KEYS_KEPT_BACK:
             doc.pop(key, None)
