@@ -82,7 +82,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     if ctx.invoked_subcommand:
         return
     from fleet.health.settings import load_settings
-    from fleet.health.sweep import Sweep, SweepOptions
+    from fleet.health.sweep import SweepOptions, make_sweep  # make_sweep: fleet remote health swaps it
 
     ws = app.ws
     _, hosts = ws.inventory.select_hosts(practices, clients, limits)
@@ -101,7 +101,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
 
     selection = {"practices": list(practices), "clients": list(clients), "limit": ",".join(limits)}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
-    sweep = Sweep(ws, store, settings, on_host=on_host)
+    sweep = make_sweep(ws, store, settings, on_host=on_host)
     try:
         result = sweep.run(hosts, options)
     except KeyboardInterrupt:

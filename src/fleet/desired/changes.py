@@ -23,13 +23,12 @@ from fleet.desired.plan import (
     REMOVE,
     LinuxChanges,
     SynchronizerChanges,
-    SynchronizerSeen,
     WindowsChanges,
     linux_changes,
     synchronizer_changes,
     windows_changes,
 )
-from fleet.desired.seen import PolicyFilesSeen, RegistrySeen
+from fleet.desired.seen import PolicyFilesSeen, RegistrySeen, SynchronizerSeen
 from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
 
 # Stands in for a secret the judge has not got (health without the vault password): the plan is

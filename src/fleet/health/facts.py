@@ -335,8 +335,8 @@ def parse_facts(data: bytes, max_bytes: int) -> HostFacts:
             raise FactsError(f"output is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
                              f"{len(data)} bytes)") from None
         doc, others = found
-        errors = doc.get("errors") if isinstance(doc.get("errors"), list) else []
-        doc["errors"] = [*errors, {"where": "login output", "error": (
+        errors = doc.get("errors")
+        doc["errors"] = [*(errors if isinstance(errors, list) else []), {"where": "login output", "error": (
             f"{others} line(s) of other output came with the answer and were ignored (a login script, "
             "~/.bashrc or a PowerShell profile writes to stdout)")}]
     except RecursionError:

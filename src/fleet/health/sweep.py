@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
@@ -273,6 +273,10 @@ class Sweep:
         self.coverage_error = ""  # why they could not be recorded (a store problem), if so
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
+    def _secret_reader(self, practice_id: str, var: str) -> Callable[[], str | None]:
+        """Reads one vault var of the practice when a check needs it (None: not in the vault)."""
+        return lambda: self._practice_secrets(practice_id).get(var)
+
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
         """The practice's vault vars ({} without a vault password); raises the vault's error."""
         with self._secret_lock:
@@ -317,7 +321,7 @@ class Sweep:
         config = self.ws.config
         onboarding = self.onboarding(hosts)
         today = datetime.now(UTC).date()
-        pes: dict[tuple[str, str, tuple[tuple[str, str], ...]], PracticeExpect] = {}
+        pes: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
         for h in hosts:
             p = inv.practices[h.practice_id]
             # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
@@ -329,8 +333,8 @@ class Sweep:
             if key not in pes:
                 pes[key] = practice_expect(
                     ctx.practice, self.ws.catalog, config,
-                    lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state, ctx.join,
-                    product_key=lambda p=p: self._practice_secrets(p.id).get(PRODUCT_KEY_VAR))
+                    self._secret_reader(p.id, TOKEN_VAR), ctx.state, ctx.join,
+                    product_key=self._secret_reader(p.id, PRODUCT_KEY_VAR))
                 with contextlib.suppress(FleetError):
                     self._practice_secrets(p.id)  # product keys too, for the redactor
             x = host_expectations(h, pes[key], config, self.settings)
@@ -452,6 +456,18 @@ class Sweep:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering
                 kill_running()
+
+
+class SweepFactory(Protocol):
+    """Builds the sweep a health command runs (``Sweep`` itself, or an execution node's)."""
+
+    def __call__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+                 on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
+
+
+#: What ``fleet health`` builds its sweep with. ``fleet.remote.health.sweep_via`` puts a maker of
+#: RemoteSweeps here for the length of a ``fleet remote health``; the command itself is the same.
+make_sweep: SweepFactory = Sweep
 
 
 _HOST_ONLY = frozenset({"fleet_role", "fleet_platform", "fleet_state"})

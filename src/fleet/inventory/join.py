@@ -79,7 +79,7 @@ def write_join(inventory_dir: Path, rows: Iterable[JoinRow], overwrite: bool = F
         return []
     inv = _Inventory(inventory_dir)
     before = {path: _flatten(_pyyaml(doc.raw, path)) for path, doc in inv.docs.items() if doc.raw is not None}
-    updated: dict[Path, set[tuple]] = {}
+    updated: dict[Path, set[tuple[str, ...]]] = {}
     done = []
     for row in wanted:
         refs = [r for r in inv.hosts.get(row.host.lower(), []) if r.practice_id == row.practice_id]

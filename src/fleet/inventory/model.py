@@ -204,7 +204,7 @@ class Inventory:
         return chosen, hosts
 
 
-def _as_mapping(value: Any, what: str, where: Location) -> dict:
+def _as_mapping(value: Any, what: str, where: Location) -> dict[Any, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):

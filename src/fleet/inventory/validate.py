@@ -376,7 +376,7 @@ def _check_hosts_for_method(
             try:
                 variant = config.variant_name_for(system.id, system.name, system.extension_variant)
             except ConfigError as exc:
-                out.append(Finding(Level.ERROR, exc.message, p.id, where=cfg_where, hint=exc.hint))
+                out.append(Finding(Level.ERROR, exc.message, p.id, where=cfg_where, hint=exc.hint or ""))
             else:
                 if variant not in config.variants:
                     out.append(Finding(Level.ERROR, f"no extension ID configured for variant {variant}",

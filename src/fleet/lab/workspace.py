@@ -647,7 +647,7 @@ def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str,
     """Per workstation of a real-browser lab: Chromium running and its memory, whether the policy
     force-lists the practice's test extension, whether it is installed in the profile, and whether
     the extension's managed settings match the practice's (fingerprints only)."""
-    from fleet.health.expect import value_fingerprints
+    from fleet.desired.seen import value_fingerprints
     from fleet.lab import Lab, browser
     from fleet.secrets.store import fingerprint
 

@@ -20,14 +20,15 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from fleet.health.checks import CheckSet
 from fleet.health.settings import HealthSettings
-from fleet.health.sweep import SSH_CONNECTIONS, Sweep, SweepHost, SweepOptions, collector_script
+from fleet.health.sweep import SSH_CONNECTIONS, Judged, Sweep, SweepHost, SweepOptions, collector_script
 from fleet.health.transport import RawResult
 from fleet.remote.node import ExecutionNode
 from fleet.remote.stream import RemoteJob, RemoteRun
@@ -151,24 +152,25 @@ def _collector_file(run_dir: Path) -> Path:
 
 @contextlib.contextmanager
 def sweep_via(node: ExecutionNode) -> Iterator[list[RemoteSweep]]:
-    """Within this block, ``fleet.health.sweep.Sweep(...)`` builds a RemoteSweep through ``node`` (so the
+    """Within this block, ``fleet.health.sweep.make_sweep(...)`` builds a RemoteSweep through ``node`` (so the
     ``fleet health`` command runs unchanged); yields the sweeps made, for their ``remote_result``."""
     from fleet.health import sweep as sweep_mod
 
     made: list[RemoteSweep] = []
-    original = sweep_mod.Sweep
+    original = sweep_mod.make_sweep
 
-    def factory(ws: Any, store: Store, settings: HealthSettings, checks: Any = None, on_host: Any = None) -> Sweep:
+    def factory(ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+                on_host: Callable[[Judged], None] | None = None) -> Sweep:
         run_dir = Path(tempfile.mkdtemp(prefix="remote-health-", dir=_runs_dir(ws)))
         s = RemoteSweep(ws, store, settings, node, run_dir, checks=checks, on_host=on_host)
         made.append(s)
         return s
 
-    sweep_mod.Sweep = factory  # type: ignore[misc,assignment]
+    sweep_mod.make_sweep = factory
     try:
         yield made
     finally:
-        sweep_mod.Sweep = original  # type: ignore[misc]
+        sweep_mod.make_sweep = original
         for s in made:  # collector answers and events: judged and stored already
             shutil.rmtree(s.run_dir, ignore_errors=True)
 

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -194,7 +195,7 @@ def render_prometheus(report: FleetReport) -> str:
     """node_exporter textfile collector format (text exposition 0.0.4), one sample per line."""
     out: list[str] = []
 
-    def family(name: str, help_text: str, samples: list[tuple[str, float]], kind: str = "gauge") -> None:
+    def family(name: str, help_text: str, samples: Sequence[tuple[str, float]], kind: str = "gauge") -> None:
         out.append(f"# HELP {name} {help_text}")
         out.append(f"# TYPE {name} {kind}")
         out.extend(f"{name}{labels} {_num(value)}" for labels, value in samples)

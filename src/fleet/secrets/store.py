@@ -177,7 +177,7 @@ class SecretStore:
         )
 
 
-def _plain_vars(plain: bytes, path: Path) -> dict:
+def _plain_vars(plain: bytes, path: Path) -> dict[Any, Any]:
     """A decrypted vault file's variables, read as fleet reads any YAML (bounded, lines kept)."""
     try:
         text = plain.decode("utf-8")
