@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
@@ -76,6 +76,9 @@ from fleet.secrets.redact import Redactor
 from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
 from fleet.store.onboarding import coverage_seen
+
+if TYPE_CHECKING:
+    from fleet.workspace import Workspace
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
@@ -190,8 +193,10 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
                     ok=sum(1 for s in states.values() if s is State.OK),
                     failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
                     message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
+    # Coverage counts the workstations that must carry the extension: not one nobody uses the PMS on,
+    # nor an offboarded one (fleet_state: absent), whose extension must be gone.
     outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states,
-                          uses_pms=h.uses_pms)
+                          uses_pms=h.uses_pms and not x.absent)
     return Judged(hr, checks, outcome)
 
 
@@ -257,7 +262,7 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 class Sweep:
     """One sweep over chosen hosts; dependencies come in through the constructor."""
 
-    def __init__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+    def __init__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
                  on_host: Callable[[Judged], None] | None = None) -> None:
         self.ws = ws
         self.store = store
@@ -461,7 +466,7 @@ class Sweep:
 class SweepFactory(Protocol):
     """Builds the sweep a health command runs (``Sweep`` itself, or an execution node's)."""
 
-    def __call__(self, ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+    def __call__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
                  on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
 
 

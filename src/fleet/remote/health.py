@@ -24,15 +24,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fleet.health.checks import CheckSet
 from fleet.health.settings import HealthSettings
 from fleet.health.sweep import SSH_CONNECTIONS, Judged, Sweep, SweepHost, SweepOptions, collector_script
 from fleet.health.transport import RawResult
 from fleet.remote.node import ExecutionNode
-from fleet.remote.stream import RemoteJob, RemoteRun
+from fleet.remote.stream import RemoteJob, RemoteResult, RemoteRun
 from fleet.store import Store
+
+if TYPE_CHECKING:
+    from fleet.workspace import Workspace
 
 COLLECT_PLAYBOOK = "collect.yml"
 COLLECT_TASK = "Run the fleet collector"
@@ -83,12 +86,12 @@ def raw_from_event(event: dict[str, Any], max_output: int) -> RawResult | None:
 class RemoteSweep(Sweep):
     """A Sweep whose collection runs on an execution node (see the module docstring)."""
 
-    def __init__(self, ws: Any, store: Store, settings: HealthSettings, node: ExecutionNode, run_dir: Path,
+    def __init__(self, ws: Workspace, store: Store, settings: HealthSettings, node: ExecutionNode, run_dir: Path,
                  **kw: Any) -> None:
         super().__init__(ws, store, settings, **kw)
         self.node = node
         self.run_dir = run_dir
-        self.remote_result: Any = None
+        self.remote_result: RemoteResult | None = None
 
     def _job(self, plans: Sequence[SweepHost], options: SweepOptions, ident: str) -> RemoteJob:
         expect = {p.host.name: json.dumps(p.expect.wire, separators=(",", ":")) for p in plans}
@@ -159,7 +162,7 @@ def sweep_via(node: ExecutionNode) -> Iterator[list[RemoteSweep]]:
     made: list[RemoteSweep] = []
     original = sweep_mod.make_sweep
 
-    def factory(ws: Any, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+    def factory(ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
                 on_host: Callable[[Judged], None] | None = None) -> Sweep:
         run_dir = Path(tempfile.mkdtemp(prefix="remote-health-", dir=_runs_dir(ws)))
         s = RemoteSweep(ws, store, settings, node, run_dir, checks=checks, on_host=on_host)
@@ -175,7 +178,7 @@ def sweep_via(node: ExecutionNode) -> Iterator[list[RemoteSweep]]:
             shutil.rmtree(s.run_dir, ignore_errors=True)
 
 
-def _runs_dir(ws: Any) -> Path:
+def _runs_dir(ws: Workspace) -> Path:
     d = Path(ws.state_dir) / "runs"
     d.mkdir(parents=True, exist_ok=True)
     return d

@@ -5,9 +5,9 @@ the current row and its history event together, on SQLite and PostgreSQL alike."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -16,6 +16,7 @@ from fleet.store import schema as t
 from fleet.store.db import Store, _aware, _now, store_error
 
 CREATED = "created"  # a practice with no row
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,15 @@ def _event(conn: sa.Connection, ev: PracticeEvent) -> None:
         item=ev.item, scheduled_for=ev.scheduled_for, note=ev.note[:2000]))
 
 
-def _retrying(store: Store, fn: Any) -> Any:
+def _retrying(store: Store, fn: Callable[[sa.Connection], T]) -> T:
     """Run ``fn(conn)`` in a transaction; once more if a concurrent writer inserted the same row first."""
-    for attempt in (1, 2):
-        try:
-            with store.engine.begin() as conn:
-                return fn(conn)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    return None
+    try:
+        with store.engine.begin() as conn:
+            return fn(conn)
+    except IntegrityError:
+        pass  # the second time it sees the other writer's row
+    with store.engine.begin() as conn:
+        return fn(conn)
 
 
 def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by: str, source: str,
