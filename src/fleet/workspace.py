@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import yaml
 
-from fleet import vault
 from fleet.catalog import Catalog, default_catalog
 from fleet.config import FleetConfig, load_config
 from fleet.errors import ConfigError, FleetError, Location, VaultError
-from fleet.inventory import Inventory, Practice, load_inventory
+from fleet.inventory.model import Inventory, Practice, load_inventory
+from fleet.inventory.validate import Finding, Level, Report, validate
 from fleet.resources import data_dir
-from fleet.secretstore import SecretKind, SecretStore, fingerprint
-from fleet.validate import Finding, Level, Report, validate
+from fleet.secrets import vault
+from fleet.secrets.store import SecretKind, SecretStore, fingerprint
 
 if TYPE_CHECKING:
     from fleet.onboarding.status import PracticeOnboarding

@@ -35,7 +35,7 @@ from fleet.lab.browser import (
     running_pid,
 )
 from fleet.lab.workspace import engine_dir, lab_secrets
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 from fleet.store import Store
 
 pytestmark = [

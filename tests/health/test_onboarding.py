@@ -26,11 +26,11 @@ from fleet.health.model import State
 from fleet.health.sweep import SweepHost, judge
 from fleet.health.transport import RawResult
 from fleet.onboarding.lifecycle import PATHS, Pending, Stage, engineer_pending
-from fleet.redact import Redactor
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secrets.redact import Redactor
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 from fleet.store import Store
 from fleet.store import onboarding as rec
-from fleet.vault import VaultPassword
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 PW = "onboarding-test-pass"
@@ -110,7 +110,7 @@ def test_a_sweep_records_extension_coverage_reached_and_lost_once_each(store: St
     from fleet.health.model import Coverage
     from fleet.health.rollup import PracticeRollup
     from fleet.health.storage import record_practices
-    from fleet.inventory import Host, Practice
+    from fleet.inventory.model import Host, Practice
     from fleet.onboarding.actions import coverage_changed
 
     loc = Location("t")
@@ -159,7 +159,7 @@ def test_extension_coverage_is_judged_against_the_inventory() -> None:
     many workstations as the inventory lists (present, PMS used), none unknown; a sweep limited to
     some of them cannot claim it; with no such workstation listed, only a person can confirm it."""
     from fleet.errors import Location
-    from fleet.inventory import Host, Practice
+    from fleet.inventory.model import Host, Practice
     from fleet.onboarding.status import practice_onboarding
     from fleet.store.onboarding import Confirmation, CoverageSeen
 

@@ -120,8 +120,8 @@ def test_what_a_sweep_stores_for_a_windows_host_is_what_join_reads(tmp_path: Pat
     from fleet.health.storage import latest_facts
     from fleet.health.sweep import SweepHost, judge
     from fleet.health.transport import RawResult
-    from fleet.inventory_join import join_rows
-    from fleet.redact import Redactor
+    from fleet.inventory.join import join_rows
+    from fleet.secrets.redact import Redactor
 
     x = expectations(platform="windows")
     h = host(platform="windows")

@@ -13,10 +13,10 @@ from fleet.catalog import default_catalog
 from fleet.config import load_config
 from fleet.errors import ConfigError, InventoryError
 from fleet.example import example_config
-from fleet.inventory import load_inventory
-from fleet.secretstore import SecretKind, SecretStore
-from fleet.validate import Finding, Level, Report, validate
-from fleet.vault import VaultPassword
+from fleet.inventory.model import load_inventory
+from fleet.inventory.validate import Finding, Level, Report, validate
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 from fleet.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("clean_env")

@@ -30,7 +30,7 @@ from fleet.lab.browser import REAL, SIMULATED, build_test_extensions, choose_mod
 from fleet.lab.layout import HostPaths, LabPaths
 from fleet.lab.state import HostRecord, LabState, save_state
 from fleet.lab.workspace import WEB_SERVER, engine_dir, lab_config, lab_workspace_for, variant_fields
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 
 def test_the_crx3_package_verifies_and_its_id_comes_from_its_key(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 
 if TYPE_CHECKING:
-    from fleet.health.alerts import AlertOutcome
+    from fleet.alerts import AlertOutcome
     from fleet.store import Store
 
 SWEEP_COLUMNS = ["client", "practice", "state", "lifecycle", "coverage", "servers", "unreachable", "summary"]
@@ -256,7 +256,7 @@ def alert(app: AppContext, run_id: str | None) -> None:
     Example:
       fleet health alert --run 3f2a9c
     """
-    from fleet.health.report import resolve_run
+    from fleet.report.model import resolve_run
 
     store = app.store()
     outcome = run_alerts(app, store, resolve_run(store, run_id).id)
@@ -269,7 +269,7 @@ def run_alerts(app: AppContext, store: Store, run_id: str) -> AlertOutcome | Non
 
     Prints the summary (and each unreachable target, by name) to stderr. Never raises for a
     delivery problem: the sweep's results are already stored and stay as they are."""
-    from fleet.health.alerts import send_alerts
+    from fleet.alerts import send_alerts
 
     targets = app.ws.config.alerts
     if not targets:

@@ -21,7 +21,7 @@ from fleet.health.drift import host_drift
 from fleet.health.facts import FactsError, parse_facts
 from fleet.health.settings import load_settings
 from fleet.health.sweep import Sweep, SweepOptions
-from fleet.inventory import Host
+from fleet.inventory.model import Host
 from fleet.store import Store
 
 if TYPE_CHECKING:

@@ -41,13 +41,13 @@ from fleet.deploy.runner import (
 from fleet.desired.plan import HostPlan, plan_host
 from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
-from fleet.inventory import Host, Practice
-from fleet.redact import Redactor
+from fleet.inventory.model import Host, Practice
+from fleet.inventory.validate import Finding, Report
+from fleet.secrets.redact import Redactor
+from fleet.secrets.vault import VaultPassword
 from fleet.store import AuditEvent, HostResult, Store
 from fleet.store.lifecycle import HEARTBEAT_EVERY
 from fleet.store.locks import practice_locks
-from fleet.validate import Finding, Report
-from fleet.vault import VaultPassword
 from fleet.workspace import Workspace
 
 RUN_KIND = "deploy"

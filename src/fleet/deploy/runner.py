@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 from fleet.errors import FleetError
 from fleet.resources import data_dir
-from fleet.vault import VaultPassword
+from fleet.secrets.vault import VaultPassword
 
 PLAYBOOK = "deploy.yml"
 VAULT_PROMPT = r"Vault password[^:\n]*:\s*$"

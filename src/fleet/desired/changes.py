@@ -29,7 +29,7 @@ from fleet.desired.plan import (
     windows_changes,
 )
 from fleet.desired.seen import PolicyFilesSeen, RegistrySeen, SynchronizerSeen
-from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
+from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
 
 # Stands in for a secret the judge has not got (health without the vault password): the plan is
 # computed with it, its fingerprint is then left out ("") and the judge says "not verified".

@@ -18,7 +18,7 @@ from fleet.desired.context import join_state, lenient_host_context
 from fleet.desired.platforms import ABSENT, UNKNOWN_JOIN
 from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.errors import FleetError
-from fleet.inventory import Practice
+from fleet.inventory.model import Practice
 
 T = TypeVar("T")
 

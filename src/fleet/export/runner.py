@@ -28,9 +28,9 @@ from fleet.export.intune import render_intune
 from fleet.export.rmm import render_rmm
 from fleet.export.unix import render_linux, render_mobileconfig
 from fleet.export.windows import render_gpo, render_lgpo, render_reg_file
-from fleet.inventory import Practice
-from fleet.secretstore import TOKEN_VAR
-from fleet.vault import VaultPassword
+from fleet.inventory.model import Practice
+from fleet.secrets.store import TOKEN_VAR
+from fleet.secrets.vault import VaultPassword
 from fleet.workspace import Workspace
 
 Renderer = Callable[[PracticeContext], list[Artifact]]

@@ -28,7 +28,7 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "errors":   [{"where", "error"}]}
 
 Managed policy values are never sent: only ``sha16``, the first 16 hex characters of the SHA-256 of
-the value's text (``fleet.secretstore.fingerprint``). Unknown keys are dropped, so whatever else a
+the value's text (``fleet.secrets.store.fingerprint``). Unknown keys are dropped, so whatever else a
 host sends never reaches the store.
 """
 

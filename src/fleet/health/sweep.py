@@ -68,12 +68,12 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.inventory import Host, Practice
+from fleet.inventory.model import Host, Practice
 from fleet.onboarding.actions import coverage_changed, synchronizer_seen
 from fleet.onboarding.lifecycle import Pending
 from fleet.onboarding.status import PracticeOnboarding, load_onboarding
-from fleet.redact import Redactor
-from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
+from fleet.secrets.redact import Redactor
+from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
 from fleet.store import CheckResult, HostResult, Store
 from fleet.store.onboarding import coverage_seen
 

@@ -15,7 +15,7 @@ removes it when the policy goes. ``--disable-background-networking`` is NOT pass
 the extension updater, and so force-installs.
 
 The extension reports to ``POST /ext/report`` what ``chrome.storage.managed`` gave it: per field,
-the first 16 hex digits of SHA-256 of the value (never the value), as ``fleet.secretstore.fingerprint``.
+the first 16 hex digits of SHA-256 of the value (never the value), as ``fleet.secrets.store.fingerprint``.
 The browser's user agent names the host (``--user-agent=fleet-lab/HOST``). Reports are kept
 under ``state/lab/browser-reports/HOST/ID.json``.
 

@@ -23,7 +23,7 @@ pidfile (start | stop | status | version | run). On a host it lives in /opt/flee
     run/synchronizer.pid, log/synchronizer.log, downloads/
 
 ``fleet-synchronizer status`` prints one JSON object: installed, version, running, pid, enabled,
-key_fingerprint (first 16 hex chars of the key's SHA-256, as fleet.secretstore.fingerprint).
+key_fingerprint (first 16 hex chars of the key's SHA-256, as fleet.secrets.store.fingerprint).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from fleet import vault
 from fleet.catalog import InstallMethod, default_catalog
 from fleet.desired.plan import LINUX_SYNC_ROOT
 from fleet.desired.platforms import FLAVORS
@@ -47,7 +46,8 @@ from fleet.lab.errors import LabError
 from fleet.lab.inventory import write_inventory
 from fleet.lab.sshkeys import write_atomic
 from fleet.lab.state import LabState
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secrets import vault
+from fleet.secrets.store import SecretKind, SecretStore
 
 DEFAULT_VAULT_PASSWORD = "fleet-lab"
 VAULT_PASSWORD_ENV = "FLEET_LAB_VAULT_PASSWORD"
@@ -666,7 +666,7 @@ def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str,
     the extension's managed settings match the practice's (fingerprints only)."""
     from fleet.desired.seen import value_fingerprints
     from fleet.lab import Lab, browser
-    from fleet.secretstore import fingerprint
+    from fleet.secrets.store import fingerprint
 
     engine = engine_dir(workspace)
     b = browser.load(engine)

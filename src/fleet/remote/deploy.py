@@ -27,7 +27,7 @@ from fleet.deploy.runner import BatchResult, BatchSpec
 from fleet.remote.node import ExecutionNode
 from fleet.remote.stream import RemoteJob, RemoteRun
 from fleet.resources import data_dir
-from fleet.vault import VaultPassword
+from fleet.secrets.vault import VaultPassword
 
 DEPLOY_PLAYBOOK = "deploy.yml"
 

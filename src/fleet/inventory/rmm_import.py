@@ -38,7 +38,7 @@ from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from fleet.errors import FleetError, ImportFileError, InventoryError, Location
-from fleet.inventory import CLIENT_PREFIX, PRACTICE_PREFIX, inventory_files, load_inventory
+from fleet.inventory.model import CLIENT_PREFIX, PRACTICE_PREFIX, inventory_files, load_inventory
 
 # -- columns ----------------------------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ from fleet.config import ExtensionVariant, FleetConfig
 from fleet.desired.context import PlanError, join_state
 from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES, UNKNOWN_JOIN, WORKGROUP
 from fleet.errors import ConfigError, Location
-from fleet.inventory import Host, Inventory, Practice
+from fleet.inventory.model import Host, Inventory, Practice
 from fleet.onboarding.status import PracticeOnboarding
-from fleet.secretstore import TOKEN_VAR, shared_secrets
+from fleet.secrets.store import TOKEN_VAR, shared_secrets
 
 
 class Level(StrEnum):

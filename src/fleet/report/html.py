@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from fleet import __version__
-from fleet.health.report import (
+from fleet.report.model import (
     RANK,
     STATES,
     CheckLine,

@@ -20,7 +20,7 @@ from typing import Any
 
 from fleet.desired.platforms import JOIN_STATES, JOIN_VAR
 from fleet.errors import FleetError
-from fleet.inventory import Host
+from fleet.inventory.model import Host
 
 AGREES, SET, DIFFERS, NOT_SEEN = "agrees", "set", "differs", "not seen"
 
@@ -72,7 +72,7 @@ def write_join(inventory_dir: Path, rows: Iterable[JoinRow], overwrite: bool = F
     """Set the host-level ``fleet_join`` to what the sweep saw for the ``set`` rows (and, with
     ``overwrite``, the ``differs`` rows). Returns the rows written. Nothing is written when any file
     would change in anything else (a FleetError says which)."""
-    from fleet.rmm_import import _flatten, _Inventory, _pyyaml, _verify, _write_all
+    from fleet.inventory.rmm_import import _flatten, _Inventory, _pyyaml, _verify, _write_all
 
     wanted = [r for r in rows if r.action == SET or (overwrite and r.action == DIFFERS)]
     if not wanted:

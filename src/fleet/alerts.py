@@ -34,8 +34,8 @@ from typing import Any
 from fleet import __version__
 from fleet.config import AlertTarget
 from fleet.errors import ConfigError, FleetError
-from fleet.health.report_directory import Directory
-from fleet.redact import Redactor
+from fleet.report.directory import Directory
+from fleet.secrets.redact import Redactor
 from fleet.store import RunRecord, Store
 from fleet.store import alerts as store_alerts
 from fleet.store.alerts import alert_lock

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from fleet import vault
 from fleet.errors import Location, VaultError
-from fleet.inventory import PRACTICE_PREFIX
+from fleet.inventory.model import PRACTICE_PREFIX
+from fleet.secrets import vault
 from fleet.yamlsrc import load_text, scalar_text
 
 TOKEN_VAR = "fleet_token"

@@ -137,6 +137,10 @@ def write_private(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a write error (disk full) names no file: say which one, the old one is kept
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

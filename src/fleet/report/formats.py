@@ -20,14 +20,14 @@ from pathlib import Path
 
 from fleet.csvsafe import safe_cell
 from fleet.errors import FleetError, Location
-from fleet.health.report import NAGIOS_CODE, STATES, FleetReport, HostLine, percent, report_dict
+from fleet.report.model import NAGIOS_CODE, STATES, FleetReport, HostLine, percent, report_dict
 
 FORMATS = ("html", "json", "csv", "junit", "prometheus")
 
 
 def render(report: FleetReport, fmt: str) -> str:
     if fmt == "html":
-        from fleet.health.report_html import render_html
+        from fleet.report.html import render_html
 
         return render_html(report)
     renderers = {"json": render_json, "csv": render_csv, "junit": render_junit, "prometheus": render_prometheus}
