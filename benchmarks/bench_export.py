@@ -36,8 +36,8 @@ from fleet.desired.policy import practice_policy  # noqa: E402
 from fleet.example import example_config  # noqa: E402
 from fleet.export.base import ExportOptions  # noqa: E402
 from fleet.export.runner import FORMATS, Selection, export_practice, run_export  # noqa: E402
-from fleet.secretstore import SecretKind, SecretStore  # noqa: E402
-from fleet.vault import VaultPassword  # noqa: E402
+from fleet.secrets.store import SecretKind, SecretStore  # noqa: E402
+from fleet.secrets.vault import VaultPassword  # noqa: E402
 from fleet.workspace import Workspace, render_config, write_ansible_cfg  # noqa: E402
 
 PASSWORD = "bench-export"

@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from fleet.health.checks import default_checks  # noqa: E402
-from fleet.health.report import load_report  # noqa: E402
-from fleet.health.report_formats import FORMATS, render  # noqa: E402
 from fleet.health.rollup import outcomes_from_store, rollup_practices  # noqa: E402
 from fleet.health.storage import record_practices  # noqa: E402
+from fleet.report.formats import FORMATS, render  # noqa: E402
+from fleet.report.model import load_report  # noqa: E402
 from fleet.store import CheckResult, HostResult, Store  # noqa: E402
 from fleet.store import schema as t  # noqa: E402
 

@@ -245,7 +245,7 @@ def host_jobs(ws_dir: Path, names: list[str]) -> list[HostJob]:
 
 
 def all_hosts(ws_dir: Path) -> list[str]:
-    from fleet.inventory import load_inventory
+    from fleet.inventory.model import load_inventory
 
     inv = load_inventory(ws_dir / "inventory")
     return [h.name for p in inv.practices.values() for h in p.hosts]

@@ -35,8 +35,8 @@ from fleet.config import FleetConfig, load_config
 from fleet.desired import plan as fleet_plan_mod
 from fleet.desired import seen as seen_mod
 from fleet.errors import FleetError, Location
-from fleet.inventory import CLIENT_PREFIX, PRACTICE_PREFIX, Host, Practice
-from fleet.secretstore import SECRET_VARS
+from fleet.inventory.model import CLIENT_PREFIX, PRACTICE_PREFIX, Host, Practice
+from fleet.secrets.store import SECRET_VARS
 
 CONFIG_NAME = "fleet.yml"
 _CONFIGS: dict[tuple[str, int], FleetConfig] = {}

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from fleet.errors import ConfigError, Location
@@ -61,24 +61,34 @@ def _url(doc: str, schemes: tuple[str, ...] = ("https", "http")) -> Key:
     return Key(STR, doc, schemes=schemes, max_len=2000)
 
 
-_SHA256 = dict(pattern=r"[0-9a-fA-F]{64}", what="a SHA-256 hex digest",
-               pattern_hint="64 hex characters, e.g. from `sha256sum installer.msi`")
-_EXT_ID = dict(pattern=r"[a-p]{32}", what="an extension ID",
-               pattern_hint="an extension ID is exactly 32 letters a-p (see chrome://extensions)")
-_NAME = dict(pattern=r"[A-Za-z_][A-Za-z0-9_]{0,63}", pattern_hint="letters, digits and _ (an MSI property name)")
-_VAR = dict(pattern=r"[A-Za-z_][A-Za-z0-9_]{0,63}", pattern_hint="an inventory variable name (letters, digits, _)")
+class _Pattern(TypedDict, total=False):
+    """Key's pattern settings, shared by several keys (``Key(STR, doc, **_SHA256)``)."""
+
+    pattern: str
+    what: str
+    pattern_hint: str
+
+
+_SHA256: _Pattern = {"pattern": r"[0-9a-fA-F]{64}", "what": "a SHA-256 hex digest",
+                     "pattern_hint": "64 hex characters, e.g. from `sha256sum installer.msi`"}
+_EXT_ID: _Pattern = {"pattern": r"[a-p]{32}", "what": "an extension ID",
+                     "pattern_hint": "an extension ID is exactly 32 letters a-p (see chrome://extensions)"}
+_NAME: _Pattern = {"pattern": r"[A-Za-z_][A-Za-z0-9_]{0,63}",
+                   "pattern_hint": "letters, digits and _ (an MSI property name)"}
+_VAR: _Pattern = {"pattern": r"[A-Za-z_][A-Za-z0-9_]{0,63}",
+                  "pattern_hint": "an inventory variable name (letters, digits, _)"}
 
 VARIANT = Key(MAP, "one variant (v1..v7) of the vendor's extension", fields={
-    "chrome": Key(STR, "its Chrome Web Store ID", required=True, **_EXT_ID),  # type: ignore[arg-type]
-    "edge": Key(STR, "its Edge ID, when it differs from Chrome's", **_EXT_ID),  # type: ignore[arg-type]
+    "chrome": Key(STR, "its Chrome Web Store ID", required=True, **_EXT_ID),
+    "edge": Key(STR, "its Edge ID, when it differs from Chrome's", **_EXT_ID),
     "update_url": _https("its update URL (default: extensions.update_url)"),
     "token_field": Key(STR, "managed-storage field that receives the practice's token", max_len=200,
                        controls_ok=True),
     "extra_fields": Key(DICT_OF, "managed-storage field -> practice variable", names=None, controls_ok=True,
-                        item=Key(STR, "a practice variable", **_VAR)),  # type: ignore[arg-type]
-    "edge_addons": Key(STR, "its ID on the Edge Add-ons site (workgroup Edge needs it)", **_EXT_ID),  # type: ignore[arg-type]
+                        item=Key(STR, "a practice variable", **_VAR)),
+    "edge_addons": Key(STR, "its ID on the Edge Add-ons site (workgroup Edge needs it)", **_EXT_ID),
     "previous_ids": Key(LIST, "earlier IDs of this variant, removed wherever found",
-                        item=Key(STR, "an extension ID", **_EXT_ID)),  # type: ignore[arg-type]
+                        item=Key(STR, "an extension ID", **_EXT_ID)),
 })
 
 _GPO_DOMAIN = {
@@ -103,9 +113,9 @@ SCHEMA = Key(MAP, "fleet.yml", fields={
     "synchronizer": Key(MAP, "the Synchronizer installer for on-prem servers", fields={
         "version": Key(VERSION, "the version it installs (quote it: \"4.10\")", max_len=64),
         "url": _url("where the Windows installer (MSI) is downloaded from", ("https", "http", "file")),
-        "sha256": Key(STR, "SHA-256 of the installer", **_SHA256),  # type: ignore[arg-type]
+        "sha256": Key(STR, "SHA-256 of the installer", **_SHA256),
         "silent_args": Key(STR, "installer arguments for a silent install", max_len=500),
-        "product_key_property": Key(STR, "MSI property that receives the product key", **_NAME),  # type: ignore[arg-type]
+        "product_key_property": Key(STR, "MSI property that receives the product key", **_NAME),
         "service_name": Key(STR, "the Windows service it installs", max_len=256),
         "display_name": Key(STR, "its name in Programs and Features (a prefix: every product whose name starts "
                                  "with it is treated as the Synchronizer and uninstalled on a reinstall or removal)",
@@ -113,7 +123,7 @@ SCHEMA = Key(MAP, "fleet.yml", fields={
         "product_id": Key(STR, "MSI product code of this installer, {GUID}", max_len=64),
         "upgrade_code": Key(STR, "MSI upgrade code: finds the installed product of any version, {GUID}", max_len=64),
         "linux_url": _url("the Linux package (the lab's stand-in)", ("https", "http", "file")),
-        "linux_sha256": Key(STR, "SHA-256 of the Linux package", **_SHA256),  # type: ignore[arg-type]
+        "linux_sha256": Key(STR, "SHA-256 of the Linux package", **_SHA256),
     }),
     "sync_endpoint": _url("the vendor's sync service, tested by `fleet health`"),
     "store": Key(MAP, "where runs and results are kept", fields={

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import yaml
 
-from fleet import vault
 from fleet.catalog import Catalog, default_catalog
 from fleet.config import FleetConfig, load_config
 from fleet.errors import ConfigError, FleetError, Location, VaultError
-from fleet.inventory import Inventory, Practice, load_inventory
+from fleet.inventory.model import Inventory, Practice, load_inventory
 from fleet.resources import data_dir
-from fleet.secretstore import SecretKind, SecretStore, fingerprint
+from fleet.secrets import vault
+from fleet.secrets.store import SecretKind, SecretStore, fingerprint
 
 if TYPE_CHECKING:
+    from fleet.inventory.validate import Report
     from fleet.onboarding.status import PracticeOnboarding
-    from fleet.validate import Report
 
 CONFIG_NAME = "fleet.yml"
 WORKSPACE_ENV = "FLEET_WORKSPACE"
@@ -185,7 +185,7 @@ class Workspace:
     def validate(self, practices: list[Practice] | None = None) -> Report:
         # imported here: validation reads the store (SQLAlchemy), which commands like the sweep
         # only need after their first connections are on their way
-        from fleet.validate import Finding, Level, validate
+        from fleet.inventory.validate import Finding, Level, validate
 
         chosen = practices if practices is not None else list(self.inventory.practices.values())
         try:

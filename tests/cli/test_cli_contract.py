@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -82,11 +83,11 @@ def test_the_host_selection_repeats_everywhere() -> None:
     assert seen >= 20
 
 
-def test_deploy_and_health_select_hosts_by_one_rule(tmp_path: Path) -> None:
-    from conftest import practice, win, write_workspace
+def test_deploy_and_health_select_hosts_by_one_rule(wsb: Any) -> None:
     from fleet.deploy import select_hosts
 
-    root = write_workspace(tmp_path / "ws", {
+    practice, win = wsb.practice, wsb.win
+    root = wsb.write({
         "acme": {"acme_main": practice("dentrix_ascend", {"acme-ws1": win("127.0.0.1"), "acme-ws2": win("127.0.0.1")}),
                  "acme_north": practice("dentrix_ascend", {"north-ws1": win("127.0.0.1")})},
         "bolt": {"bolt_main": practice("dentrix_ascend", {"bolt-ws1": win("127.0.0.1")})}})

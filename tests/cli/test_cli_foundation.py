@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from fleet.cli.main import cli
 from fleet.example import EXAMPLE_VAULT_PASSWORD, example_config, example_secrets
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

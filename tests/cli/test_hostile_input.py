@@ -351,7 +351,7 @@ def test_the_store_is_private_and_its_errors_are_clear(ws: Path, monkeypatch: py
 def test_a_vault_edited_by_hand_is_checked_like_secrets_set(ws: Path, plain: bytes, words: list[str]) -> None:
     """`ansible-vault edit` bypasses `fleet secrets set`: what it wrote is checked when fleet reads it
     (validate names the file and how to fix it; deploy refuses), never a traceback or exit 70."""
-    from fleet.vault import VaultPassword, encrypt
+    from fleet.secrets.vault import VaultPassword, encrypt
 
     vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
     vault.write_bytes(encrypt(plain, VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")))
@@ -364,17 +364,17 @@ def test_a_vault_edited_by_hand_is_checked_like_secrets_set(ws: Path, plain: byt
 
 
 def test_an_unquoted_product_key_keeps_its_text(ws: Path) -> None:
-    from fleet.secretstore import SecretStore, fingerprint
-    from fleet.vault import VaultPassword, encrypt
+    from fleet.secrets.store import SecretStore, fingerprint
+    from fleet.secrets.vault import VaultPassword, encrypt
 
     pw = VaultPassword(EXAMPLE_VAULT_PASSWORD.encode(), "test")
     vault = ws / "inventory" / "group_vars" / "practice_riverbend_clinic" / "vault.yml"
     vault.write_bytes(encrypt(b"fleet_product_key: 1234.50\nother: 11.60\n", pw))
     store = SecretStore(ws / "inventory")
     assert store.read("riverbend_clinic", pw) == {"fleet_product_key": "1234.50"}  # not "1234.5"
-    assert store.set("riverbend_clinic", __import__("fleet.secretstore").secretstore.SecretKind.TOKEN,
+    assert store.set("riverbend_clinic", __import__("fleet.secrets.store").secrets.store.SecretKind.TOKEN,
                      "tok-abc-123", pw) == fingerprint("tok-abc-123")
-    from fleet.vault import decrypt
+    from fleet.secrets.vault import decrypt
 
     assert b"other: 11.60" in decrypt(vault.read_bytes(), pw)  # the other vars are kept as written
 
@@ -461,3 +461,28 @@ def test_fleet_yml_for_an_execution_node_is_read_bounded_and_as_written(tmp_path
     cfg.write_text("\n".join(lines) + "\n")
     with pytest.raises(ConfigError, match="aliases expand"):
         node_config(cfg)
+
+
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="mounting a file system needs root")
+def test_secrets_set_on_a_full_disk_keeps_the_old_vault_and_leaves_no_temp_file(ws: Path) -> None:
+    """The practice's group_vars on a real tmpfs filled to the last block: a clear error that names the
+    file and says to free space (never exit 70), the vault as it was, no half-written temp file."""
+    import subprocess
+
+    d = ws / "inventory" / "group_vars" / "practice_riverbend_clinic"
+    saved = {p.name: p.read_bytes() for p in d.iterdir() if p.is_file()}
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "fleet-test-full", str(d)], check=True)
+    try:
+        for name, data in saved.items():
+            (d / name).write_bytes(data)
+        with __import__("contextlib").suppress(OSError), open(d / "filler", "wb") as f:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+        r = fleet(ws, "secrets", "set", "riverbend_clinic", "--token", "--stdin", input="tok-new-123456")
+        refused(r, "No space left on device", "free space")
+        assert "practice_riverbend_clinic" in r.stderr
+        assert (d / "vault.yml").read_bytes() == saved["vault.yml"]
+        assert sorted(p.name for p in d.iterdir()) == sorted([*saved, "filler"])
+    finally:
+        subprocess.run(["umount", "-l", str(d)], check=False)

@@ -10,7 +10,7 @@ from typing import Any
 from fleet.config import FleetConfig, parse_config
 from fleet.errors import Location
 from fleet.example import example_config, fake_extension_id
-from fleet.inventory import Host, Practice
+from fleet.inventory.model import Host, Practice
 
 LINUX_PKG_SHA = hashlib.sha256(b"stand-in").hexdigest()
 EDGE_ID = fake_extension_id("edge-build-v3")

@@ -24,7 +24,7 @@ from fleet.desired.plan import (
     windows_changes,
 )
 from fleet.desired.seen import PolicyFilesSeen, RegistrySeen, policy_file_seen
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 OURS = "a" * 32
 OTHER1, OTHER2, OTHER3 = "b" * 32, "c" * 32, "d" * 32

@@ -144,7 +144,7 @@ def test_linux_changes_from_find_and_slurp_results(ws: Path) -> None:
 def test_synchronizer_changes_from_module_results(ws: Path) -> None:
     from helpers_deploy import PRACTICE_VARS
 
-    from fleet.secretstore import fingerprint
+    from fleet.secrets.store import fingerprint
 
     sync = F.fleet_host_plan(hostvars(ws, PRACTICE_VARS["dentrix"], "server", "linux"))["synchronizer"]
     missing = {"rc": 127, "stdout": "", "stderr": "not found"}

@@ -20,7 +20,7 @@ from fleet.desired.plan import (
     plan_host,
 )
 from fleet.errors import FleetError
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 TOKEN = "TOKEN-abc-123-very-secret"
 KEY = "KEY-XYZ-987-very-secret"

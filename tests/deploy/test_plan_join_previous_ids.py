@@ -12,7 +12,7 @@ from fleet.desired.plan import PlanError, linux_changes, plan_host
 from fleet.desired.plan import windows_changes as _windows_changes
 from fleet.desired.seen import PolicyFilesSeen, RegistrySeen, policy_file_seen
 from fleet.example import fake_extension_id
-from fleet.secretstore import TOKEN_VAR
+from fleet.secrets.store import TOKEN_VAR
 
 ADDONS = fake_extension_id("edge-addons-v3")
 OLD = fake_extension_id("old-v3")

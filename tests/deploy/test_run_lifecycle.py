@@ -20,7 +20,7 @@ import pytest
 
 from fleet.deploy import guard, hosts_to_retry
 from fleet.errors import Location
-from fleet.inventory import Host
+from fleet.inventory.model import Host
 from fleet.store import HostResult, Store
 from fleet.store import schema as t
 from fleet.store.locks import LockBusy, practice_locks
@@ -242,7 +242,7 @@ def test_the_guard_ends_ansibles_whole_process_group(tmp_path: Path, how: str) -
 
 def test_a_run_dir_wrapper_runs_the_real_ansible_playbook_under_the_guard(tmp_path: Path) -> None:
     from fleet.deploy.runner import BatchSpec, PlaybookRun
-    from fleet.vault import VaultPassword
+    from fleet.secrets.vault import VaultPassword
 
     prun = PlaybookRun(tmp_path / "run", tmp_path / "inv", None, VaultPassword(b"x", "test"),
                        BatchSpec(ident="all", hosts=["h"], forks=1))
@@ -357,7 +357,7 @@ def test_a_psrp_host_with_its_port_closed_is_unreachable_with_the_cause(tmp_path
 
     from fleet.deploy.events import UNREACHABLE, TaskResult, parse_event
     from fleet.deploy.runner import ansible_env
-    from fleet.redact import Redactor
+    from fleet.secrets.redact import Redactor
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -28,7 +28,7 @@ from fleet.desired.plan import (
     synchronizer_verified,
     windows_seen,
 )
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS = ROOT / "roles" / "synchronizer" / "tasks"

@@ -46,7 +46,7 @@ from fleet.health.drift import host_drift
 from fleet.health.facts import facts_from_document, parse_facts
 from fleet.health.sweep import collector_script
 from fleet.health.transport import posix_payload
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 from helpers_deploy import EDGE_ID, config, host_and_practice

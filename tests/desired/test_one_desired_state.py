@@ -22,7 +22,7 @@ from fleet.health.facts import facts_from_document
 from fleet.health.model import State
 from fleet.health.settings import HealthSettings
 from fleet.health.sweep import Sweep
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 from fleet.store import Store
 from fleet.workspace import Workspace
 

@@ -10,8 +10,8 @@ import pytest
 from fleet.catalog import default_catalog
 from fleet.config import load_config
 from fleet.desired.policy import PolicyError, practice_policy
-from fleet.inventory import load_inventory
-from fleet.secretstore import fingerprint
+from fleet.inventory.model import load_inventory
+from fleet.secrets.store import fingerprint
 
 TOKEN = "tok-'quoted'-$x;]%-ünï"
 

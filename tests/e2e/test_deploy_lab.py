@@ -234,7 +234,7 @@ def test_deploy_reaches_every_host_and_the_second_deploy_changes_nothing(labws: 
     status = w.sync_status(server)
     key = w.secrets[w.practice_of(server).id]["fleet_product_key"]
     assert status is not None and status["running"] and status["enabled"] and status["version"] == "4.2.0"
-    from fleet.secretstore import fingerprint
+    from fleet.secrets.store import fingerprint
 
     assert status["key_fingerprint"] == fingerprint(key)
     keyfile = w.fs(server, f"{SYNC}/etc/product.key")
@@ -305,7 +305,7 @@ def test_check_reports_what_would_change_and_changes_nothing(labws: LabWorkspace
 
 
 def test_check_sees_a_rotated_product_key_and_the_deploy_installs_it(labws: LabWorkspace) -> None:
-    from fleet.secretstore import fingerprint
+    from fleet.secrets.store import fingerprint
 
     w = labws
     server = w.hosts("server")[0]

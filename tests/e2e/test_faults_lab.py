@@ -97,6 +97,7 @@ class FaultLab:
         out, err = p.communicate(timeout=300)
         self.outputs += [out, err]
         assert "Traceback" not in err, err
+        assert "Warning:" not in err, err  # no Python warning (Ansible's CryptographyDeprecationWarning) in messages
         assert p.returncode != 70, err
         self.assert_no_process_left(tag)
         return subprocess.CompletedProcess(p.args, p.returncode, out, err)
@@ -420,3 +421,56 @@ def _dump(db: Path) -> list[tuple[Any, ...]]:
         return conn.execute("SELECT id, kind, status FROM runs ORDER BY started_at").fetchall()
     finally:
         conn.close()
+
+
+# -- 5. two controllers, one PostgreSQL store ---------------------------------------------------------------
+
+
+def test_two_controllers_sharing_a_postgresql_store_cannot_deploy_one_practice_at_once(flab: FaultLab,
+                                                                                         tmp_path: Path) -> None:
+    """The lock lives in the database: a second controller (its own copy of the workspace, so no file
+    is shared, and its own host name in a UTS namespace) is refused while the first deploys, naming
+    the first controller's machine and pid."""
+    import shutil
+    import socket
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = os.environ.get("FLEET_TEST_PG_URL")
+    if not base or shutil.which("unshare") is None:
+        pytest.skip("needs FLEET_TEST_PG_URL (scripts/postgres-up) and unshare")
+    w = flab
+    schema = f"faults_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    other_ws = tmp_path / "controller-b"
+    shutil.copytree(w.root, other_ws, ignore=shutil.ignore_patterns("state"))
+    env = {"FLEET_STORE_URL": f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"}
+    w.n += 1
+    tag = f"pg{w.n}"
+    w.drift(with_server=False)
+    first = w.start("deploy", "--yes", "--json", tag=tag, env=env)
+    try:
+        assert _wait_for(first, lambda: _ansible_running(tag))
+        second = subprocess.run(
+            ["unshare", "--uts", "sh", "-c", 'hostname fleet-controller-b && exec "$0" -w "$1" deploy --yes',
+             FLEET, str(other_ws)],
+            env={**w.env, **env, MARK: f"{tag}b"}, capture_output=True, text=True, timeout=300)
+        w.outputs += [second.stdout, second.stderr]
+        assert second.returncode == 1, second.stderr[-2000:]
+        assert "is busy" in second.stderr and f"@{socket.gethostname()} (pid {first.pid})" in second.stderr
+        out, err = first.communicate(timeout=300)
+        w.outputs += [out, err]
+        assert first.returncode == 0, err[-2000:]
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+    w.assert_no_process_left(tag)
+    w.assert_no_process_left(f"{tag}b")
+    w.assert_converged()

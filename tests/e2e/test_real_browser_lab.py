@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,9 +24,18 @@ from typing import Any
 import pytest
 
 from fleet.lab import Lab
-from fleet.lab.browser import CHROMIUM, REPORTS_DIR, chromium_pids, load
+from fleet.lab.browser import (
+    CHROMIUM,
+    PROBE_PREFIX,
+    REPORTS_DIR,
+    chromium_pids,
+    is_ready,
+    load,
+    log_events,
+    running_pid,
+)
 from fleet.lab.workspace import engine_dir, lab_secrets
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 from fleet.store import Store
 
 pytestmark = [
@@ -37,6 +47,7 @@ pytestmark = [
 ]
 
 FLEET = str(Path(sys.executable).parent / "fleet")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "real-browser-lab"
 
 
 def _cmd(pid: int) -> str:
@@ -89,7 +100,21 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealLab]:
         w.fleet("lab", "up", "--practices", "1", "--workstations", "2", "--browsers", "real", "--dir", str(w.root))
         yield w
     finally:
+        _keep_logs(w.root)
         w.fleet("lab", "down", "--purge", "--dir", str(w.root), expect=None)
+
+
+def _keep_logs(root: Path) -> None:
+    """Each workstation's chromium.log and the lab web server's request log, for a failure's diagnosis."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    engine = engine_dir(root)
+    logs = [(engine / "endpoint.log", "endpoint.log")]
+    for host in (engine / "hosts").glob("*"):
+        logs.append((host / "fs/var/lib/fleet-lab/chromium.log", f"{host.name}-chromium.log"))
+    for src, name in logs:
+        if src.is_file():
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, ARTIFACTS / name)
 
 
 def test_chromium_installs_the_extension_and_it_sees_the_practices_token(real: RealLab) -> None:
@@ -100,6 +125,15 @@ def test_chromium_installs_the_extension_and_it_sees_the_practices_token(real: R
     assert len(workstations) == 2
     (practice,) = state.topology.practices
     token = lab_secrets(real.root)[practice.id]["fleet_token"]
+    # `fleet lab up` returned only once each Chromium had re-read its policy folder after a change:
+    # a deploy right after it is not lost in Chromium's start-up window (the CI failure: ws01's
+    # policy written then, never read, nothing installed after 90 s). Its probes are gone.
+    for host in workstations:
+        hp = real.lab.paths.host(host)
+        pid = running_pid(hp, state.hosts[host].mnt_ns)
+        assert pid is not None and is_ready(hp, pid), host
+        assert any(PROBE_PREFIX in r for src, r in log_events(hp, pid) if src == "config_dir_policy_loader")
+        assert not hp.fs_path("/etc/chromium/policies").exists()
 
     real.fleet("deploy", "--yes")
     rows = real.browsers()

@@ -17,9 +17,9 @@ from fleet.desired.policy import PracticePolicy, practice_policy
 from fleet.errors import Location
 from fleet.example import example_config, fake_extension_id
 from fleet.export.base import ExportOptions, PracticeContext
-from fleet.inventory import Host, Practice
-from fleet.secretstore import SecretKind, SecretStore
-from fleet.vault import VaultPassword
+from fleet.inventory.model import Host, Practice
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 
 VAULT_PASSWORD = "export-tests"
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-samba lives here, not in the venv

@@ -20,8 +20,8 @@ from fleet.example import example_config, fake_extension_id
 from fleet.health.expect import Expectations, host_expectations, practice_expect
 from fleet.health.facts import HostFacts, facts_from_document
 from fleet.health.settings import HealthSettings
-from fleet.inventory import Host, Practice
-from fleet.secretstore import fingerprint
+from fleet.inventory.model import Host, Practice
+from fleet.secrets.store import fingerprint
 from fleet.store import Store
 
 TOKEN = "TEST-TOKEN-0123456789abcdef"

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from fleet.alerts import AlertError, RetryPolicy, alert_state, http_post, send_alerts
 from fleet.config import AlertTarget
 from fleet.errors import ConfigError
-from fleet.health.alerts import AlertError, RetryPolicy, alert_state, http_post, send_alerts
 from fleet.store import CheckResult, HostResult, Store
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_wait=0.05, timeout=5)
@@ -397,9 +397,9 @@ def test_cli_alert_payloads_hold_no_secret(tmp_path: Path, receiver: Receiver, c
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
-    import fleet.health.alerts
+    import fleet.alerts
 
-    monkeypatch.setattr(fleet.health.alerts, "DEFAULT_RETRY", FAST)
+    monkeypatch.setattr(fleet.alerts, "DEFAULT_RETRY", FAST)
     from fleet.cli.context import AppContext
     from fleet.cli.health_cmd import alert
     from fleet.example import EXAMPLE_VAULT_PASSWORD, example_secrets

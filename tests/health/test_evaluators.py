@@ -13,7 +13,7 @@ from fleet.health.checks import default_checks
 from fleet.health.evaluate import EVALUATORS, HostContext, evaluate_check
 from fleet.health.model import State
 from fleet.health.settings import HealthSettings, PosixSynchronizer
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 CHECKS = default_checks()
 

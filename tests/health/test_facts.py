@@ -15,7 +15,7 @@ from fleet.health.facts import MAX_ROWS, FactsError, HostFacts, parse_facts
 from fleet.health.model import State
 from fleet.health.sweep import SweepHost, judge
 from fleet.health.transport import RawResult
-from fleet.redact import Redactor
+from fleet.secrets.redact import Redactor
 
 LIMIT = 1024 * 1024
 GOOD = ws_facts()

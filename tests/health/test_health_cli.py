@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from fleet.cli.main import cli
 from fleet.example import EXAMPLE_VAULT_PASSWORD
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 from fleet.store import Store
-from fleet.vault import VaultPassword
 
 TOKEN = "CLI-TEST-TOKEN-5f1e2d3c4b5a"
 

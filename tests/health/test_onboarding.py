@@ -26,11 +26,11 @@ from fleet.health.model import State
 from fleet.health.sweep import SweepHost, judge
 from fleet.health.transport import RawResult
 from fleet.onboarding.lifecycle import PATHS, Pending, Stage, engineer_pending
-from fleet.redact import Redactor
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secrets.redact import Redactor
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 from fleet.store import Store
 from fleet.store import onboarding as rec
-from fleet.vault import VaultPassword
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 PW = "onboarding-test-pass"
@@ -110,7 +110,7 @@ def test_a_sweep_records_extension_coverage_reached_and_lost_once_each(store: St
     from fleet.health.model import Coverage
     from fleet.health.rollup import PracticeRollup
     from fleet.health.storage import record_practices
-    from fleet.inventory import Host, Practice
+    from fleet.inventory.model import Host, Practice
     from fleet.onboarding.actions import coverage_changed
 
     loc = Location("t")
@@ -159,7 +159,7 @@ def test_extension_coverage_is_judged_against_the_inventory() -> None:
     many workstations as the inventory lists (present, PMS used), none unknown; a sweep limited to
     some of them cannot claim it; with no such workstation listed, only a person can confirm it."""
     from fleet.errors import Location
-    from fleet.inventory import Host, Practice
+    from fleet.inventory.model import Host, Practice
     from fleet.onboarding.status import practice_onboarding
     from fleet.store.onboarding import Confirmation, CoverageSeen
 
@@ -497,3 +497,28 @@ def test_a_sweep_whose_coverage_record_fails_still_finishes_and_says_so(wsb: Any
         assert [row["practice_id"] for row in practice_rows(store, doc["run_id"])] == ["walk_athena"]
     finally:
         store.close()
+
+
+def test_an_offboarded_workstation_is_not_in_coverage() -> None:
+    """Coverage counts the workstations that must carry the extension: an offboarded one
+    (fleet_state: absent) whose extension is gone is neither covered nor missing, so the practice's
+    roll-up (and its extension_coverage item) reads 1 of 1, not 2 of 2 or 1 of 2."""
+    from healthkit import config, practice, ws_facts
+
+    from fleet.health.expect import host_expectations, practice_expect
+    from fleet.health.rollup import rollup_practices
+    from fleet.health.settings import HealthSettings
+
+    checks = default_checks()
+    outcomes = []
+    for state, doc in (("present", ws_facts()), ("absent", ws_facts(browsers=()))):
+        pe = practice_expect(practice(), default_catalog(), config(), lambda: "tok-123456", state)
+        x = host_expectations(host(), pe, config(), HealthSettings())
+        plan = SweepHost(host(), x, checks.applicable("workstation", "linux", x.install_method), None)
+        j = judge(plan, RawResult("h1", json.dumps(doc).encode(), 0.0, 0.1, exit_code=0), Redactor(), None, 1 << 20)
+        outcomes.append(j.outcome)
+    present, gone = outcomes
+    assert present.covered(checks.coverage_ids) is not None
+    assert gone.covered(checks.coverage_ids) is None
+    (r,) = rollup_practices(outcomes, checks)
+    assert (r.coverage.total, r.coverage.unknown) == (1, 0)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from fleet.health.facts import parse_facts
 from fleet.health.sweep import collector_script
 from fleet.health.transport import posix_payload
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 SCRIPT = collector_script("posix.sh")
 JSONAWK = re.search(r"^JSONAWK='(.*?)'\n\nTOJSON=", SCRIPT, re.S | re.M).group(1)  # type: ignore[union-attr]

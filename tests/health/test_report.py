@@ -27,9 +27,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from fleet.cli.main import cli
-from fleet.health.report import load_report
-from fleet.health.report_directory import Directory
-from fleet.health.report_formats import render, write_report
+from fleet.report.directory import Directory
+from fleet.report.formats import render, write_report
+from fleet.report.model import load_report
 from fleet.store import CheckResult, HostResult, Store
 from fleet.store import schema as t
 
@@ -390,7 +390,7 @@ def test_client_report_holds_nothing_about_other_clients(story: Story, fmt: str)
 
 
 def test_unknown_client_and_run(story: Story) -> None:
-    from fleet.health.report import ReportError
+    from fleet.report.model import ReportError
 
     with pytest.raises(ReportError, match="no results for client 'nosuch'") as exc:
         load_report(story.store, client="nosuch")

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from fleet.cli.main import cli
-from fleet.health.schedule import ScheduleSpec, installed_fleet, job_name, systemd_units
+from fleet.schedule import ScheduleSpec, installed_fleet, job_name, systemd_units
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 PASSWORD = "correct horse battery staple"

@@ -23,9 +23,9 @@ from fleet.health import sweep as sweep_mod
 from fleet.health.settings import HealthSettings
 from fleet.health.sweep import Sweep, SweepOptions
 from fleet.health.transport import RawResult, allow_running
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 from fleet.store import Store
-from fleet.vault import VaultPassword
 from fleet.workspace import Workspace
 
 TOKEN = "STARTUP-token-5e1"

@@ -28,7 +28,7 @@ from fleet.health.evaluate import HostContext, evaluate_check
 from fleet.health.expect import host_expectations, practice_expect
 from fleet.health.model import State
 from fleet.health.settings import HealthSettings
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 KEY = "ES-KEY-0001"
 FP = fingerprint(KEY)

@@ -106,3 +106,36 @@ def test_overwrite_without_write_is_wrong_usage_and_no_windows_hosts_is_said(wsb
     assert r.exit_code == 2 and "--overwrite goes with --write" in r.output
     r = _cli(root)
     assert r.exit_code == 0 and "no Windows hosts in the selection" in r.stderr
+
+
+def test_what_a_sweep_stores_for_a_windows_host_is_what_join_reads(tmp_path: Path) -> None:
+    """The chain the command relies on: a Windows collector document judged by the sweep, stored as
+    the sweep stores it, read back by latest_facts and lined up by join_rows (no hand-made facts)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "health"))
+    from healthkit import expectations, host, ws_facts
+
+    from fleet.health.checks import default_checks
+    from fleet.health.storage import latest_facts
+    from fleet.health.sweep import SweepHost, judge
+    from fleet.health.transport import RawResult
+    from fleet.inventory.join import join_rows
+    from fleet.secrets.redact import Redactor
+
+    x = expectations(platform="windows")
+    h = host(platform="windows")
+    doc = ws_facts(collector="windows", managed={"kind": "workgroup", "detail": "WORKGROUP", "join": "workgroup"})
+    plan = SweepHost(h, x, default_checks().applicable("workstation", "windows", x.install_method), None)
+    judged = judge(plan, RawResult(h.name, json.dumps(doc).encode(), 0.0, 0.1, exit_code=0), Redactor(), None, 1 << 20)
+    assert judged.host_result.status == "ok"
+    store = Store(f"sqlite:///{tmp_path}/f.db")
+    try:
+        run = store.start_run("health")
+        record_host(store, run.id, judged.host_result, judged.checks)
+        store.finish_run(run.id, "ok", {})
+        facts = latest_facts(store, [h.name])
+    finally:
+        store.close()
+    (row,) = join_rows([h], {h.practice_id: {}}, facts)
+    assert (row.host, row.said, row.seen, row.action) == (h.name, "", "workgroup", "set")

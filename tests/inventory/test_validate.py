@@ -13,10 +13,10 @@ from fleet.catalog import default_catalog
 from fleet.config import load_config
 from fleet.errors import ConfigError, InventoryError
 from fleet.example import example_config
-from fleet.inventory import load_inventory
-from fleet.secretstore import SecretKind, SecretStore
-from fleet.validate import Finding, Level, Report, validate
-from fleet.vault import VaultPassword
+from fleet.inventory.model import load_inventory
+from fleet.inventory.validate import Finding, Level, Report, validate
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 from fleet.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -506,3 +506,23 @@ def test_windows_over_ssh_needs_the_powershell_shell(wsb: Any) -> None:
     assert_at_host(f, root, "acme_cloud", "ac-ws02")
     clients["acme"]["acme_cloud"]["hosts"]["ac-ws02"]["ansible_shell_type"] = "powershell"
     assert check(wsb.write(clients)).ok
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("gssapi") is not None, reason="gssapi is installed here")
+@pytest.mark.parametrize("conn_vars", [
+    {"ansible_connection": "psrp", "ansible_psrp_auth": "kerberos"},
+    {"ansible_connection": "winrm", "ansible_winrm_transport": ["kerberos", "ntlm"]},
+    {"ansible_connection": "winrm", "ansible_user": "msp@ACME.LOCAL"},  # winrm's default for a UPN
+], ids=["psrp", "winrm", "winrm-upn-default"])
+def test_kerberos_without_gssapi_is_a_warning_with_the_fix(wsb: Any, conn_vars: dict[str, Any]) -> None:
+    """Before: nothing said so; every sweep then reported the host "unreachable"."""
+    clients = baseline(wsb)
+    clients["acme"]["acme_cloud"]["hosts"]["ac-ws02"].update(conn_vars)
+    root = wsb.write(clients)
+    report = check(root)
+    (w,) = [w for w in report.practices[0].warnings if "Kerberos" in w.message]
+    assert "gssapi" in w.message and "pypsrp[kerberos]" in (w.hint or "")
+    assert_at_host(w, root, "acme_cloud", "ac-ws02")
+    clients["acme"]["acme_cloud"]["hosts"]["ac-ws02"]["ansible_psrp_auth" if "psrp" in str(conn_vars) else
+                                                      "ansible_winrm_transport"] = "ntlm"
+    assert not [w for w in check(wsb.write(clients)).practices[0].warnings if "Kerberos" in w.message]

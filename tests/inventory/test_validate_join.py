@@ -14,7 +14,7 @@ from test_validate import _line, check, errors
 from fleet.config import load_config
 from fleet.errors import ConfigError
 from fleet.example import example_config, fake_extension_id
-from fleet.validate import Level
+from fleet.inventory.validate import Level
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,12 +25,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from fleet.cli.main import cli
-from fleet.lab import LabError, crx, plan_lab
+from fleet.lab import LabError, browser, crx, plan_lab, procs
 from fleet.lab.browser import REAL, SIMULATED, build_test_extensions, choose_mode, extension_files, settings_verdict
-from fleet.lab.layout import LabPaths
+from fleet.lab.layout import HostPaths, LabPaths
 from fleet.lab.state import HostRecord, LabState, save_state
 from fleet.lab.workspace import WEB_SERVER, engine_dir, lab_config, lab_workspace_for, variant_fields
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 
 def test_the_crx3_package_verifies_and_its_id_comes_from_its_key(tmp_path: Path) -> None:
@@ -101,7 +102,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         port = s.getsockname()[1]
     (tmp_path / "web" / "ext").mkdir(parents=True)
     (tmp_path / "web" / "ext" / "updates.xml").write_text("<gupdate/>")
-    proc = subprocess.Popen([sys.executable, "-I", str(WEB_SERVER), str(port), "fleet-lab-endpoint", str(tmp_path)])
+    log = open(tmp_path / "endpoint.log", "ab")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([sys.executable, "-I", str(WEB_SERVER), str(port), "fleet-lab-endpoint", str(tmp_path)],
+                            stderr=log)
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -113,6 +116,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     yield f"http://127.0.0.1:{port}", tmp_path
     proc.terminate()
     proc.wait(5)
+    log.close()
 
 
 def _post(url: str, body: bytes, agent: str) -> int:
@@ -147,6 +151,10 @@ def test_the_web_server_serves_the_extension_keeps_reports_and_answers_the_sync_
     bad = json.dumps({"extension_id": "../x", "managed": {}}).encode()
     assert _post(f"{url}/ext/report", bad, "fleet-lab/ws") == 400
     assert sorted(p.name for p in (engine / "browser-reports").iterdir()) == ["bs-downtown-ws01"]
+    # One line per request: what each browser fetched or reported, and when (never a query string).
+    lines = [line.split(" ", 1)[1] for line in (engine / "endpoint.log").read_text().splitlines()]
+    assert lines[:3] == ["- GET /ext/updates.xml 200", "- GET /sync 204", "- GET /ext/..%2f..%2fweb 404"]
+    assert "bs-downtown-ws01 POST /ext/report 204" in lines and "- POST /ext/report 400" in lines
 
 
 # -- which lab a command acts on ------------------------------------------------------------------------
@@ -219,3 +227,106 @@ def test_lab_up_refuses_real_browsers_it_cannot_have_before_starting_anything(
     r = CliRunner().invoke(cli, ["lab", "up", "--browsers", "real", "--dir", str(old)])
     assert r.exit_code == 1 and "has simulated browsers (chosen when it was created)" in r.stderr
     assert "fleet lab down --purge" in r.stderr
+
+
+# -- a starting Chromium: ready only once it follows policy changes ------------------------------------
+
+
+MNT = procs.ns_inode("self", "mnt")  # the fake Chromium runs in this test's mount namespace
+
+
+class _FakeChromium:
+    """A process that looks like the workstation's Chromium (its pidfile, its command line) and
+    writes chromium.log lines as Chromium does, reading its policy folder on cue."""
+
+    def __init__(self, hp: HostPaths) -> None:
+        self.hp = hp
+        self.proc = subprocess.Popen(["bash", "-c", f"exec -a {browser.CHROMIUM_LIB}chromium sleep 60"])
+        deadline = time.monotonic() + 5
+        while browser.CHROMIUM_LIB not in procs.cmdline(self.proc.pid):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        hp.fs_path(browser.PIDFILE).parent.mkdir(parents=True, exist_ok=True)
+        hp.fs_path(browser.PIDFILE).write_text(f"{self.proc.pid}\n")
+        hp.fs_path("/etc/chromium").mkdir(parents=True)  # the bind-mount source exists, policies/ does not
+
+    def log(self, source: str, message: str) -> None:
+        with open(self.hp.fs_path(browser.LOGFILE), "a") as f:
+            f.write(f"[{self.proc.pid}:{self.proc.pid + 1}:1207/112504.087186:VERBOSE1:components/x/{source}.cc:1] "
+                    f"{message}\n")
+
+    def read_policy(self) -> None:
+        d = self.hp.fs_path(browser.POLICY_DIR)
+        files = sorted(f.name for f in d.glob("*.json")) if d.is_dir() else []
+        for name in files:
+            self.log("config_dir_policy_loader", f"Found mandatory policy file: {browser.POLICY_DIR}/{name}")
+        if not files:
+            self.log("config_dir_policy_loader", "Skipping mandatory platform policies because no policy file "
+                                                 f"was found at: {browser.POLICY_DIR}")
+
+    def probes(self) -> list[str]:
+        d = self.hp.fs_path(browser.POLICY_DIR)
+        return sorted(f.name for f in d.glob(f"{browser.PROBE_PREFIX}*")) if d.is_dir() else []
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def test_a_starting_chromium_is_ready_only_once_it_reads_a_policy_change(tmp_path: Path) -> None:
+    """The lab probes a starting Chromium (after its first policy read and the end of its start-up)
+    with an empty policy file, writes another when one goes unread (Chromium's start-up window),
+    and calls it ready once a reload names the probe; the probes and the folders made for them go."""
+    hp = HostPaths(tmp_path / "ws01")
+    chromium = _FakeChromium(hp)
+    seen: list[list[str]] = []
+
+    def chromium_starts() -> None:
+        time.sleep(0.3)
+        chromium.read_policy()  # the first read, at start-up
+        time.sleep(0.6)
+        seen.append(chromium.probes())  # start-up not over: no probe yet
+        chromium.log("extension_updater", "Starting update check 0")
+        deadline = time.monotonic() + 10
+        while not chromium.probes() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen.append(chromium.probes())  # the first probe: written in the window, never read
+        while chromium.probes() == seen[-1] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen.append(chromium.probes())  # the next one: read
+        chromium.read_policy()
+
+    try:
+        t = threading.Thread(target=chromium_starts)
+        t.start()
+        started = time.monotonic()
+        late = browser.await_policy_watch({"ws01": (hp, MNT)}, timeout=20, probe_every=0.5)
+        t.join()
+        assert late == {}, late
+        assert seen == [[], ["fleet-lab-probe-1.json"], ["fleet-lab-probe-2.json"]]
+        assert time.monotonic() - started < 10
+        assert browser.is_ready(hp, chromium.proc.pid)
+        # A pidfile whose pid is a Chromium of another host's namespace (a stale pid, reused) is not ours.
+        assert browser.running_pid(hp, MNT) == chromium.proc.pid and browser.running_pid(hp, MNT + 1) is None
+        assert chromium.probes() == [] and not hp.fs_path("/etc/chromium/policies").exists()
+
+        # Confirmed once: the next lab up does not probe it again.
+        assert browser.await_policy_watch({"ws01": (hp, MNT)}, timeout=5, probe_every=0.5) == {}
+        assert chromium.probes() == []
+    finally:
+        chromium.stop()
+    # Gone, or never reading its policy: named with the reason, its probes removed.
+    assert browser.await_policy_watch({"ws01": (hp, MNT)}, timeout=1) == {"ws01": "Chromium is not running"}
+    mute = _FakeChromium(HostPaths(tmp_path / "ws02"))
+    try:
+        assert browser.await_policy_watch({"ws02": (mute.hp, MNT)}, timeout=1) == {
+            "ws02": "Chromium has not read its policy yet"}
+        mute.read_policy()
+        late = browser.await_policy_watch({"ws02": (mute.hp, MNT)}, timeout=1)
+        assert late == {"ws02": "Chromium has not finished starting"}, late
+        mute.log("extension_updater", "Starting update check 0")
+        late = browser.await_policy_watch({"ws02": (mute.hp, MNT)}, timeout=1.5, probe_every=0.3)
+        assert late == {"ws02": "Chromium has not re-read its policy folder after a change (2 tries)"}, late
+        assert mute.probes() == [] and not mute.hp.fs_path("/etc/chromium/policies").exists()
+    finally:
+        mute.stop()

@@ -236,7 +236,7 @@ def test_up_restarts_only_what_is_down(lab: Lab) -> None:
 def test_inventory_reaches_the_hosts(lab: Lab, tmp_path: Path) -> None:
     files = write_inventory(lab.topology, tmp_path / "inventory")
     assert [f.name for f in files] == ["brightsmiles.yml"]
-    from fleet.inventory import load_inventory
+    from fleet.inventory.model import load_inventory
 
     inv = load_inventory(tmp_path / "inventory")
     assert not inv.problems

@@ -10,11 +10,11 @@ import yaml
 
 from fleet.catalog import default_catalog
 from fleet.config import parse_config
-from fleet.inventory import load_inventory
+from fleet.inventory.model import load_inventory
+from fleet.inventory.validate import Level, validate
 from fleet.lab import LabError, LabSSH, plan_lab, write_inventory
 from fleet.lab.topology import CLOUD, ON_PREM
 from fleet.lab.workspace import lab_config
-from fleet.validate import Level, validate
 
 CATALOG_IDS = {
     "athenahealth", "curve_hero", "cloud9", "denticon", "dentrix_ascend", "eclinicalworks", "modmed",

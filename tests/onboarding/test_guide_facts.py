@@ -16,10 +16,10 @@ from fleet.cli.main import cli
 from fleet.config import load_config
 from fleet.errors import ConfigError
 from fleet.example import example_config
-from fleet.inventory import load_inventory
-from fleet.secretstore import SecretKind, SecretStore
-from fleet.validate import Level, Report, validate
-from fleet.vault import VaultPassword
+from fleet.inventory.model import load_inventory
+from fleet.inventory.validate import Level, Report, validate
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 from fleet.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -112,7 +112,7 @@ def test_modmed_takes_its_variant_from_fleet_yml_only(wsb: Any) -> None:
 
 def test_modmed_exports_use_the_variant_fleet_yml_names(wsb: Any, tmp_path: Path) -> None:
     from fleet.desired.policy import practice_policy
-    from fleet.inventory import load_inventory as load
+    from fleet.inventory.model import load_inventory as load
 
     cfg = example_config()
     cfg["extensions"]["variant_for"] = {"modmed": "v2"}

@@ -16,10 +16,10 @@ from fleet.cli.main import cli
 from fleet.config import load_config
 from fleet.desired.plan import NONE, plan_host
 from fleet.example import EXAMPLE_VAULT_PASSWORD
-from fleet.inventory import load_inventory
-from fleet.secretstore import SecretKind, SecretStore
-from fleet.validate import Level, validate
-from fleet.vault import VaultPassword
+from fleet.inventory.model import load_inventory
+from fleet.inventory.validate import Level, validate
+from fleet.secrets.store import SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 TOKEN = "USES-PMS-TEST-TOKEN-77"

@@ -154,7 +154,7 @@ def test_the_installed_wheel_runs_without_the_source_tree(venv: Path, tmp_path: 
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
     probe = json.loads(_run([str(py), "-c", (
-        "import json, sys, fleet, fleet.rmm_import, ruamel.yaml, ansible, importlib.metadata as md;"
+        "import json, sys, fleet, fleet.inventory.rmm_import, ruamel.yaml, ansible, importlib.metadata as md;"
         "print(json.dumps({'file': fleet.__file__, 'path': sys.path,"
         " 'dists': [d.locate_file('').__str__() for d in md.distributions() if d.metadata['Name'] == 'fleet']}))"
     )], cwd=cwd).stdout)

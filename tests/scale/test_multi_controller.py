@@ -101,7 +101,7 @@ def test_migrations_from_an_empty_database_at_once(pg_schema: str) -> None:
 
 
 def _hosts_of(ws: Path, client: str | None) -> set[str]:
-    from fleet.inventory import load_inventory
+    from fleet.inventory.model import load_inventory
 
     inv = load_inventory(ws / "inventory")
     return {h.name for p in inv.practices.values() if client in (None, p.client_id) for h in p.hosts}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fleet.redact import Redactor
-from fleet.secretstore import fingerprint
+from fleet.secrets.redact import Redactor
+from fleet.secrets.store import fingerprint
 
 
 def test_known_secrets_are_replaced_by_their_fingerprint_everywhere() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from fleet import vault
 from fleet.errors import VaultError
-from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, SecretKind, SecretStore
-from fleet.vault import VaultPassword
+from fleet.secrets import vault
+from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR, SecretKind, SecretStore
+from fleet.secrets.vault import VaultPassword
 
 PW = VaultPassword(b"memo-test-password", "test")
 

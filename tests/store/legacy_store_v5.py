@@ -83,7 +83,7 @@ audit_events = sa.Table(
 )
 
 
-# Alert state per alert target and (host, check): survives between nightly sweeps (fleet.health.alerts).
+# Alert state per alert target and (host, check): survives between nightly sweeps (fleet.alerts).
 alert_state = sa.Table(
     "alert_state", metadata,
     sa.Column("target", sa.String(120), primary_key=True),

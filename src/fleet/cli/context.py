@@ -14,8 +14,8 @@ from fleet.errors import ConfigError, FleetError
 from fleet.workspace import CONFIG_NAME, WORKSPACE_ENV, Workspace
 
 if TYPE_CHECKING:
-    from fleet.health.report_directory import Directory
-    from fleet.redact import Redactor
+    from fleet.report.directory import Directory
+    from fleet.secrets.redact import Redactor
     from fleet.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,8 +58,8 @@ class AppContext:
         """Every practice secret, when the vault password is at hand without a prompt (a second line
         of defence for what is shown or sent: the store holds no secrets by contract)."""
         if self._redactor is None:
-            from fleet import vault
-            from fleet.redact import Redactor
+            from fleet.secrets import vault
+            from fleet.secrets.redact import Redactor
 
             red = Redactor()
             try:
@@ -76,7 +76,7 @@ class AppContext:
 
     def directory(self) -> Directory:
         """Names and roles from the inventory for reports and alerts; ids when it cannot be read."""
-        from fleet.health.report_directory import Directory
+        from fleet.report.directory import Directory
 
         try:
             return Directory.from_inventory(self.ws.inventory)

@@ -18,7 +18,7 @@ from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 
 if TYPE_CHECKING:
-    from fleet.health.alerts import AlertOutcome
+    from fleet.alerts import AlertOutcome
     from fleet.store import Store
 
 SWEEP_COLUMNS = ["client", "practice", "state", "lifecycle", "coverage", "servers", "unreachable", "summary"]
@@ -82,7 +82,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     if ctx.invoked_subcommand:
         return
     from fleet.health.settings import load_settings
-    from fleet.health.sweep import Sweep, SweepOptions
+    from fleet.health.sweep import SweepOptions, make_sweep  # make_sweep: fleet remote health swaps it
 
     ws = app.ws
     _, hosts = ws.inventory.select_hosts(practices, clients, limits)
@@ -101,7 +101,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     selection = {"practices": list(practices), "clients": list(clients), "limit": ",".join(limits)}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
     # The store is opened by the sweep once the first connections are on their way.
-    sweep = Sweep(ws, app.store, settings, on_host=on_host)
+    sweep = make_sweep(ws, app.store, settings, on_host=on_host)
     try:
         result = sweep.run(hosts, options)
     except KeyboardInterrupt:
@@ -257,7 +257,7 @@ def alert(app: AppContext, run_id: str | None) -> None:
     Example:
       fleet health alert --run 3f2a9c
     """
-    from fleet.health.report import resolve_run
+    from fleet.report.model import resolve_run
 
     store = app.store()
     outcome = run_alerts(app, store, resolve_run(store, run_id).id)
@@ -270,7 +270,7 @@ def run_alerts(app: AppContext, store: Store, run_id: str) -> AlertOutcome | Non
 
     Prints the summary (and each unreachable target, by name) to stderr. Never raises for a
     delivery problem: the sweep's results are already stored and stay as they are."""
-    from fleet.health.alerts import send_alerts
+    from fleet.alerts import send_alerts
 
     targets = app.ws.config.alerts
     if not targets:

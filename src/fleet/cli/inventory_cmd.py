@@ -14,7 +14,7 @@ from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 
 if TYPE_CHECKING:
-    from fleet.validate import Finding
+    from fleet.inventory.validate import Finding
 
 
 @click.group()
@@ -160,7 +160,7 @@ def join(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...], 
       fleet inventory join --write
     """
     from fleet.health.storage import latest_facts
-    from fleet.inventory_join import DIFFERS, NOT_SEEN, SET, join_rows, write_join
+    from fleet.inventory.join import DIFFERS, NOT_SEEN, SET, join_rows, write_join
 
     if overwrite and not write:
         raise click.UsageError("--overwrite goes with --write")
@@ -209,7 +209,7 @@ def import_(app: AppContext, csv_file: Path, dry_run: bool, client: str | None, 
       fleet inventory import devices.csv --dry-run
       fleet inventory import ad-computers.csv --client "Bright Smiles" --practice brightsmiles_downtown
     """
-    from fleet.rmm_import import import_csv
+    from fleet.inventory.rmm_import import import_csv
 
     result = import_csv(app.ws.inventory_dir, csv_file, dry_run=dry_run, client=client, practice=practice)
     rows = [{"action": c.action, "host": c.host, "practice": c.practice, "detail": c.detail} for c in result.changes]

@@ -89,7 +89,7 @@ def up(app: AppContext, practices: int | None, workstations: int | None, directo
     state = lab_.up(topology, timeout=timeout)
     files = write_lab_workspace(ws_dir, state, sync_endpoint=endpoint_url(ws_dir), browsers=browsers)
     start_endpoint(ws_dir)
-    started = start_browsers(ws_dir)
+    started, late = start_browsers(ws_dir)
     servers = sum(1 for r in state.hosts.values() if r.role == "server")
     note(f"lab up at {ws_dir}: {len(state.hosts)} hosts ({len(state.topology.practices)} practices, "
          f"{servers} servers); workspace: {len(files)} files written", fg="green")
@@ -98,6 +98,7 @@ def up(app: AppContext, practices: int | None, workstations: int | None, directo
     if browsers.mode == "real":
         note(f"browsers: real headless Chromium on {len(started)} workstations; test extensions "
              f"{', '.join(sorted(set(browsers.extensions.values())))[:80]}... served at {browsers.update_url}")
+        _warn_late_browsers(ws_dir, late)
     else:
         note("browsers: simulated (`fleet lab browsers` does Chrome's part after a deploy)")
     note(f"next: fleet -w {ws_dir} deploy --yes    (ssh -F {state.paths.ssh_config} HOST to look around)")
@@ -201,10 +202,28 @@ def stop_host(app: AppContext, host: str, directory: Path | None) -> None:
 def start_host(app: AppContext, host: str, directory: Path | None) -> None:
     """Switch one lab host back on (a real-browser workstation starts its Chromium too)."""
     from fleet.lab import Lab
+    from fleet.lab.workspace import await_browser, engine_dir
+
+    ws_dir = _resolve(directory, app)
+    rec = Lab(engine_dir(ws_dir)).start_host(host)
+    why = await_browser(ws_dir, host)
+    note(f"started {host} on port {rec.port}")
+    _warn_late_browsers(ws_dir, {host: why} if why else {})
+
+
+def _warn_late_browsers(ws_dir: Path, late: dict[str, str]) -> None:
+    """Name the workstations whose Chromium does not (yet) follow policy changes, and where to look."""
+    from fleet.lab import Lab
+    from fleet.lab.browser import LOGFILE
     from fleet.lab.workspace import engine_dir
 
-    rec = Lab(engine_dir(_resolve(directory, app))).start_host(host)
-    note(f"started {host} on port {rec.port}")
+    paths = Lab(engine_dir(ws_dir)).paths
+    for host, why in sorted(late.items()):
+        log = paths.host(host).fs_path(LOGFILE)
+        note(f"browsers: {host}: {why}; a deploy now may reach its Chromium only at its 15-minute policy "
+             f"reload (its log: {log}; restart it: "
+             f"fleet lab stop-host {host} --dir {ws_dir} && fleet lab start-host {host} --dir {ws_dir})",
+             fg="yellow")
 
 
 @lab.command()

@@ -34,8 +34,8 @@ def report(app: AppContext, fmt: str, out: str, run_id: str | None, client: str 
       fleet report --format prometheus --out /var/lib/prometheus/node-exporter/fleet.prom
       fleet report --format csv --run 3f2a9c | column -s, -t
     """
-    from fleet.health.report import load_report, percent
-    from fleet.health.report_formats import write_report
+    from fleet.report.formats import write_report
+    from fleet.report.model import load_report, percent
 
     started = time.monotonic()
     directory = app.directory()

@@ -13,11 +13,11 @@ from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import note
 
 if TYPE_CHECKING:
-    from fleet.health.schedule import ScheduleSpec
+    from fleet.schedule import ScheduleSpec
 
 
 def _valid_at(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    from fleet.health.schedule import ScheduleError, parse_at
+    from fleet.schedule import ScheduleError, parse_at
 
     try:
         h, m = parse_at(value)
@@ -35,7 +35,7 @@ def _owner(path: Path) -> str:
 
 def _spec(app: AppContext, root: str | None, **kw: Any) -> ScheduleSpec:
     """The job for this workspace under ``root``; ``kw``: the other ScheduleSpec fields."""
-    from fleet.health.schedule import ScheduleSpec
+    from fleet.schedule import ScheduleSpec
 
     ws = app.ws
     return ScheduleSpec(workspace=ws.root, root=Path(root).resolve() if root else None, **kw)
@@ -86,8 +86,8 @@ def install(app: AppContext, at: str, method: str, user_mode: bool, report_dir: 
     Example:
       fleet schedule install --at 02:30 --vault-password-file /etc/fleet/vault-pass
     """
-    from fleet.health.schedule import DEFAULT_TEXTFILE_DIRS, installed_fleet
-    from fleet.health.schedule import install as do_install
+    from fleet.schedule import DEFAULT_TEXTFILE_DIRS, installed_fleet
+    from fleet.schedule import install as do_install
 
     pw = password_file or app.vault_password_file or os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
     if not pw and os.environ.get("FLEET_VAULT_PASSWORD"):
@@ -125,7 +125,7 @@ def show(app: AppContext, root: str | None) -> None:
     import shutil
     import subprocess
 
-    from fleet.health.schedule import show as do_show
+    from fleet.schedule import show as do_show
 
     spec = _spec(app, root, run_as=_owner(app.ws.root))
     found = do_show(spec)
@@ -153,7 +153,7 @@ def remove(app: AppContext, root: str | None) -> None:
     Example:
       fleet schedule remove
     """
-    from fleet.health.schedule import remove as do_remove
+    from fleet.schedule import remove as do_remove
 
     result = do_remove(_spec(app, root, run_as=_owner(app.ws.root)))
     for path in result.files:

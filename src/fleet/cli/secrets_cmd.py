@@ -10,10 +10,10 @@ import click
 from fleet.cli.context import AppContext, pass_app
 from fleet.cli.output import emit, note, output_options
 from fleet.errors import FleetError
-from fleet.secretstore import MAX_SECRET, SecretKind, shared_secrets
+from fleet.secrets.store import MAX_SECRET, SecretKind, shared_secrets
 
 if TYPE_CHECKING:
-    from fleet.inventory import Practice
+    from fleet.inventory.model import Practice
     from fleet.workspace import Workspace
 
 

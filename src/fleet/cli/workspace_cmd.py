@@ -29,7 +29,7 @@ def init(app: AppContext, directory: Path, example: bool, force: bool) -> None:
       fleet init ~/msp
       fleet init --example /tmp/try-fleet
     """
-    from fleet.vault import resolve_password
+    from fleet.secrets.vault import resolve_password
 
     password = None if example else resolve_password(app.vault_password_file)
     files = init_workspace(directory, example=example, password=password, force=force)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fleet.deploy.results import DRIFTED, IN_SYNC, UNVERIFIED
 from fleet.desired.plan import HostPlan
@@ -20,8 +21,11 @@ from fleet.health.drift import host_drift
 from fleet.health.facts import FactsError, parse_facts
 from fleet.health.settings import load_settings
 from fleet.health.sweep import Sweep, SweepOptions
-from fleet.inventory import Host
+from fleet.inventory.model import Host
 from fleet.store import Store
+
+if TYPE_CHECKING:
+    from fleet.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Verdict:
     unreachable: bool = False
 
 
-def precollect(ws, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Mapping[str, str]],  # type: ignore[no-untyped-def]
+def precollect(ws: Workspace, store: Store, hosts: Sequence[Host], secrets: Mapping[str, Mapping[str, str]],
                plans: Mapping[str, HostPlan], state: str | None = None) -> Iterator[tuple[str, Verdict]]:
     """(host, Verdict) for ``hosts``, as they answer. ``secrets``: the practices' vault vars already
     read by the deploy (for the redactor; nothing is decrypted twice); ``plans``: the deploy's plans

@@ -29,23 +29,36 @@ from fleet.deploy.results import (
     run_status,
     summary,
 )
-from fleet.deploy.runner import BatchSpec, PlaybookRun, ansible_env, default_forks, scrubbed_env
+from fleet.deploy.runner import (
+    BatchRun,
+    BatchRunFactory,
+    BatchSpec,
+    PlaybookRun,
+    ansible_env,
+    default_forks,
+    scrubbed_env,
+)
 from fleet.desired.plan import HostPlan, plan_host
 from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
-from fleet.inventory import Host, Practice
-from fleet.redact import Redactor
+from fleet.inventory.model import Host, Practice
+from fleet.inventory.validate import Finding, Report
+from fleet.secrets.redact import Redactor
+from fleet.secrets.vault import VaultPassword
 from fleet.store import AuditEvent, HostResult, Store
 from fleet.store.lifecycle import HEARTBEAT_EVERY
 from fleet.store.locks import practice_locks
-from fleet.validate import Finding, Report
-from fleet.vault import VaultPassword
 from fleet.workspace import Workspace
 
 RUN_KIND = "deploy"
 # "path.py:18: SomeWarning: text" (then the source line, indented): Python's warnings, not Ansible's words
 _PY_WARNING = re.compile(r"^\S.*\.py:\d+: \w*Warning: ")
 KEEP_RUN_DIRS = 20  # private data dirs kept under state/runs (older ones are deleted)
+
+
+#: Makes each batch's playbook run. ``fleet.remote.deploy.deploy_via`` puts an execution node's here
+#: for the length of a ``fleet remote deploy``; nothing else in the engine differs.
+batch_run: BatchRunFactory = PlaybookRun
 
 
 class DeployBlocked(FleetError):
@@ -287,7 +300,7 @@ class Deployment:
                          forks=opts.forks or default_forks(len(batch)), check=opts.check, diff=opts.diff,
                          extravars=extravars, verbosity=opts.verbosity)
         cfg = self.ws.root / "ansible.cfg"
-        prun = PlaybookRun(run_dir, self.ws.inventory_dir, cfg, self.ws.password(), spec, opts.keep_events)
+        prun = batch_run(run_dir, self.ws.inventory_dir, cfg, self.ws.password(), spec, opts.keep_events)
         tally = Tally({n: outcomes[n] for n in batch})
         interrupted = False
         stopped = False  # Ansible was told to stop (interrupt, or an error on our side)
@@ -314,13 +327,13 @@ class Deployment:
                         obs.host_finished(o)
                 except KeyboardInterrupt:
                     interrupted = stopped = True
-                    _terminate(prun)  # the guard ends ansible-playbook's process group; take what it sent
+                    prun.terminate()  # the guard ends ansible-playbook's process group; take what it sent
                     _drain(prun, tally, record, obs, self.redactor)
                     break
         except BaseException:
             if not stopped:  # interrupted outside the event loop, or a failure of ours: never leave Ansible running
                 stopped = True
-                _terminate(prun)
+                prun.terminate()
             raise
         finally:
             result = prun.wait(timeout=None if not stopped else 30)
@@ -357,15 +370,7 @@ class Deployment:
         return replace(a, task=self.redactor.text(a.task), detail=self.redactor.text(a.detail))
 
 
-def _terminate(prun: Any) -> None:
-    stop = getattr(prun, "terminate", None)
-    if stop is not None:
-        stop()
-    else:  # a run without a guard (e.g. on an execution node): its own cancel
-        prun.cancel.set()
-
-
-def _drain(prun: Any, tally: Tally, record: Callable[[Iterable[HostOutcome], Tally | None], None],
+def _drain(prun: BatchRun, tally: Tally, record: Callable[[Iterable[HostOutcome], Tally | None], None],
            obs: Observer, redactor: Redactor) -> None:
     """Take the events Ansible sent before it stopped (hosts that finished meanwhile are kept)."""
     deadline = time.monotonic() + 10

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fleet.redact import Redactor
+from fleet.secrets.redact import Redactor
 
 # The deploy playbook's last task on each host: its event says "this host is done".
 DONE_TASK = "Mark this host done"

@@ -29,14 +29,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fleet.errors import FleetError
 from fleet.resources import data_dir
-from fleet.vault import VaultPassword
+from fleet.secrets.vault import VaultPassword
 
 PLAYBOOK = "deploy.yml"
 VAULT_PROMPT = r"Vault password[^:\n]*:\s*$"
@@ -133,6 +133,21 @@ class BatchResult:
     status: str  # runner status: successful | failed | canceled | timeout | error
     rc: int | None
     artifact_dir: Path
+
+
+class BatchRun(Protocol):
+    """One batch's playbook run as the deploy engine drives it: ``PlaybookRun`` here, or an
+    execution node's (``fleet.remote.deploy.RemotePlaybookRun``, the same events)."""
+
+    def start(self) -> None: ...
+    def finished(self) -> bool: ...
+    def next_event(self, timeout: float = 0.1) -> dict[str, Any] | None: ...
+    def wait(self, timeout: float | None = None) -> BatchResult: ...
+    def terminate(self) -> None: ...
+
+
+#: Makes a batch's run: (run_dir, inventory, ansible.cfg, vault password, spec, keep_events).
+BatchRunFactory = Callable[[Path, Path, "Path | None", VaultPassword, BatchSpec, bool], BatchRun]
 
 
 class PlaybookRun:

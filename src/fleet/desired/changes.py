@@ -29,14 +29,13 @@ from fleet.desired.plan import (
     REMOVE,
     LinuxChanges,
     SynchronizerChanges,
-    SynchronizerSeen,
     WindowsChanges,
     linux_changes,
     synchronizer_changes,
     windows_changes,
 )
-from fleet.desired.seen import PolicyFilesSeen, RegistrySeen
-from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
+from fleet.desired.seen import PolicyFilesSeen, RegistrySeen, SynchronizerSeen
+from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
 
 # Stands in for a secret the judge has not got (health without the vault password): the plan is
 # computed with it, its fingerprint is then left out ("") and the judge says "not verified".

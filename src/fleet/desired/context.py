@@ -15,7 +15,7 @@ from typing import Any
 
 from fleet.desired.platforms import JOIN_STATES, JOIN_VAR, PRESENT, STATES, UNKNOWN_JOIN
 from fleet.errors import FleetError
-from fleet.inventory import Host, Practice
+from fleet.inventory.model import Host, Practice
 
 
 class PlanError(FleetError):

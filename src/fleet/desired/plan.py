@@ -59,8 +59,8 @@ from fleet.desired.seen import (
     value_fingerprints,
 )
 from fleet.errors import FleetError
-from fleet.inventory import Host, Practice
-from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
+from fleet.inventory.model import Host, Practice
+from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
 
 # Extension actions
 APPLY, REMOVE, MDM_REQUIRED, NONE = "apply", "remove", "mdm_required", "none"

@@ -21,8 +21,8 @@ from fleet.desired.platforms import (
     WORKGROUP,
 )
 from fleet.errors import FleetError
-from fleet.inventory import Practice
-from fleet.secretstore import fingerprint
+from fleet.inventory.model import Practice
+from fleet.secrets.store import fingerprint
 
 REG_SZ = "REG_SZ"
 REG_DWORD = "REG_DWORD"

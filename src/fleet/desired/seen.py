@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fleet.desired.platforms import FLAVORS, FORCELIST
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 # Managed value types, the collector's names
 STRING, NUMBER, BOOLEAN, ARRAY, OBJECT, NULL, UNREADABLE = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from fleet import __version__
 from fleet.config import GpoDomain
@@ -17,7 +18,9 @@ from fleet.desired.context import join_state, lenient_host_context
 from fleet.desired.platforms import ABSENT, UNKNOWN_JOIN
 from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.errors import FleetError
-from fleet.inventory import Practice
+from fleet.inventory.model import Practice
+
+T = TypeVar("T")
 
 #: Default value name of our ExtensionInstallForcelist entry in GPO / LGPO / .reg / Intune exports.
 #: Chromium reads every numerically named value of the key, gaps allowed (src/fleet/export/README.md), so a
@@ -72,16 +75,24 @@ class PracticeContext:
     #: None: every join state gets ``policy`` (tests that build a context by hand)
     policy_factory: Callable[[str | None], PracticePolicy] | None = field(default=None, compare=False, repr=False)
     gpo_domain: GpoDomain | None = None
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[tuple[str, str | None], Any] = field(default_factory=dict, compare=False, repr=False)
+    _notes: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def memo(self, what: str, join: str | None, make: Callable[[], T]) -> T:
+        """``make()``, computed once per practice and export (per join state): policies, registry
+        values, Registry.pol bytes. ``what`` names one kind of value, so it always has one type."""
+        key = (what, join)
+        if key not in self._cache:
+            self._cache[key] = make()
+        value: T = self._cache[key]
+        return value
 
     def policy_for(self, join: str | None) -> PracticePolicy:
         """The policy for the machines an artifact targets: ``managed`` (GPO, MDM), ``domain``,
         ``entra``, ``workgroup``, ``unknown`` or None (not Windows). A browser that cannot be covered
         there is left out and named in ``uncovered`` (and in the export's notes, see :meth:`note`)."""
-        key = ("policy", join)
-        if key not in self._cache:
-            self._cache[key] = self.policy if self.policy_factory is None else self.policy_factory(join)
-        return self._cache[key]
+        return self.memo("policy", join,
+                         lambda: self.policy if self.policy_factory is None else self.policy_factory(join))
 
     @property
     def join(self) -> str:
@@ -101,8 +112,7 @@ class PracticeContext:
         """The practice's Windows workstations that carry the extension (present, PMS used), by
         join state: each host's own ``fleet_join`` over the practice's, ``unknown`` where neither
         says (or the value is bad: validation reports it)."""
-        key = ("windows_joins",)
-        if key not in self._cache:
+        def joins() -> dict[str, tuple[str, ...]]:
             out: dict[str, list[str]] = {}
             for h in self.practice.hosts:
                 if h.platform != "windows" or h.role != "workstation" or not h.uses_pms:
@@ -110,18 +120,18 @@ class PracticeContext:
                 hc = lenient_host_context(h, self.practice)
                 if hc.state != ABSENT:
                     out.setdefault(hc.join or UNKNOWN_JOIN, []).append(h.name)
-            self._cache[key] = {j: tuple(names) for j, names in sorted(out.items())}
-        return self._cache[key]
+            return {j: tuple(names) for j, names in sorted(out.items())}
+
+        return self.memo("windows_joins", None, joins)
 
     def note(self, text: str) -> None:
         """Say what an artifact cannot cover (shown on stderr and kept in the manifest)."""
-        notes = self._cache.setdefault("notes", [])
-        if text not in notes:
-            notes.append(text)
+        if text not in self._notes:
+            self._notes.append(text)
 
     @property
     def notes(self) -> list[str]:
-        return list(self._cache.get("notes", []))
+        return list(self._notes)
 
     @property
     def practice_id(self) -> str:
@@ -149,10 +159,8 @@ class PracticeContext:
     def registry_values(self, join: str | None = None) -> list[RegistryValue]:
         """The registry values for machines of ``join`` (see :meth:`policy_for`) with the export's
         forcelist slot (cached per practice and join state)."""
-        key = ("registry", join)
-        if key not in self._cache:
-            self._cache[key] = self.policy_for(join).registry_values(self.options.forcelist_slot)
-        return self._cache[key]
+        return self.memo("registry", join,
+                         lambda: self.policy_for(join).registry_values(self.options.forcelist_slot))
 
 
 def value_kind(value: RegistryValue) -> str:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 from xml.sax.saxutils import escape
 
 from fleet.csvsafe import safe_cell
 from fleet.desired.platforms import FORCELIST, MANAGED
-from fleet.desired.policy import ExtensionPolicy
+from fleet.desired.policy import ExtensionPolicy, RegistryValue
 from fleet.export.base import Artifact, PracticeContext, value_kind
 from fleet.export.rmm import encode_script, render_script
 from fleet.export.templating import render, xml_text
@@ -61,9 +62,9 @@ def edge_forcelist_data(slot: int | str, entry: str) -> str:
     return f'<enabled/><data id="{EDGE_FORCELIST_DATA_ID}" value="{item}"/>'
 
 
-def _browsers(ctx: PracticeContext) -> list[dict]:
+def _browsers(ctx: PracticeContext) -> list[dict[str, Any]]:
     """The custom ADMX's categories and policies: Chrome only."""
-    by_key: dict[str, list] = {}
+    by_key: dict[str, list[RegistryValue]] = {}
     for v in ctx.registry_values(MANAGED):
         by_key.setdefault(v.key, []).append(v)
     out = []
@@ -90,7 +91,7 @@ def _browsers(ctx: PracticeContext) -> list[dict]:
     return out
 
 
-def _previous(ext: ExtensionPolicy) -> list[dict]:
+def _previous(ext: ExtensionPolicy) -> list[dict[str, Any]]:
     """One policy per earlier ID (fleet.yml previous_ids) whose disabled state deletes that ID's
     settings (ADMX ``disabledList`` items with ``<delete/>``); its forcelist entry sits in the same
     slot, which our own forcelist policy overwrites."""

@@ -10,6 +10,8 @@ src/fleet/export/README.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from fleet.desired.platforms import DOMAIN, ENTRA, MANAGED, WORKGROUP
 from fleet.desired.policy import REG_DWORD, ExtensionPolicy
 from fleet.export.base import Artifact, PracticeContext, value_kind
@@ -42,7 +44,7 @@ def script_name(practice_id: str) -> str:
     return f"fleet-rmm-{practice_id}.ps1"
 
 
-def _settings(ext: ExtensionPolicy) -> list[dict]:
+def _settings(ext: ExtensionPolicy) -> list[dict[str, Any]]:
     out = []
     for v in ext.managed_values():
         out.append({
@@ -54,7 +56,7 @@ def _settings(ext: ExtensionPolicy) -> list[dict]:
     return out
 
 
-def _extensions(ctx: PracticeContext, join: str | None, browsers: tuple[str, ...] | None) -> list[dict]:
+def _extensions(ctx: PracticeContext, join: str | None, browsers: tuple[str, ...] | None) -> list[dict[str, Any]]:
     """Per browser: the build for joined machines, the build for workgroup machines (None: Edge has
     no Edge Add-ons build), every ID of the variant ever used there (removed when not the one in use)."""
     joined = ctx.policy_for(MANAGED if join in (None, DOMAIN, ENTRA, MANAGED) else join)

@@ -28,8 +28,9 @@ from fleet.export.intune import render_intune
 from fleet.export.rmm import render_rmm
 from fleet.export.unix import render_linux, render_mobileconfig
 from fleet.export.windows import render_gpo, render_lgpo, render_reg_file
-from fleet.inventory import Practice
-from fleet.secretstore import TOKEN_VAR
+from fleet.inventory.model import Practice
+from fleet.secrets.store import TOKEN_VAR
+from fleet.secrets.vault import VaultPassword
 from fleet.workspace import Workspace
 
 Renderer = Callable[[PracticeContext], list[Artifact]]
@@ -249,7 +250,7 @@ def _check_no_token(artifact: Artifact, token: str) -> None:
 
 
 def export_practice(ws: Workspace, practice: Practice, formats: Sequence[str], options: ExportOptions,
-                    password, created: datetime) -> tuple[PracticeContext, list[Artifact]]:  # type: ignore[no-untyped-def]
+                    password: VaultPassword, created: datetime) -> tuple[PracticeContext, list[Artifact]]:
     """Render every requested format for one cloud practice (nothing is written here)."""
     token = ws.secrets.read(practice.id, password).get(TOKEN_VAR, "")
     policy = practice_policy(practice, token, ws.catalog, ws.config)
@@ -314,7 +315,8 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
         results.append(res)
         if progress:
             progress(res)
-    password = ws.password() if cloud else None
+    if cloud:
+        ws.password()  # asked for (or refused) here, before anything is written; the workspace keeps it
 
     sink = _Sink(out, options.zip, created)
     files: list[dict[str, Any]] = []
@@ -323,7 +325,7 @@ def run_export(ws: Workspace, selection: Selection, formats: Iterable[str], out:
         for practice, _named in cloud:
             res = PracticeResult(practice.id, practice.client_id, "written")
             try:
-                ctx, artifacts = export_practice(ws, practice, formats, options, password, created)
+                ctx, artifacts = export_practice(ws, practice, formats, options, ws.password(), created)
                 res.token_fingerprint = ctx.policy.token_fingerprint
                 res.notes = ctx.notes
                 base = f"{practice.client_id}/{practice.id}"

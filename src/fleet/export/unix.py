@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import plistlib
+from typing import Any
 
 from fleet.desired.platforms import LINUX_POLICY_DIRS
 from fleet.desired.policy import ExtensionPolicy
@@ -36,7 +37,7 @@ def render_linux(ctx: PracticeContext) -> list[Artifact]:
     return out
 
 
-def _mcx_payload(ctx: PracticeContext, domain: str, settings: dict, label: str) -> dict:
+def _mcx_payload(ctx: PracticeContext, domain: str, settings: dict[str, Any], label: str) -> dict[str, Any]:
     return {
         "PayloadType": MCX_PAYLOAD,
         "PayloadVersion": 1,
@@ -48,7 +49,7 @@ def _mcx_payload(ctx: PracticeContext, domain: str, settings: dict, label: str) 
     }
 
 
-def _payloads(ctx: PracticeContext, ext: ExtensionPolicy) -> list[dict]:
+def _payloads(ctx: PracticeContext, ext: ExtensionPolicy) -> list[dict[str, Any]]:
     browser = {"chrome": "Google Chrome", "edge": "Microsoft Edge"}.get(ext.browser, ext.browser)
     return [
         _mcx_payload(ctx, ext.macos_forcelist_domain, {"ExtensionInstallForcelist": [ext.forcelist_entry]},
@@ -58,7 +59,7 @@ def _payloads(ctx: PracticeContext, ext: ExtensionPolicy) -> list[dict]:
     ]
 
 
-def mobileconfig(ctx: PracticeContext) -> dict:
+def mobileconfig(ctx: PracticeContext) -> dict[str, Any]:
     content = [p for ext in ctx.policy.extensions for p in _payloads(ctx, ext)]
     return {
         "PayloadType": "Configuration",

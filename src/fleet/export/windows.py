@@ -17,6 +17,8 @@ Backup.xml and bkupInfo.xml are UTF-8 without a BOM, gpreport.xml is UTF-16LE wi
 
 from __future__ import annotations
 
+from typing import Any
+
 from fleet.desired.platforms import ENTRA, MANAGED, UNKNOWN_JOIN, WORKGROUP
 from fleet.desired.policy import REG_DWORD, REG_SZ, PracticePolicy, RegistryValue
 from fleet.export.base import Artifact, ExportError, PracticeContext, value_kind
@@ -68,20 +70,16 @@ def stale_policy_keys(policy: PracticePolicy) -> list[str]:
 
 
 def _entries(ctx: PracticeContext, join: str | None) -> list[PolEntry]:
-    key = ("entries", join)
-    if key not in ctx._cache:
-        policy = ctx.policy_for(join)
-        ctx._cache[key] = ([PolEntry.delete_all_values(k) for k in stale_policy_keys(policy)]
-                           + pol_entries(ctx.registry_values(join)))
-    return ctx._cache[key]
+    def entries() -> list[PolEntry]:
+        stale = [PolEntry.delete_all_values(k) for k in stale_policy_keys(ctx.policy_for(join))]
+        return stale + pol_entries(ctx.registry_values(join))
+
+    return ctx.memo("entries", join, entries)
 
 
 def registry_pol(ctx: PracticeContext, join: str | None) -> bytes:
     """The practice's Registry.pol bytes for machines of ``join`` (cached per practice and join)."""
-    key = ("pol", join)
-    if key not in ctx._cache:
-        ctx._cache[key] = encode(_entries(ctx, join))
-    return ctx._cache[key]
+    return ctx.memo("pol", join, lambda: encode(_entries(ctx, join)))
 
 
 def _say_uncovered(ctx: PracticeContext, join: str | None, what: str) -> None:
@@ -171,7 +169,7 @@ def render_reg_file(ctx: PracticeContext) -> list[Artifact]:
 
 # -- GPO ----------------------------------------------------------------------------------------
 
-def _gpo_values(ctx: PracticeContext) -> list[dict]:
+def _gpo_values(ctx: PracticeContext) -> list[dict[str, Any]]:
     rows = []
     for v in ctx.registry_values(MANAGED):
         rows.append({

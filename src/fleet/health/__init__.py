@@ -17,7 +17,9 @@ Collectors on the hosts gather raw facts (``collectors/``); everything is judged
 | ``psrp_worker`` | the PSRP round trip in a process of its own (pypsrp), so the deadline can end it |
 | ``collectors/`` | ``posix.sh`` (sh + awk, Linux/macOS) and ``windows.ps1``: raw facts as JSON, no secret out |
 | ``sweep`` | the sweep: collect in parallel, judge, stream into the store |
-| ``report*``, ``alerts``, ``schedule`` | reports, alerts and scheduling of sweeps |
+| ``drift`` | what `fleet deploy` would still change on a host, judged from the collected facts |
+
+Reports of a stored sweep are ``fleet.report``; alerts ``fleet.alerts``; the nightly job ``fleet.schedule``.
 
 Importing this package imports nothing heavy.
 """

@@ -18,7 +18,7 @@ from fleet.desired.plan import same_version
 from fleet.desired.platforms import UNKNOWN_JOIN, Flavor, edge_addons, web_store
 from fleet.desired.seen import SynchronizerSeen
 from fleet.health.expect import Expectations
-from fleet.health.facts import HostFacts
+from fleet.health.facts import HostFacts, Service
 from fleet.health.model import CheckDef, Outcome, State
 
 
@@ -443,7 +443,7 @@ def in_sync(check: CheckDef, ctx: HostContext) -> Outcome:
 # -- servers ------------------------------------------------------------------------------------
 
 
-def _sync_service(ctx: HostContext):  # type: ignore[no-untyped-def]
+def _sync_service(ctx: HostContext) -> Service | None:
     name = ctx.expect.synchronizer
     return next((s for s in ctx.facts.services if s.kind == "synchronizer" and s.name == name), None)
 
@@ -463,7 +463,7 @@ def _sync_removed(check: CheckDef, ctx: HostContext, what: str) -> Outcome | Non
     return _ok(f"{_GONE}the {svc.name} service is removed")
 
 
-def _awaiting_restart(ctx: HostContext, svc) -> str:  # type: ignore[no-untyped-def]
+def _awaiting_restart(ctx: HostContext, svc: Service) -> str:
     """fleet installed the wanted version and msiexec asked for a restart (3010) that has not
     happened yet (Windows, fleet's record): what to say, or "" (as the deploy judges it)."""
     wanted = ctx.expect.synchronizer_version

@@ -25,8 +25,8 @@ from fleet.desired.policy import managed_field_names, practice_policy, removal_p
 from fleet.desired.seen import value_fingerprints
 from fleet.errors import FleetError
 from fleet.health.settings import HealthSettings, PosixSynchronizer
-from fleet.inventory import Host, Practice
-from fleet.secretstore import fingerprint
+from fleet.inventory.model import Host, Practice
+from fleet.secrets.store import fingerprint
 
 WIRE_VERSION = 1
 

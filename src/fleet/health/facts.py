@@ -28,7 +28,7 @@ The document (schema 1) is a few singletons and flat tables, the same shape from
      "errors":   [{"where", "error"}]}
 
 Managed policy values are never sent: only ``sha16``, the first 16 hex characters of the SHA-256 of
-the value's text (``fleet.secretstore.fingerprint``). Unknown keys are dropped, so whatever else a
+the value's text (``fleet.secrets.store.fingerprint``). Unknown keys are dropped, so whatever else a
 host sends never reaches the store.
 """
 
@@ -335,8 +335,8 @@ def parse_facts(data: bytes, max_bytes: int) -> HostFacts:
             raise FactsError(f"output is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
                              f"{len(data)} bytes)") from None
         doc, others = found
-        errors = doc.get("errors") if isinstance(doc.get("errors"), list) else []
-        doc["errors"] = [*errors, {"where": "login output", "error": (
+        errors = doc.get("errors")
+        doc["errors"] = [*(errors if isinstance(errors, list) else []), {"where": "login output", "error": (
             f"{others} line(s) of other output came with the answer and were ignored (a login script, "
             "~/.bashrc or a PowerShell profile writes to stdout)")}]
     except RecursionError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fleet.health.report import resolve_run
+from fleet.report.model import resolve_run
 from fleet.store import RunRecord, Store
 from fleet.store import health as store_health
 

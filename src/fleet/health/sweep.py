@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
@@ -68,14 +68,15 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.inventory import Host, Practice
+from fleet.inventory.model import Host, Practice
 from fleet.onboarding.lifecycle import Pending
-from fleet.redact import Redactor
-from fleet.secretstore import PRODUCT_KEY_VAR, TOKEN_VAR
+from fleet.secrets.redact import Redactor
+from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported once the first connections are on their way
     from fleet.onboarding.status import PracticeOnboarding
     from fleet.store import CheckResult, HostResult, Store
+    from fleet.workspace import Workspace
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
@@ -193,8 +194,10 @@ def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: dateti
                     ok=sum(1 for s in states.values() if s is State.OK),
                     failures=sum(1 for s in states.values() if s in (State.WARNING, State.CRITICAL)),
                     message=message, facts={**base, **(facts_doc or {})}, recorded_at=now)
+    # Coverage counts the workstations that must carry the extension: not one nobody uses the PMS on,
+    # nor an offboarded one (fleet_state: absent), whose extension must be gone.
     outcome = HostOutcome(h.name, h.practice_id, h.client_id, x.role, x.install_method, status, states,
-                          uses_pms=h.uses_pms)
+                          uses_pms=h.uses_pms and not x.absent)
     return Judged(hr, checks, outcome)
 
 
@@ -260,7 +263,7 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 class Sweep:
     """One sweep over chosen hosts; dependencies come in through the constructor."""
 
-    def __init__(self, ws: Any, store: Store | Callable[[], Store], settings: HealthSettings,
+    def __init__(self, ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
                  checks: CheckSet | None = None, on_host: Callable[[Judged], None] | None = None) -> None:
         """``store``: the store, or a function that opens it (called once the first hosts are being
         collected: ``fleet health`` connects before it imports and opens the store)."""
@@ -287,6 +290,10 @@ class Sweep:
         return self._store
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
+    def _secret_reader(self, practice_id: str, var: str) -> Callable[[], str | None]:
+        """Reads one vault var of the practice when a check needs it (None: not in the vault)."""
+        return lambda: self._practice_secrets(practice_id).get(var)
+
     def _practice_secrets(self, practice_id: str) -> dict[str, str]:
         """The practice's vault vars ({} without a vault password); raises the vault's error."""
         with self._secret_lock:
@@ -366,8 +373,8 @@ class Sweep:
         if key not in self._judging:
             self._judging[key] = practice_expect(
                 ctx.practice, self.ws.catalog, self.ws.config,
-                lambda p=p: self._practice_secrets(p.id).get(TOKEN_VAR), ctx.state, ctx.join,
-                product_key=lambda p=p: self._practice_secrets(p.id).get(PRODUCT_KEY_VAR))
+                self._secret_reader(p.id, TOKEN_VAR), ctx.state, ctx.join,
+                product_key=self._secret_reader(p.id, PRODUCT_KEY_VAR))
             with contextlib.suppress(FleetError):
                 self._practice_secrets(p.id)  # product keys too, for the redactor
         x = host_expectations(h, self._judging[key], self.ws.config, self.settings)
@@ -546,6 +553,18 @@ def _interrupts_deferred() -> Iterator[None]:
                 signal.signal(sig, handler)
     if got:
         raise KeyboardInterrupt
+
+
+class SweepFactory(Protocol):
+    """Builds the sweep a health command runs (``Sweep`` itself, or an execution node's)."""
+
+    def __call__(self, ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
+                 checks: CheckSet | None = None, on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
+
+
+#: What ``fleet health`` builds its sweep with. ``fleet.remote.health.sweep_via`` puts a maker of
+#: RemoteSweeps here for the length of a ``fleet remote health``; the command itself is the same.
+make_sweep: SweepFactory = Sweep
 
 
 _HOST_ONLY = frozenset({"fleet_role", "fleet_platform", "fleet_state"})

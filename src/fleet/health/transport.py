@@ -172,7 +172,7 @@ def powershell_payload(script: str, expectations_json: str, budget_s: float | No
 # -- running: OpenSSH -------------------------------------------------------------------------
 
 
-_LIVE: set[subprocess.Popen] = set()
+_LIVE: set[subprocess.Popen[bytes]] = set()
 _LIVE_LOCK = threading.Lock()
 _STOPPED = threading.Event()  # set by kill_running(): a collector starting after that ends at once
 
@@ -193,7 +193,7 @@ def allow_running() -> None:
     _STOPPED.clear()
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -263,7 +263,7 @@ def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_
                         sel.unregister(proc.stdin)
                         proc.stdin.close()
                     continue
-                chunk = os.read(f.fileno(), 65536)  # type: ignore[union-attr]
+                chunk = os.read(key.fd, 65536)
                 if not chunk:
                     sel.unregister(f)
                     open_reads -= 1

@@ -15,7 +15,7 @@ removes it when the policy goes. ``--disable-background-networking`` is NOT pass
 the extension updater, and so force-installs.
 
 The extension reports to ``POST /ext/report`` what ``chrome.storage.managed`` gave it: per field,
-the first 16 hex digits of SHA-256 of the value (never the value), as ``fleet.secretstore.fingerprint``.
+the first 16 hex digits of SHA-256 of the value (never the value), as ``fleet.secrets.store.fingerprint``.
 The browser's user agent names the host (``--user-agent=fleet-lab/HOST``). Reports are kept
 under ``state/lab/browser-reports/HOST/ID.json``.
 
@@ -27,10 +27,12 @@ about 2.3 GB, and the deploy-to-extension time is seconds after the deploy ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +51,9 @@ CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-component-update", "--disable-sync", "--no-default-browser-check",
     "--disable-dev-shm-usage", "--password-store=basic",
+    # chromium.log says when the policy was read and what the extension updater fetched and installed
+    "--enable-logging=stderr",
+    "--vmodule=config_dir_policy_loader=1,extension_updater=2,extension_downloader=2,crx_installer=1",
 )  # fmt: skip
 POLICY_DIR = "/etc/chromium/policies/managed"
 USER_DATA = ".config/chromium"
@@ -56,6 +61,10 @@ PIDFILE = "/var/lib/fleet-lab/chromium.pid"
 LOGFILE = "/var/lib/fleet-lab/chromium.log"
 BOOT_SCRIPT = "/opt/fleet-lab/boot.d/chromium"
 REAL_MARKER = "/var/lib/fleet-lab/real-browser"
+READY_FILE = "/var/lib/fleet-lab/chromium.ready"  # "<pid> <start time>": this Chromium follows policy changes
+PROBE_PREFIX = "fleet-lab-probe-"  # in POLICY_DIR, only while a starting Chromium is probed
+PROBE_EVERY = 8.0  # seconds (+4 s each time): a probe not read by then was missed; write another
+# (Chromium reads a changed folder once it has been still for 5 s; a new probe sooner would only delay that)
 EXT_VERSION = "1.0.0"
 BROWSERS_FILE = "browsers.json"  # in the engine dir
 REPORTS_DIR = "browser-reports"  # in the engine dir
@@ -184,7 +193,12 @@ def boot_script(host: str) -> str:
     return f"""#!/bin/sh
 # fleet lab: this workstation's real browser (Debian's Chromium, headless, its own profile).
 PIDFILE={PIDFILE}
-running() {{ [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }}
+# Ours: alive, Chromium, and in this host's mount namespace (a stale pidfile's pid may be anyone's now).
+running() {{
+  pid=$(cat "$PIDFILE" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+    grep -q chromium "/proc/$pid/cmdline" 2>/dev/null &&
+    [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/$$/ns/mnt)" ]
+}}
 case "$1" in
   start)
     running && exit 0
@@ -277,6 +291,155 @@ def settings_verdict(report: Mapping[str, Any] | None, expected: Mapping[str, fr
     managed = report.get("managed") or {}
     wrong = sorted(f for f, accepted in expected.items() if managed.get(f) not in accepted)
     return "ok" if not wrong else "differs: " + ", ".join(wrong)
+
+
+# -- a starting Chromium: wait until it follows policy changes ---------------------------------------------
+#
+# Chromium reads its policy folder once at start-up and then relies on a folder watcher (and a reload
+# every 15 minutes). A policy file written while Chromium is starting, after that first read and before
+# the watcher is in place, is not seen until the 15-minute reload. On an idle machine that window is a
+# fraction of a second; on a loaded one it lasts seconds, and a deploy run right after `fleet lab up`
+# lands in it (reproduced: Chromium held to 10% of a core, a policy file written 5-7 s after its start
+# was still unread 2 minutes later, 6 runs of 9; written after the probe below confirmed the watcher,
+# it was read every time). So the lab does not call a Chromium ready until it has seen it re-read its
+# policy folder after a change: once Chromium has read its policy and its extension updater has made
+# its first check (the end of start-up), the lab writes an empty probe file there and waits for the
+# line in chromium.log (config_dir_policy_loader, --vmodule above) naming the probe; a probe missed
+# is followed by another.
+
+_LOG_LINE = re.compile(r"^\[(\d+):\d+:[^\]]*[:/]([a-z_]+)\.cc:\d+\] (.*)$")
+STARTUP_GRACE = 10.0  # seconds after Chromium's first policy read: probe even if its updater has not started
+
+
+def running_pid(hp: HostPaths, mnt_ns: int | None) -> int | None:
+    """The pid of the workstation's Chromium (its boot script's pidfile) if it is alive and in the
+    host's mount namespace ``mnt_ns`` (a stale pidfile's pid may belong to anything by now)."""
+    try:
+        pid = int(hp.fs_path(PIDFILE).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    cmd = procs.cmdline(pid)  # Debian's /usr/bin/chromium is a shell script that execs the browser
+    ours = (CHROMIUM_LIB in cmd or CHROMIUM in cmd) and procs.ns_inode(pid, "mnt") == mnt_ns
+    return pid if mnt_ns and procs.is_alive(pid) and ours else None
+
+
+def stop_chromium(hp: HostPaths, mnt_ns: int | None) -> None:
+    """Stop the workstation's Chromium (its renderers and helpers follow it)."""
+    pid = running_pid(hp, mnt_ns)
+    if pid:
+        procs.terminate([pid])
+    hp.fs_path(PIDFILE).unlink(missing_ok=True)
+
+
+def _ready_key(pid: int) -> str:
+    return f"{pid} {procs.start_time(pid)}"
+
+
+def is_ready(hp: HostPaths, pid: int) -> bool:
+    """This Chromium (pid and start time) was seen following a policy change."""
+    try:
+        return hp.fs_path(READY_FILE).read_text().strip() == _ready_key(pid)
+    except OSError:
+        return False
+
+
+def log_events(hp: HostPaths, pid: int) -> list[tuple[str, str]]:
+    """(source file, message) of what Chromium ``pid`` logged (chromium.log holds every start's lines)."""
+    try:
+        text = hp.fs_path(LOGFILE).read_text(errors="replace")
+    except OSError:
+        return []
+    return [(m.group(2), m.group(3)) for m in map(_LOG_LINE.match, text.splitlines()) if m and int(m.group(1)) == pid]
+
+
+def _write_probe(hp: HostPaths, name: str) -> list[Path]:
+    """An empty policy file in the workstation's policy folder; returns the folders it had to create."""
+    d = hp.fs_path(POLICY_DIR)
+    created = [p for p in (d.parent, d) if not p.exists()]
+    d.mkdir(parents=True, exist_ok=True)
+    write_atomic(d / name, "{}\n", 0o644)
+    return created
+
+
+def _clear_probes(hp: HostPaths, created: Sequence[Path] = ()) -> None:
+    """Remove the probes, and the folders made for them (a deploy creates its own, as on a real machine)."""
+    for f in hp.fs_path(POLICY_DIR).glob(f"{PROBE_PREFIX}*.json"):
+        f.unlink(missing_ok=True)
+    for d in reversed(created):
+        with contextlib.suppress(OSError):  # not empty: someone else wrote there meanwhile
+            d.rmdir()
+
+
+class _Probe:
+    """One starting Chromium being probed: first policy read seen -> start-up done (its extension
+    updater's first check, or STARTUP_GRACE) -> a probe file -> the reload that names it."""
+
+    def __init__(self, hp: HostPaths, pid: int) -> None:
+        self.hp, self.pid = hp, pid
+        self.first_read = 0.0  # monotonic time the first policy read was seen
+        self.probe = ""
+        self.written = 0.0
+        self.count = 0
+        self.created: list[Path] = []
+
+    def step(self, now: float, probe_every: float) -> bool:
+        """Advance; True once Chromium has re-read its folder with the current probe in it."""
+        events = log_events(self.hp, self.pid)
+        reads = [msg for src, msg in events if src == "config_dir_policy_loader"]
+        if self.probe and any(r.endswith("/" + self.probe) for r in reads):
+            write_atomic(self.hp.fs_path(READY_FILE), _ready_key(self.pid) + "\n")
+            return True
+        if not reads:
+            return False
+        self.first_read = self.first_read or now
+        started = any(src == "extension_updater" and "update check" in msg for src, msg in events)
+        if not self.probe and not started and now - self.first_read < STARTUP_GRACE:
+            return False
+        if not self.probe or now - self.written > probe_every + 4 * (self.count - 1):
+            _clear_probes(self.hp)
+            self.count += 1
+            self.probe = f"{PROBE_PREFIX}{self.count}.json"
+            self.created += _write_probe(self.hp, self.probe)
+            self.written = now
+        return False
+
+    def why_not(self) -> str:
+        if not procs.is_alive(self.pid):
+            return "Chromium exited while starting"
+        if not self.first_read:
+            return "Chromium has not read its policy yet"
+        if not self.count:
+            return "Chromium has not finished starting"
+        return f"Chromium has not re-read its policy folder after a change ({self.count} tries)"
+
+
+def await_policy_watch(hosts: Mapping[str, tuple[HostPaths, int | None]], timeout: float = 60.0,
+                       probe_every: float = PROBE_EVERY) -> dict[str, str]:
+    """Wait until each workstation's Chromium (host name -> its files and mount namespace) has shown
+    that it re-reads its policy folder after a change (see above); a Chromium already confirmed is
+    not probed again. Returns the hosts that did not, with why."""
+    deadline = time.monotonic() + timeout
+    todo: dict[str, _Probe] = {}
+    late: dict[str, str] = {}
+    for name, (hp, mnt_ns) in hosts.items():
+        pid = running_pid(hp, mnt_ns)
+        if pid is None:
+            late[name] = "Chromium is not running"
+        elif not is_ready(hp, pid):
+            todo[name] = _Probe(hp, pid)
+    while todo:
+        now = time.monotonic()
+        for name, p in list(todo.items()):
+            done = procs.is_alive(p.pid) and p.step(now, probe_every)
+            if not done and procs.is_alive(p.pid) and now <= deadline:
+                continue
+            if not done:
+                late[name] = p.why_not()
+            _clear_probes(p.hp, p.created)
+            del todo[name]
+        if todo:
+            time.sleep(0.25)
+    return late
 
 
 HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")

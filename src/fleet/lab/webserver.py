@@ -80,7 +80,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         os.replace(tmp, os.path.join(d, f"{ext_id}.json"))
         self._send(204)
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: no line per request
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """One line per request in the lab's endpoint.log (what each browser fetched or reported,
+        and when): the time, the host from the user agent, the request without its query, the status."""
+        agent = self.headers.get("User-Agent", "") if self.headers else ""
+        host = agent.split("fleet-lab/", 1)[1].split()[0] if "fleet-lab/" in agent else "-"
+        code = getattr(code, "value", code)
+        path = self.path.split("?", 1)[0] if self.path else "-"
+        sys.stderr.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {host} {self.command} {path} {code}\n")
+        sys.stderr.flush()
+
+    def log_message(self, format: str, *args: Any) -> None:  # errors: quiet (log_request writes the lines)
         pass
 
 

@@ -23,7 +23,7 @@ pidfile (start | stop | status | version | run). On a host it lives in /opt/flee
     run/synchronizer.pid, log/synchronizer.log, downloads/
 
 ``fleet-synchronizer status`` prints one JSON object: installed, version, running, pid, enabled,
-key_fingerprint (first 16 hex chars of the key's SHA-256, as fleet.secretstore.fingerprint).
+key_fingerprint (first 16 hex chars of the key's SHA-256, as fleet.secrets.store.fingerprint).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from fleet import vault
 from fleet.catalog import InstallMethod, default_catalog
 from fleet.desired.plan import LINUX_SYNC_ROOT
 from fleet.desired.platforms import FLAVORS
@@ -47,7 +46,8 @@ from fleet.lab.errors import LabError
 from fleet.lab.inventory import write_inventory
 from fleet.lab.sshkeys import write_atomic
 from fleet.lab.state import LabState
-from fleet.secretstore import SecretKind, SecretStore
+from fleet.secrets import vault
+from fleet.secrets.store import SecretKind, SecretStore
 
 DEFAULT_VAULT_PASSWORD = "fleet-lab"
 VAULT_PASSWORD_ENV = "FLEET_LAB_VAULT_PASSWORD"
@@ -626,30 +626,47 @@ def setup_browsers(workspace: Path, requested: str, workstations: int) -> LabBro
     return result
 
 
-def start_browsers(workspace: Path) -> list[str]:
+def start_browsers(workspace: Path, timeout: float = 60.0) -> tuple[list[str], dict[str, str]]:
     """Real mode: make each running workstation a real-browser one and start its Chromium (its boot
-    script also does at every host start). Returns the workstations."""
+    script also does at every host start), then wait until each follows policy changes (a deploy
+    before that may go unseen for 15 minutes: ``browser.await_policy_watch``). Returns the
+    workstations, and those whose Chromium did not get there with why."""
     from fleet.lab import Lab, browser
 
     b = browser.load(engine_dir(workspace))
     if b is None or b.mode != REAL:
-        return []
+        return [], {}
     lab = Lab(engine_dir(workspace))
     state = lab.state()
     names = [n for n, r in state.hosts.items() if r.role == "workstation" and r.status == "up"]
-    for n in names:
-        browser.prepare_workstation(lab.paths.host(n), n)
+    hosts = {n: (lab.paths.host(n), state.hosts[n].mnt_ns) for n in names}
+    for n, (hp, mnt_ns) in hosts.items():
+        if browser.prepare_workstation(hp, n):
+            browser.stop_chromium(hp, mnt_ns)  # started by an older boot script: restart with today's flags
     lab.run_boot_scripts(names)
-    return names
+    return names, browser.await_policy_watch(hosts, timeout)
+
+
+def await_browser(workspace: Path, host: str, timeout: float = 60.0) -> str | None:
+    """After a workstation of a real-browser lab starts: wait until its Chromium follows policy
+    changes; None when it does (or the lab has no real browsers), else why not."""
+    from fleet.lab import Lab, browser
+
+    b = browser.load(engine_dir(workspace))
+    lab = Lab(engine_dir(workspace))
+    rec = lab.state().record(host)
+    if b is None or b.mode != REAL or rec.role != "workstation":
+        return None
+    return browser.await_policy_watch({host: (lab.paths.host(host), rec.mnt_ns)}, timeout).get(host)
 
 
 def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str, Any]]:
     """Per workstation of a real-browser lab: Chromium running and its memory, whether the policy
     force-lists the practice's test extension, whether it is installed in the profile, and whether
     the extension's managed settings match the practice's (fingerprints only)."""
-    from fleet.health.expect import value_fingerprints
+    from fleet.desired.seen import value_fingerprints
     from fleet.lab import Lab, browser
-    from fleet.secretstore import fingerprint
+    from fleet.secrets.store import fingerprint
 
     engine = engine_dir(workspace)
     b = browser.load(engine)

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
 from fleet.catalog import Catalog, InstallMethod
-from fleet.inventory import Practice
+from fleet.inventory.model import Practice
 from fleet.onboarding.checklist import coverage_complete, open_before
 from fleet.onboarding.lifecycle import LifecycleError, Stage, parse_date, parse_stage, reached
 from fleet.onboarding.status import PracticeOnboarding, extension_workstations, load_onboarding

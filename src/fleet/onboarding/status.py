@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fleet.catalog import Catalog, InstallMethod
-from fleet.inventory import Practice
+from fleet.inventory.model import Practice
 from fleet.onboarding import checklist as ck
 from fleet.onboarding.lifecycle import Pending, Stage, engineer_pending, meaning, waits_on
 from fleet.store import Store

@@ -10,9 +10,9 @@ fleet.yml (without store or alert settings) to the node.
     with deploy_via(node):
         result = deployment.run(observer)
 
-``deploy_via`` swaps the engine's runner class for the duration: the deploy engine has no runner
-parameter yet (proposed: ``Deployment.run(..., runner=...)``), so this is the seam, and nothing
-else in the engine changes.
+``deploy_via`` puts a node's run maker in the engine's ``batch_run`` seam for the duration (a typed
+``BatchRunFactory``; proposed later: ``Deployment.run(..., runner=...)``); nothing else in the
+engine changes.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from fleet.deploy.runner import BatchResult, BatchSpec
 from fleet.remote.node import ExecutionNode
 from fleet.remote.stream import RemoteJob, RemoteRun
 from fleet.resources import data_dir
-from fleet.vault import VaultPassword
+from fleet.secrets.vault import VaultPassword
 
 DEPLOY_PLAYBOOK = "deploy.yml"
 
@@ -38,11 +39,12 @@ def deploy_project() -> dict[str, Path]:
             "roles": data_dir("roles")}
 
 
-class RemotePlaybookRun(RemoteRun):
-    """``PlaybookRun(run_dir, inventory, config_file, password, spec, keep_events)`` on a node."""
+class RemotePlaybookRun:
+    """``PlaybookRun(run_dir, inventory, config_file, password, spec, keep_events)`` on a node: a
+    ``RemoteRun`` of the deploy playbook, seen by the engine as a ``BatchRun``."""
 
     def __init__(self, node: ExecutionNode, run_dir: Path, inventory: Path, config_file: Path | None,
-                 password: VaultPassword, spec: Any, keep_events: bool = True) -> None:
+                 password: VaultPassword, spec: BatchSpec, keep_events: bool = True) -> None:
         extravars = dict(spec.extravars)
         config = extravars.pop("fleet_config_file", None)  # a controller path; the node gets its own copy
         job = RemoteJob(
@@ -50,17 +52,23 @@ class RemotePlaybookRun(RemoteRun):
             config_path=Path(config) if config else None, hosts=list(spec.hosts), forks=spec.forks,
             check=spec.check, diff=spec.diff, extravars=extravars, vault_password=password.value,
             verbosity=spec.verbosity)
-        super().__init__(node, job, run_dir, keep_events=keep_events)
+        self.run = RemoteRun(node, job, run_dir, keep_events=keep_events)
         self.spec = spec
 
-    @property
-    def local_tmp(self) -> Path:
-        return self.run_dir / "tmp" / self.spec.ident
+    def start(self) -> None:
+        self.run.start()
 
-    def wait(self, timeout: float | None = None) -> Any:
-        from fleet.deploy.runner import BatchResult
+    def finished(self) -> bool:
+        return self.run.finished()
 
-        r = super().wait(timeout)
+    def next_event(self, timeout: float = 0.1) -> dict[str, Any] | None:
+        return self.run.next_event(timeout)
+
+    def terminate(self) -> None:
+        self.run.terminate()
+
+    def wait(self, timeout: float | None = None) -> BatchResult:
+        r = self.run.wait(timeout)
         return BatchResult(r.status, r.rc, r.artifact_dir)
 
 
@@ -69,9 +77,9 @@ def deploy_via(node: ExecutionNode) -> Iterator[None]:
     """Within this block, every deploy batch runs on ``node``."""
     from fleet.deploy import engine
 
-    original = engine.PlaybookRun
-    engine.PlaybookRun = partial(RemotePlaybookRun, node)  # type: ignore[misc,assignment]
+    original = engine.batch_run
+    engine.batch_run = partial(RemotePlaybookRun, node)
     try:
         yield
     finally:
-        engine.PlaybookRun = original  # type: ignore[misc]
+        engine.batch_run = original

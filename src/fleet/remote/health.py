@@ -20,18 +20,22 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from fleet.health.checks import CheckSet
 from fleet.health.settings import HealthSettings
-from fleet.health.sweep import SSH_CONNECTIONS, Sweep, SweepHost, SweepOptions, collector_script
+from fleet.health.sweep import SSH_CONNECTIONS, Judged, Sweep, SweepHost, SweepOptions, collector_script
 from fleet.health.transport import RawResult
 from fleet.remote.node import ExecutionNode
-from fleet.remote.stream import RemoteJob, RemoteRun
+from fleet.remote.stream import RemoteJob, RemoteResult, RemoteRun
 from fleet.store import Store
+
+if TYPE_CHECKING:
+    from fleet.workspace import Workspace
 
 COLLECT_PLAYBOOK = "collect.yml"
 COLLECT_TASK = "Run the fleet collector"
@@ -82,12 +86,13 @@ def raw_from_event(event: dict[str, Any], max_output: int) -> RawResult | None:
 class RemoteSweep(Sweep):
     """A Sweep whose collection runs on an execution node (see the module docstring)."""
 
-    def __init__(self, ws: Any, store: Store, settings: HealthSettings, node: ExecutionNode, run_dir: Path,
+    def __init__(self, ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
+                 node: ExecutionNode, run_dir: Path,
                  **kw: Any) -> None:
         super().__init__(ws, store, settings, **kw)
         self.node = node
         self.run_dir = run_dir
-        self.remote_result: Any = None
+        self.remote_result: RemoteResult | None = None
 
     def _job(self, plans: Sequence[SweepHost], options: SweepOptions, ident: str) -> RemoteJob:
         expect = {p.host.name: json.dumps(p.expect.wire, separators=(",", ":")) for p in plans}
@@ -101,24 +106,27 @@ class RemoteSweep(Sweep):
             send_vaults=False,  # expectations carry fingerprints; the node needs no secret to collect
         )
 
-    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
+    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions,
+                 on_started: Callable[[], None] | None = None) -> Iterator[tuple[SweepHost, RawResult]]:
         plans = list(plans)  # the node's job carries every host's expectations: plan them all first
         by_name = {p.host.name: p for p in plans}
-        todo: list[SweepHost] = []
+        todo = [p for p in plans if p.host.platform != "windows" and p.host.connection in SSH_CONNECTIONS]
+        run = RemoteRun(self.node, self._job(todo, options, "health"), self.run_dir, keep_events=False) \
+            if todo else None
+        if run is not None:
+            run.start()
+        if on_started is not None:  # the store is opened while the node collects
+            on_started()
         for p in plans:
-            if p.host.platform == "windows" or p.host.connection not in SSH_CONNECTIONS:
+            if p not in todo:
                 now = time.time()
                 yield p, RawResult(p.host.name, b"", now, now,
                                    error="not collected through an execution node (Windows/PowerShell remoting "
                                          "hosts are swept locally)")
-            else:
-                todo.append(p)
-        if not todo:
+        if run is None:
             return
-        run = RemoteRun(self.node, self._job(todo, options, "health"), self.run_dir, keep_events=False)
         done: set[str] = set()
         ended = False
-        run.start()
         try:
             while not run.finished():
                 event = run.next_event()
@@ -151,29 +159,31 @@ def _collector_file(run_dir: Path) -> Path:
 
 @contextlib.contextmanager
 def sweep_via(node: ExecutionNode) -> Iterator[list[RemoteSweep]]:
-    """Within this block, ``fleet.health.sweep.Sweep(...)`` builds a RemoteSweep through ``node`` (so the
+    """Within this block, ``fleet.health.sweep.make_sweep(...)`` builds a RemoteSweep through ``node`` (so the
     ``fleet health`` command runs unchanged); yields the sweeps made, for their ``remote_result``."""
     from fleet.health import sweep as sweep_mod
 
     made: list[RemoteSweep] = []
-    original = sweep_mod.Sweep
+    original = sweep_mod.make_sweep
 
-    def factory(ws: Any, store: Store, settings: HealthSettings, checks: Any = None, on_host: Any = None) -> Sweep:
+    def factory(ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
+                checks: CheckSet | None = None,
+                on_host: Callable[[Judged], None] | None = None) -> Sweep:
         run_dir = Path(tempfile.mkdtemp(prefix="remote-health-", dir=_runs_dir(ws)))
         s = RemoteSweep(ws, store, settings, node, run_dir, checks=checks, on_host=on_host)
         made.append(s)
         return s
 
-    sweep_mod.Sweep = factory  # type: ignore[misc,assignment]
+    sweep_mod.make_sweep = factory
     try:
         yield made
     finally:
-        sweep_mod.Sweep = original  # type: ignore[misc]
+        sweep_mod.make_sweep = original
         for s in made:  # collector answers and events: judged and stored already
             shutil.rmtree(s.run_dir, ignore_errors=True)
 
 
-def _runs_dir(ws: Any) -> Path:
+def _runs_dir(ws: Workspace) -> Path:
     d = Path(ws.state_dir) / "runs"
     d.mkdir(parents=True, exist_ok=True)
     return d

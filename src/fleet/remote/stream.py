@@ -256,7 +256,8 @@ class RemoteRun:
 
     def _read_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None
-        for chunk in iter(lambda: self._proc.stderr.read1(8192), b""):  # type: ignore[union-attr]
+        fd = self._proc.stderr.fileno()
+        for chunk in iter(lambda: os.read(fd, 8192), b""):  # what is there, up to 8 KiB (as read1)
             self._stderr += chunk
             if len(self._stderr) > 4 * STDERR_TAIL:
                 del self._stderr[:-STDERR_TAIL]
@@ -298,6 +299,10 @@ class RemoteRun:
 
     def finished(self) -> bool:
         return not self.alive() and self.queue.empty()
+
+    def terminate(self) -> None:
+        """Stop the job: the node's run is cancelled (its worker ends ansible-playbook there)."""
+        self.cancel.set()
 
     def wait(self, timeout: float | None = None) -> RemoteResult:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -375,4 +380,5 @@ def check_node(node: ExecutionNode, timeout: float = 60) -> dict[str, Any]:
         if line.startswith(("fleet: ", "ansible_core: ")):
             k, v = line.split(": ", 1)
             info[k] = v
-    return json.loads(json.dumps(info, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(info, default=str))  # JSON-able: dates as text
+    return plain

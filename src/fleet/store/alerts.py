@@ -1,6 +1,6 @@
 """Alert state in the store: per alert target and (host, check), what was seen and what was sent.
 
-``fleet.health.alerts`` decides (debounce, severity, which events are due); this module holds the
+``fleet.alerts`` decides (debounce, severity, which events are due); this module holds the
 lock and speaks SQL: ``fold`` reads a sweep's check rows and the target's state and writes the
 rows the caller's pure ``decide`` function returns, in one transaction.
 """

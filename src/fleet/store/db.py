@@ -6,10 +6,11 @@ import getpass
 import os
 import socket
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +21,11 @@ from fleet.store import lifecycle
 from fleet.store import schema as t
 from fleet.store.records import AuditEvent, CheckResult, HostResult, RunRecord
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+
 
 class StoreError(FleetError):
     """The store cannot be opened, migrated or written."""
@@ -27,6 +33,14 @@ class StoreError(FleetError):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -110,11 +124,9 @@ class Store:
         with self.engine.connect() as conn:
             return sa.inspect(conn).get_table_names()
 
-    def _migration_lock(self):  # type: ignore[no-untyped-def]
-        import contextlib
-
+    def _migration_lock(self) -> AbstractContextManager[None]:
         if self.is_postgres or not self.url.startswith("sqlite:///"):
-            return contextlib.nullcontext()
+            return nullcontext()
         return _file_lock(Path(self.url[len("sqlite:///"):] + ".migrate-lock"))
 
     # -- runs -------------------------------------------------------------------------------------
@@ -212,7 +224,7 @@ class Store:
         if hosts is not None:
             q = q.where(t.host_results.c.host.in_(list(hosts)))
         with self.engine.connect() as conn:
-            return {h: _aware(ts) for h, ts in conn.execute(q)}  # type: ignore[misc]
+            return {h: _aware(ts) for h, ts in conn.execute(q)}
 
     # -- retention --------------------------------------------------------------------------------
     def prune(self, older_than: timedelta, keep_last: int = 1) -> dict[str, int]:
@@ -277,7 +289,7 @@ def _revision(conn: sa.Connection) -> str | None:
     return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _alembic_config(conn: sa.Connection | None = None):  # type: ignore[no-untyped-def]
+def _alembic_config(conn: sa.Connection | None = None) -> Config:
     from alembic.config import Config
 
     from fleet.store.migrations import SCRIPT_LOCATION
@@ -296,20 +308,17 @@ def pending_revisions(current: str | None) -> list[str]:
     return [r.revision for r in reversed(list(scripts.iterate_revisions("head", current)))]
 
 
-def _file_lock(path: Path):  # type: ignore[no-untyped-def]
-    import contextlib
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Held while the block runs: an exclusive flock on ``path`` (created 0600 if missing)."""
     import fcntl
 
-    @contextlib.contextmanager
-    def held():  # type: ignore[no-untyped-def]
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
-
-    return held()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _private_sqlite_file(path: Path) -> None:
@@ -329,7 +338,7 @@ def _private_sqlite_file(path: Path) -> None:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -346,7 +355,7 @@ def _user() -> str:
 
 
 def _run(r: Any) -> RunRecord:
-    return RunRecord(id=r["id"], kind=r["kind"], started_at=_aware(r["started_at"]), status=r["status"],  # type: ignore[arg-type]
+    return RunRecord(id=r["id"], kind=r["kind"], started_at=_aware(r["started_at"]), status=r["status"],
                      user=r["user"], controller=r["controller"], selection=r["selection"] or {},
                      options=r["options"] or {}, summary=r["summary"] or {},
                      finished_at=_aware(r["finished_at"]), fleet_version=r["fleet_version"])

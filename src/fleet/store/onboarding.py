@@ -5,9 +5,9 @@ the current row and its history event together, on SQLite and PostgreSQL alike."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -16,6 +16,7 @@ from fleet.store import schema as t
 from fleet.store.db import Store, _aware, _now, store_error
 
 CREATED = "created"  # a practice with no row
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,15 @@ def _event(conn: sa.Connection, ev: PracticeEvent) -> None:
         item=ev.item, scheduled_for=ev.scheduled_for, note=ev.note[:2000]))
 
 
-def _retrying(store: Store, fn: Any) -> Any:
+def _retrying(store: Store, fn: Callable[[sa.Connection], T]) -> T:
     """Run ``fn(conn)`` in a transaction; once more if a concurrent writer inserted the same row first."""
-    for attempt in (1, 2):
-        try:
-            with store.engine.begin() as conn:
-                return fn(conn)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    return None
+    try:
+        with store.engine.begin() as conn:
+            return fn(conn)
+    except IntegrityError:
+        pass  # the second time it sees the other writer's row
+    with store.engine.begin() as conn:
+        return fn(conn)
 
 
 def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by: str, source: str,
@@ -106,13 +106,14 @@ def set_state(store: Store, practice_id: str, client_id: str, state: str, *, by:
         if only_from is not None and current not in only_from:
             return False
         when = scheduled_for
-        values = {"client_id": client_id, "state": state, "since": at or _now(), "scheduled_for": when,
+        since = at or _now()
+        values = {"client_id": client_id, "state": state, "since": since, "scheduled_for": when,
                   "note": note[:2000], "updated_by": by[:100], "source": source}
         if row:
             conn.execute(lc.update().where(lc.c.practice_id == practice_id).values(**values))
         else:
             conn.execute(lc.insert().values(practice_id=practice_id, **values))
-        _event(conn, PracticeEvent(practice_id, values["since"], by, source, "state", state,
+        _event(conn, PracticeEvent(practice_id, since, by, source, "state", state,
                                    scheduled_for=when, note=note))
         return True
 
@@ -175,7 +176,7 @@ def confirmations(store: Store, practice_ids: Iterable[str] | None = None) -> di
     out: dict[str, dict[str, Confirmation]] = {}
     for r in rows:
         out.setdefault(r["practice_id"], {})[r["item"]] = Confirmation(
-            r["item"], r["confirmed_by"], _aware(r["confirmed_at"]), r["note"])  # type: ignore[arg-type]
+            r["item"], r["confirmed_by"], _aware(r["confirmed_at"]), r["note"])
     return out
 
 
@@ -185,7 +186,7 @@ def events(store: Store, practice_id: str, limit: int = 100) -> list[PracticeEve
     q = sa.select(pe).where(pe.c.practice_id == practice_id).order_by(pe.c.at.desc(), pe.c.id.desc()).limit(limit)
     with store.engine.connect() as conn:
         rows = list(conn.execute(q).mappings())
-    return [PracticeEvent(r["practice_id"], _aware(r["at"]), r["by"], r["source"], r["kind"], r["state"],  # type: ignore[arg-type]
+    return [PracticeEvent(r["practice_id"], _aware(r["at"]), r["by"], r["source"], r["kind"], r["state"],
                           r["item"], r["scheduled_for"], r["note"]) for r in reversed(rows)]
 
 
@@ -215,7 +216,7 @@ def coverage_seen(store: Store, practice_ids: Iterable[str]) -> dict[str, Covera
                      .join(newest, sa.and_(hp.c.practice_id == newest.c.practice_id,
                                            hp.c.recorded_at == newest.c.at)))
                 for r in conn.execute(q):
-                    out[r[0]] = CoverageSeen(r[1], r[2], r[3], _aware(r[4]), r[5])  # type: ignore[arg-type]
+                    out[r[0]] = CoverageSeen(r[1], r[2], r[3], _aware(r[4]), r[5])
     except SQLAlchemyError as exc:
         raise store_error(exc, store.url, "read") from None
     return out

@@ -38,7 +38,7 @@ from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from fleet.errors import FleetError, ImportFileError, InventoryError, Location
-from fleet.inventory import CLIENT_PREFIX, PRACTICE_PREFIX, inventory_files, load_inventory
+from fleet.inventory.model import CLIENT_PREFIX, PRACTICE_PREFIX, inventory_files, load_inventory
 
 # -- columns ----------------------------------------------------------------------------------------
 
@@ -307,7 +307,8 @@ def pick_address(text: str) -> str:
     if not text:
         return ""
     tokens = [t.strip("[]()\"'") for t in re.split(r"[,;\s|]+", text) if t.strip("[]()\"'")]
-    v4, v6 = [], []
+    v4: list[str] = []
+    v6: list[str] = []
     for tok in tokens:
         try:
             ip = ipaddress.ip_address(tok.split("%", 1)[0].split("/", 1)[0])
@@ -535,7 +536,7 @@ def _load_doc(path: Path) -> _Doc:
 
 def _line(doc: _Doc, mapping: Any, key: Any) -> int | None:
     with contextlib.suppress(Exception):
-        return mapping.lc.key(key)[0] + 1 + doc.line_offset
+        return int(mapping.lc.key(key)[0]) + 1 + doc.line_offset
     return None
 
 
@@ -544,7 +545,7 @@ class _Client:
     id: str
     name: str
     doc: _Doc
-    body: CommentedMap
+    body: dict[Any, Any]  # its group's mapping in the file (a ruamel CommentedMap: comments kept)
     new: bool = False
 
 
@@ -554,7 +555,7 @@ class _Practice:
     client_id: str
     site: str
     doc: _Doc
-    body: CommentedMap
+    body: dict[Any, Any]  # its group's mapping in the file (a ruamel CommentedMap: comments kept)
     new: bool = False
 
 
@@ -563,7 +564,7 @@ class _HostRef:
     name: str
     doc: _Doc
     groups: tuple[str, ...]  # group chain from the top, e.g. (all, client_x, practice_x_y)
-    hosts: CommentedMap  # the ``hosts:`` mapping holding it
+    hosts: dict[Any, Any]  # the ``hosts:`` mapping holding it (a ruamel CommentedMap)
     line: int | None
 
     @property
@@ -615,13 +616,15 @@ class _Inventory:
         if len(chain) == 2 and chain[0] == "all" and chain[1].startswith(CLIENT_PREFIX):
             cid = chain[1][len(CLIENT_PREFIX):]
             if cid not in self.clients:
-                cvars = body.get("vars") if isinstance(body.get("vars"), dict) else {}
+                cvars = body.get("vars")
+                cvars = cvars if isinstance(cvars, dict) else {}
                 self.clients[cid] = _Client(cid, str(cvars.get("fleet_client_name") or cid), doc, body)
         if len(chain) == 3 and chain[0] == "all" and chain[1].startswith(CLIENT_PREFIX) \
                 and chain[2].startswith(PRACTICE_PREFIX):
             pid = chain[2][len(PRACTICE_PREFIX):]
             if pid not in self.practices:
-                pvars = body.get("vars") if isinstance(body.get("vars"), dict) else {}
+                pvars = body.get("vars")
+                pvars = pvars if isinstance(pvars, dict) else {}
                 self.practices[pid] = _Practice(pid, chain[1][len(CLIENT_PREFIX):], str(pvars.get("fleet_site") or ""),
                                                 doc, body)
         hosts = body.get("hosts")
@@ -737,7 +740,7 @@ def import_csv(inventory_dir: Path, csv_path: Path, dry_run: bool = False, clien
     load_inventory(inventory_dir)  # malformed inventory YAML: a clear InventoryError (file, line) first
     inv = _Inventory(inventory_dir)
     before = {path: _flatten(_pyyaml(doc.raw, path)) for path, doc in inv.docs.items() if doc.raw is not None}
-    updated: dict[Path, set[tuple]] = {}
+    updated: dict[Path, set[tuple[str, ...]]] = {}
     seen: dict[str, DeviceRow] = {}
     root = inventory_dir
     for dev in devices:
@@ -758,40 +761,40 @@ def import_csv(inventory_dir: Path, csv_path: Path, dry_run: bool = False, clien
                                           f"{', '.join(CLIENT_PREFIX + c.id for c in clients)}; rename one "
                                           "(fleet_client_name)", host=dev.hostname))
             continue
-        client = clients[0] if clients else None
+        owner = clients[0] if clients else None
         refs = inv.hosts.get(key, [])
         if refs:
-            _update_existing(inv, dev, client, refs, result, updated, root)
+            _update_existing(inv, dev, owner, refs, result, updated, root)
             continue
         # a new host
-        if client is None:
+        if owner is None:
             cid = slug(dev.client)
-            client = inv.add_client(cid, dev.client)
+            owner = inv.add_client(cid, dev.client)
             result.changes.append(Change("add client", "", "", f"{CLIENT_PREFIX}{cid} ({dev.client}) in "
-                                         f"{_rel(client.doc.path, root)}", client.doc.path))
-        practices = inv.practices_for(client, dev.site)
+                                         f"{_rel(owner.doc.path, root)}", owner.doc.path))
+        practices = inv.practices_for(owner, dev.site)
         if len(practices) > 1:
             result.skipped.append(Skipped(dev.line, f"{dev.hostname}: site {dev.site!r} matches practices "
                                           f"{', '.join(p.id for p in practices)}; add the host by hand",
                                           host=dev.hostname))
             continue
         if practices:
-            practice = practices[0]
+            home = practices[0]
         else:
-            pid = f"{client.id}_{slug(dev.site) or 'main'}"
+            pid = f"{owner.id}_{slug(dev.site) or 'main'}"
             if pid in inv.practices:
                 other = inv.practices[pid]
                 result.skipped.append(Skipped(dev.line, f"{dev.hostname}: practice id {pid} is already used by "
                                               f"client {other.client_id}; add the host by hand", host=dev.hostname))
                 continue
-            practice = inv.add_practice(client, pid, dev.site or client.name, dev.site)
+            home = inv.add_practice(owner, pid, dev.site or owner.name, dev.site)
             result.changes.append(Change("add practice", "", pid, (f"site {dev.site!r}" if dev.site else "no site")
-                                         + f" under {CLIENT_PREFIX}{client.id}; set fleet_pms (see `fleet catalog "
-                                         "list`) before deploying", practice.doc.path))
-        name = inv.add_host(practice, dev)
-        result.changes.append(Change("add host", name, practice.id, f"{dev.platform} {dev.role}, "
+                                         + f" under {CLIENT_PREFIX}{owner.id}; set fleet_pms (see `fleet catalog "
+                                         "list`) before deploying", home.doc.path))
+        name = inv.add_host(home, dev)
+        result.changes.append(Change("add host", name, home.id, f"{dev.platform} {dev.role}, "
                                      + (f"ansible_host {dev.address}" if dev.address else "no address in the export"),
-                                     practice.doc.path))
+                                     home.doc.path))
     changed = [doc for doc in inv.docs.values() if doc.dirty]
     rendered = {doc.path: doc.render() for doc in changed}
     for doc in changed:
@@ -804,7 +807,7 @@ def import_csv(inventory_dir: Path, csv_path: Path, dry_run: bool = False, clien
 
 
 def _update_existing(inv: _Inventory, dev: DeviceRow, client: _Client | None, refs: list[_HostRef],
-                     result: ImportResult, updated: dict[Path, set[tuple]], root: Path) -> None:
+                     result: ImportResult, updated: dict[Path, set[tuple[str, ...]]], root: Path) -> None:
     in_practices = [r for r in refs if r.practice_id]
     said = f"client {dev.client!r}" + (f", site {dev.site!r}" if dev.site else "")
     if len(in_practices) != 1:
@@ -849,9 +852,9 @@ def _pyyaml(raw: bytes | None, path: Path) -> Any:
     return load_text(raw.decode("utf-8-sig"), str(path), InventoryError)
 
 
-def _flatten(data: Any) -> dict[tuple, Any]:
+def _flatten(data: Any) -> dict[tuple[str, ...], Any]:
     """Every group's vars and every host's vars, keyed by group chain (+ host), as Ansible reads them."""
-    out: dict[tuple, Any] = {}
+    out: dict[tuple[str, ...], Any] = {}
 
     def walk(chain: tuple[str, ...], body: Any) -> None:
         if not isinstance(body, dict):
@@ -875,7 +878,7 @@ def _flatten(data: Any) -> dict[tuple, Any]:
     return out
 
 
-def _verify(doc: _Doc, new: bytes, before: dict[tuple, Any], updated: set[tuple],
+def _verify(doc: _Doc, new: bytes, before: dict[tuple[str, ...], Any], updated: set[tuple[str, ...]],
             changed_var: str = "ansible_host") -> None:
     """What Ansible reads from the new text keeps every old group var and host var (except the
     ``changed_var`` we meant to change on the ``updated`` hosts). Anything else is a bug here: refuse

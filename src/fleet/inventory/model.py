@@ -2,7 +2,7 @@
 
 The files are ordinary Ansible YAML inventory (see docs/workspace-format.md), so plain
 ``ansible-playbook -i inventory`` reads them too. This module only reads and structures them;
-judging whether a practice is ready is ``fleet.validate``'s job.
+judging whether a practice is ready is ``fleet.inventory.validate``'s job.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ class Inventory:
         return chosen, hosts
 
 
-def _as_mapping(value: Any, what: str, where: Location) -> dict:
+def _as_mapping(value: Any, what: str, where: Location) -> dict[Any, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):

@@ -17,9 +17,9 @@ from fleet.config import ExtensionVariant, FleetConfig
 from fleet.desired.context import PlanError, join_state
 from fleet.desired.platforms import PLATFORMS, POLICY_BROWSERS, ROLES, UNKNOWN_JOIN, WORKGROUP
 from fleet.errors import ConfigError, Location
-from fleet.inventory import Host, Inventory, Practice
+from fleet.inventory.model import Host, Inventory, Practice
 from fleet.onboarding.status import PracticeOnboarding
-from fleet.secretstore import TOKEN_VAR, shared_secrets
+from fleet.secrets.store import TOKEN_VAR, shared_secrets
 
 
 class Level(StrEnum):
@@ -207,6 +207,16 @@ def _check_host(h: Host, out: list[Finding]) -> None:
                     "use HTTPS (port 5986) or NTLM/Kerberos; or set fleet_allow_insecure_transport: true",
                 )
             )
+        if _kerberos(h.vars, conn):
+            from fleet.health.transport import kerberos_available
+
+            if not kerberos_available():
+                out.append(Finding(
+                    Level.WARNING, "this host logs in with Kerberos, which needs the Python gssapi library on "
+                                   "this controller: it is not installed, so deploy and health cannot reach the host",
+                    h.practice_id, h.name, h.where,
+                    "pip install 'pypsrp[kerberos]' into fleet's environment (it builds against libkrb5-dev), "
+                    "or log in with negotiate/ntlm"))
         cert_var = "ansible_winrm_server_cert_validation" if conn == "winrm" else "ansible_psrp_cert_validation"
         if str(h.vars.get(cert_var, "validate")) == "ignore":
             out.append(
@@ -254,6 +264,18 @@ def _port(vars_: Mapping[str, Any], *names: str) -> int | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+def _kerberos(vars_: Mapping[str, Any], conn: str) -> bool:
+    """Whether the host's winrm/psrp login is Kerberos (winrm's default for a UPN user)."""
+    if conn == "psrp":
+        return str(vars_.get("ansible_psrp_auth", "")).strip().lower() == "kerberos"
+    transport = vars_.get("ansible_winrm_transport")
+    if isinstance(transport, str):
+        transport = transport.split(",")
+    if not transport:
+        return "@" in str(vars_.get("ansible_winrm_user") or vars_.get("ansible_user") or "")
+    return str(transport[0]).strip().lower() == "kerberos"
 
 
 def _password_in_clear(vars_: Mapping[str, Any], conn: str) -> bool:
@@ -354,7 +376,7 @@ def _check_hosts_for_method(
             try:
                 variant = config.variant_name_for(system.id, system.name, system.extension_variant)
             except ConfigError as exc:
-                out.append(Finding(Level.ERROR, exc.message, p.id, where=cfg_where, hint=exc.hint))
+                out.append(Finding(Level.ERROR, exc.message, p.id, where=cfg_where, hint=exc.hint or ""))
             else:
                 if variant not in config.variants:
                     out.append(Finding(Level.ERROR, f"no extension ID configured for variant {variant}",
@@ -451,8 +473,8 @@ def _check_edge_builds(p: Practice, workstations: Iterable[Host], variant: Exten
             f"fleet_join is not set for Windows machines with Edge ({names}): Edge installs the Chrome Web "
             "Store build only on machines joined to AD or Entra ID, and most small practices are workgroups",
             p.id, unknown[0].name, unknown[0].where,
-            "set fleet_join: domain | entra | workgroup (practice or host var); `fleet health` reports "
-            "what each machine says"))
+            "set fleet_join: domain | entra | workgroup (practice or host var), or after a `fleet health` "
+            "sweep (which reads what each machine says) `fleet inventory join --write`"))
 
 
 def _open_items(p: Practice, catalog: Catalog, o: PracticeOnboarding) -> list[Finding]:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from fleet.secretstore import fingerprint
+from fleet.secrets.store import fingerprint
 
 MIN_SECRET_LEN = 4  # shorter strings would redact ordinary words
 

@@ -6,7 +6,7 @@ drawn here. It must open offline, in a mail attachment, and print cleanly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from html import escape
@@ -15,9 +15,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from fleet import __version__
-from fleet.health.report import (
+from fleet.report.model import (
     RANK,
     STATES,
+    CheckLine,
     FleetReport,
     HostLine,
     PracticeLine,
@@ -92,22 +93,29 @@ def render_html(report: FleetReport) -> str:
         fleet_version=__version__,
         max_changes=MAX_CHANGES,
         problems=_problems,
-        style=Markup(env.loader.get_source(env, "report.css")[0]),  # type: ignore[union-attr]
-        script=Markup(env.loader.get_source(env, "report.js")[0]),  # type: ignore[union-attr]
+        style=_asset(env, "report.css"),
+        script=_asset(env, "report.js"),
     )
+
+
+def _asset(env: Environment, name: str) -> Markup:
+    """A static file beside the templates (style sheet, script), inlined into the page."""
+    if env.loader is None:  # _env() always gives its FileSystemLoader
+        raise RuntimeError("the report's template environment has no loader")
+    return Markup(env.loader.get_source(env, name)[0])
 
 
 def _low(p: PracticeLine) -> bool:
     return p.coverage.ratio is not None and p.coverage.ratio < 1
 
 
-def _problems(h: HostLine) -> list:
+def _problems(h: HostLine) -> list[CheckLine]:
     return sorted(h.problems, key=lambda c: (-RANK[c.state], c.check_id))
 
 
-def state_bar(counts: dict[str, int] | object, width: int = 240, height: int = 10) -> Markup:
+def state_bar(counts: Mapping[str, int], width: int = 240, height: int = 10) -> Markup:
     """A stacked bar of check states (inline SVG)."""
-    values = [(s, int(counts.get(s, 0))) for s in ("OK", "WARNING", "CRITICAL", "UNKNOWN")]  # type: ignore[attr-defined]
+    values = [(s, int(counts.get(s, 0))) for s in ("OK", "WARNING", "CRITICAL", "UNKNOWN")]
     total = sum(v for _, v in values)
     if not total:
         return Markup("")

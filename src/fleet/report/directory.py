@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fleet.inventory import Inventory
+    from fleet.inventory.model import Inventory
 
 
 @dataclass(frozen=True)

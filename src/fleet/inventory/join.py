@@ -20,7 +20,7 @@ from typing import Any
 
 from fleet.desired.platforms import JOIN_STATES, JOIN_VAR
 from fleet.errors import FleetError
-from fleet.inventory import Host
+from fleet.inventory.model import Host
 
 AGREES, SET, DIFFERS, NOT_SEEN = "agrees", "set", "differs", "not seen"
 
@@ -72,14 +72,14 @@ def write_join(inventory_dir: Path, rows: Iterable[JoinRow], overwrite: bool = F
     """Set the host-level ``fleet_join`` to what the sweep saw for the ``set`` rows (and, with
     ``overwrite``, the ``differs`` rows). Returns the rows written. Nothing is written when any file
     would change in anything else (a FleetError says which)."""
-    from fleet.rmm_import import _flatten, _Inventory, _pyyaml, _verify, _write_all
+    from fleet.inventory.rmm_import import _flatten, _Inventory, _pyyaml, _verify, _write_all
 
     wanted = [r for r in rows if r.action == SET or (overwrite and r.action == DIFFERS)]
     if not wanted:
         return []
     inv = _Inventory(inventory_dir)
     before = {path: _flatten(_pyyaml(doc.raw, path)) for path, doc in inv.docs.items() if doc.raw is not None}
-    updated: dict[Path, set[tuple]] = {}
+    updated: dict[Path, set[tuple[str, ...]]] = {}
     done = []
     for row in wanted:
         refs = [r for r in inv.hosts.get(row.host.lower(), []) if r.practice_id == row.practice_id]

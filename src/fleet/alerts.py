@@ -34,8 +34,8 @@ from typing import Any
 from fleet import __version__
 from fleet.config import AlertTarget
 from fleet.errors import ConfigError, FleetError
-from fleet.health.report_directory import Directory
-from fleet.redact import Redactor
+from fleet.report.directory import Directory
+from fleet.secrets.redact import Redactor
 from fleet.store import RunRecord, Store
 from fleet.store import alerts as store_alerts
 from fleet.store.alerts import alert_lock
@@ -357,12 +357,12 @@ def slack_payload(events: Sequence[AlertEvent], ctx: PayloadContext) -> dict[str
     else:
         failing = [e for e in events if e.kind == "failing"]
         text = f"fleet: {len(failing)} checks newly failing, {len(events) - len(failing)} resolved"
-        lines = [f"{STATE_EMOJI['OK' if e.kind == 'resolved' else e.state]} {_mrkdwn(_title(e))} — "
+        items = [f"{STATE_EMOJI['OK' if e.kind == 'resolved' else e.state]} {_mrkdwn(_title(e))} — "
                  f"{_mrkdwn(_where(e, ctx))}" for e in events[:DIGEST_LINES]]
         if len(events) > DIGEST_LINES:
-            lines.append(f"… and {len(events) - DIGEST_LINES} more (see `fleet report`)")
+            items.append(f"… and {len(events) - DIGEST_LINES} more (see `fleet report`)")
         blocks = [{"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}},
-                  {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:2900]}}]
+                  {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(items)[:2900]}}]
     context = f"{_mrkdwn(ctx.msp_name) + ' · ' if ctx.msp_name else ''}fleet sweep `{events[0].run_id[:12]}`"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     return {"text": text, "blocks": blocks}

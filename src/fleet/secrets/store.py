@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from fleet import vault
 from fleet.errors import Location, VaultError
-from fleet.inventory import PRACTICE_PREFIX
+from fleet.inventory.model import PRACTICE_PREFIX
+from fleet.secrets import vault
 from fleet.yamlsrc import load_text, scalar_text
 
 TOKEN_VAR = "fleet_token"
@@ -177,7 +177,7 @@ class SecretStore:
         )
 
 
-def _plain_vars(plain: bytes, path: Path) -> dict:
+def _plain_vars(plain: bytes, path: Path) -> dict[Any, Any]:
     """A decrypted vault file's variables, read as fleet reads any YAML (bounded, lines kept)."""
     try:
         text = plain.decode("utf-8")

@@ -24,7 +24,7 @@ from typing import Any
 
 from fleet.errors import FleetError
 from fleet.health.model import HEALTH_KIND, Coverage
-from fleet.health.report_directory import Directory
+from fleet.report.directory import Directory
 from fleet.store import CheckResult, HostResult, RunRecord, Store
 from fleet.store import health as store_health
 from fleet.store import onboarding as onboarding_records

@@ -12,8 +12,12 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fleet.errors import Location, VaultError
+
+if TYPE_CHECKING:  # imported where used at run time: ansible is slow to import (and ships no types)
+    from ansible.parsing.vault import VaultLib
 
 VAULT_HEADER = b"$ANSIBLE_VAULT;"
 PASSWORD_ENV = "FLEET_VAULT_PASSWORD"
@@ -89,7 +93,7 @@ def _find_password(
     return None
 
 
-def _vaultlib(password: VaultPassword):  # type: ignore[no-untyped-def]
+def _vaultlib(password: VaultPassword) -> VaultLib:
     from ansible.parsing.vault import VaultLib, VaultSecret
 
     return VaultLib([("default", VaultSecret(password.value))])
@@ -98,7 +102,8 @@ def _vaultlib(password: VaultPassword):  # type: ignore[no-untyped-def]
 def encrypt(plaintext: bytes, password: VaultPassword) -> bytes:
     from ansible.parsing.vault import VaultSecret
 
-    return _vaultlib(password).encrypt(plaintext, VaultSecret(password.value))
+    ciphertext: bytes = _vaultlib(password).encrypt(plaintext, VaultSecret(password.value))
+    return ciphertext
 
 
 def decrypt(ciphertext: bytes, password: VaultPassword, source: str = "vault") -> bytes:
@@ -107,13 +112,14 @@ def decrypt(ciphertext: bytes, password: VaultPassword, source: str = "vault") -
     if not is_encrypted(ciphertext):
         raise VaultError("not an ansible-vault file", where=Location(source))
     try:
-        return _vaultlib(password).decrypt(ciphertext)
+        plaintext: bytes = _vaultlib(password).decrypt(ciphertext)
     except AnsibleError:
         raise VaultError(
             f"cannot decrypt with the vault password from {password.source}",
             where=Location(source),
             hint="check the vault password (FLEET_VAULT_PASSWORD, --vault-password-file)",
         ) from None
+    return plaintext
 
 
 def is_encrypted(data: bytes) -> bool:
@@ -131,6 +137,10 @@ def write_private(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a write error (disk full) names no file: say which one, the old one is kept
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -14,19 +14,20 @@ import os
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from fleet.csvsafe import safe_cell
 from fleet.errors import FleetError, Location
-from fleet.health.report import NAGIOS_CODE, STATES, FleetReport, HostLine, percent, report_dict
+from fleet.report.model import NAGIOS_CODE, STATES, FleetReport, HostLine, percent, report_dict
 
 FORMATS = ("html", "json", "csv", "junit", "prometheus")
 
 
 def render(report: FleetReport, fmt: str) -> str:
     if fmt == "html":
-        from fleet.health.report_html import render_html
+        from fleet.report.html import render_html
 
         return render_html(report)
     renderers = {"json": render_json, "csv": render_csv, "junit": render_junit, "prometheus": render_prometheus}
@@ -194,7 +195,7 @@ def render_prometheus(report: FleetReport) -> str:
     """node_exporter textfile collector format (text exposition 0.0.4), one sample per line."""
     out: list[str] = []
 
-    def family(name: str, help_text: str, samples: list[tuple[str, float]], kind: str = "gauge") -> None:
+    def family(name: str, help_text: str, samples: Sequence[tuple[str, float]], kind: str = "gauge") -> None:
         out.append(f"# HELP {name} {help_text}")
         out.append(f"# TYPE {name} {kind}")
         out.extend(f"{name}{labels} {_num(value)}" for labels, value in samples)
