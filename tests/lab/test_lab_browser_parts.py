@@ -16,6 +16,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -155,6 +156,27 @@ def test_the_web_server_serves_the_extension_keeps_reports_and_answers_the_sync_
     lines = [line.split(" ", 1)[1] for line in (engine / "endpoint.log").read_text().splitlines()]
     assert lines[:3] == ["- GET /ext/updates.xml 200", "- GET /sync 204", "- GET /ext/..%2f..%2fweb 404"]
     assert "bs-downtown-ws01 POST /ext/report 204" in lines and "- POST /ext/report 400" in lines
+
+
+def test_reports_sent_at_once_are_all_kept(server: tuple[str, Path]) -> None:
+    """The extension sends its "installed" and "loaded" reports together: each is answered, none lost
+    to another's temporary file (was: one of two failed with FileNotFoundError, no answer)."""
+    url, engine = server
+    ext_id = "b" * 32
+    barrier = threading.Barrier(12)
+
+    def send(i: int) -> int:
+        body = json.dumps({"extension_id": ext_id, "why": f"r{i}", "managed": {"token": f"{i:016x}"}}).encode()
+        barrier.wait()
+        return _post(f"{url}/ext/report", body, "fleet-lab/bs-downtown-ws02")
+
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(send, range(12)))
+    assert codes == [204] * 12
+    kept = json.loads((engine / "browser-reports" / "bs-downtown-ws02" / f"{ext_id}.json").read_text())
+    assert kept["why"] in {f"r{i}" for i in range(12)}
+    assert [p.name for p in (engine / "browser-reports" / "bs-downtown-ws02").iterdir()] == [f"{ext_id}.json"]
+    assert "Traceback" not in (engine / "endpoint.log").read_text()
 
 
 # -- which lab a command acts on ------------------------------------------------------------------------
