@@ -274,8 +274,8 @@ class _FakeChromium:
 
     def log(self, source: str, message: str) -> None:
         with open(self.hp.fs_path(browser.LOGFILE), "a") as f:
-            f.write(f"[{self.proc.pid}:{self.proc.pid + 1}:1207/112504.087186:VERBOSE1:components/x/{source}.cc:1] "
-                    f"{message}\n")
+            f.write(f"[{self.proc.pid}:{self.proc.pid + 1}:{time.strftime('%m%d/%H%M%S')}.000000:VERBOSE1:"
+                    f"components/x/{source}.cc:1] {message}\n")
 
     def read_policy(self) -> None:
         d = self.hp.fs_path(browser.POLICY_DIR)
@@ -352,3 +352,31 @@ def test_a_starting_chromium_is_ready_only_once_it_reads_a_policy_change(tmp_pat
         assert mute.probes() == [] and not mute.hp.fs_path("/etc/chromium/policies").exists()
     finally:
         mute.stop()
+
+
+def test_a_late_browser_is_explained_from_its_own_log(tmp_path: Path) -> None:
+    """`fleet lab browsers` says why a workstation is late: its Chromium not running, the policy file
+    changed after Chromium last read its folder (the start-up gap), or its updater's last step."""
+    hp = HostPaths(tmp_path / "ws01")
+    chromium = _FakeChromium(hp)
+    try:
+        chromium.read_policy()
+        policy = hp.fs_path(browser.POLICY_DIR) / "fleet-p.json"
+        policy.parent.mkdir(parents=True)
+        policy.write_text("{}")
+        later = time.time() + 5
+        os.utime(policy, (later, later))
+        why = browser.explain_late(hp, MNT)
+        assert why.startswith("its Chromium has not read the policy folder since it changed at "
+                              f"{time.strftime('%H:%M:%S', time.localtime(later))} (last read "), why
+        assert "15-minute reload" in why
+
+        os.utime(policy, (later - 10, later - 10))
+        idle = "its Chromium read the policy; its extension updater has done nothing since"
+        assert browser.explain_late(hp, MNT) == idle
+        chromium.log("extension_downloader", "Fetching http://127.0.0.1:1/ext/updates.xml?os=linux")
+        assert browser.explain_late(hp, MNT) == ("its Chromium read the policy; its extension updater last: "
+                                                 "Fetching http://127.0.0.1:1/ext/updates.xml?os=linux")
+    finally:
+        chromium.stop()
+    assert browser.explain_late(hp, MNT) == "Chromium is not running (fleet lab up starts it)"

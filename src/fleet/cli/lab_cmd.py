@@ -254,6 +254,9 @@ def browsers(app: AppContext, directory: Path | None, timeout: float, fmt: str) 
         if late:
             note(f"browsers: {len(late)} of {len(rows)} workstations have not followed their policy within "
                  f"{timeout:.0f}s: {', '.join(late[:10])}", fg="red")
+            for r in rows:
+                if not r["converged"]:
+                    note(f"  {r['host']}: {r.get('why', '')}")
             exit_with(1)
         with_ext = sum(1 for r in rows if r["installed"] not in ("no", "-"))
         note(f"browsers: {len(rows)} real Chromium follow their policy; {with_ext} hold the test extension "
