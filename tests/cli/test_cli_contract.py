@@ -1,5 +1,6 @@
 """The CLI's contract, checked over every command fleet has (not a list kept by hand).
 
+- Commands exit one way (``exit_with``), not a mix of sys.exit and ctx.exit.
 - No command module imports another (only the shared app context and output helpers): a command
   that needs another command's work calls the library, or reaches the command through the group.
 - A short flag means one thing everywhere (``-f`` is ``--forks``, as in ansible-playbook).
@@ -56,6 +57,14 @@ def test_no_command_module_imports_another() -> None:
                 if name.startswith("fleet.cli.") and name.count(".") == 2 and name not in SHARED \
                         and name != f"fleet.cli.{path.stem}":
                     offenders.append(f"{path.name}:{node.lineno} imports {name}")
+    assert offenders == []
+
+
+def test_commands_exit_one_way() -> None:
+    """Through ``exit_with`` (Click's context) or a FleetError; only the entry point calls sys.exit."""
+    offenders = [f"{p.name}:{n}" for p in sorted(CLI_DIR.glob("*_cmd.py"))
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if "sys.exit(" in line or "ctx.exit(" in line or "SystemExit" in line]
     assert offenders == []
 
 

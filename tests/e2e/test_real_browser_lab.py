@@ -26,6 +26,7 @@ import pytest
 from fleet.lab import Lab
 from fleet.lab.browser import (
     CHROMIUM,
+    PIDFILE,
     PROBE_PREFIX,
     REPORTS_DIR,
     chromium_pids,
@@ -180,13 +181,13 @@ def test_a_removed_policy_makes_chromium_remove_it_and_health_critical_on_that_h
     assert code == 0, {k: v for k, v in checks.items() if v != "OK"}
 
 
-def test_lab_status_shows_each_browser_and_a_stopped_lab_is_refused(real: RealLab) -> None:
+def test_lab_status_shows_each_browser_a_stopped_lab_is_refused_and_lab_up_resumes_every_browser(real: RealLab) -> None:
     r = real.fleet("lab", "status", "--json")
     rows = {row["host"]: row for row in json.loads(r.stdout)}
     assert all(row["browser"] == "running" and float(row["memory_mb"]) > 50 for row in rows.values()), rows
     assert "Chromium running" in r.stderr
 
-    # A browser killed with SIGKILL is shown stopped, and `fleet lab up` starts it again.
+    # A browser killed with SIGKILL is shown stopped.
     state = real.lab.state()
     victim = sorted(rows)[0]
     rec = state.hosts[victim]
@@ -195,11 +196,7 @@ def test_lab_status_shows_each_browser_and_a_stopped_lab_is_refused(real: RealLa
     time.sleep(0.5)
     status = {r["host"]: r for r in json.loads(real.fleet("lab", "status", "--json").stdout)}
     assert status[victim]["browser"] == "stopped" and status[victim]["memory_mb"] == 0
-    real.fleet("lab", "up")
-    assert all(r["browser"] == "running" for r in json.loads(real.fleet("lab", "status", "--json").stdout)
-               if r["role"] == "workstation")
 
-    state = real.lab.state()
     browsers_pids = [p for r in state.hosts.values() for p in chromium_pids(r.mnt_ns, r.uts_ns)]
     assert browsers_pids
     real.fleet("lab", "down")  # from the workspace: this lab, not the default one
@@ -207,6 +204,20 @@ def test_lab_status_shows_each_browser_and_a_stopped_lab_is_refused(real: RealLa
     r = real.fleet("lab", "browsers", expect=1)
     assert "is stopped" in r.stderr and f"fleet lab up --dir {real.root}" in r.stderr
     assert not [p for p in real.lab.status() if p.status == "up"]
-    real.fleet("lab", "up")  # resumes this lab (and its browsers)
-    rows = real.browsers()
-    assert all(row["browser"] == "running" for row in rows.values())
+
+    # `fleet lab up` resumes this lab and every browser, the killed one too, even when a stale
+    # pidfile's pid now belongs to another process that looks like Chromium (pids are reused).
+    impostor = subprocess.Popen(["bash", "-c", "exec -a /usr/lib/chromium/chromium sleep 120"])
+    try:
+        time.sleep(0.2)
+        real.lab.paths.host(victim).fs_path(PIDFILE).write_text(f"{impostor.pid}\n")
+        real.fleet("lab", "up")
+        rows = real.browsers()
+        assert all(row["browser"] == "running" and row["settings"] == "ok" for row in rows.values()), rows
+        state = real.lab.state()
+        for host in rows:
+            pid = running_pid(real.lab.paths.host(host), state.hosts[host].mnt_ns)
+            assert pid and pid != impostor.pid and is_ready(real.lab.paths.host(host), pid), host
+    finally:
+        impostor.kill()
+        impostor.wait()

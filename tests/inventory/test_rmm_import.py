@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from fleet.errors import ImportFileError, InventoryError
+from fleet.inventory.devices import pick_address, platform_of, role_of, slug
 from fleet.inventory.model import load_inventory
-from fleet.inventory.rmm_import import import_csv, pick_address, platform_of, role_of, slug
+from fleet.inventory.rmm_import import import_csv
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -16,6 +16,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -157,6 +158,27 @@ def test_the_web_server_serves_the_extension_keeps_reports_and_answers_the_sync_
     assert "bs-downtown-ws01 POST /ext/report 204" in lines and "- POST /ext/report 400" in lines
 
 
+def test_reports_sent_at_once_are_all_kept(server: tuple[str, Path]) -> None:
+    """The extension sends its "installed" and "loaded" reports together: each is answered, none lost
+    to another's temporary file (was: one of two failed with FileNotFoundError, no answer)."""
+    url, engine = server
+    ext_id = "b" * 32
+    barrier = threading.Barrier(12)
+
+    def send(i: int) -> int:
+        body = json.dumps({"extension_id": ext_id, "why": f"r{i}", "managed": {"token": f"{i:016x}"}}).encode()
+        barrier.wait()
+        return _post(f"{url}/ext/report", body, "fleet-lab/bs-downtown-ws02")
+
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(send, range(12)))
+    assert codes == [204] * 12
+    kept = json.loads((engine / "browser-reports" / "bs-downtown-ws02" / f"{ext_id}.json").read_text())
+    assert kept["why"] in {f"r{i}" for i in range(12)}
+    assert [p.name for p in (engine / "browser-reports" / "bs-downtown-ws02").iterdir()] == [f"{ext_id}.json"]
+    assert "Traceback" not in (engine / "endpoint.log").read_text()
+
+
 # -- which lab a command acts on ------------------------------------------------------------------------
 
 
@@ -252,8 +274,8 @@ class _FakeChromium:
 
     def log(self, source: str, message: str) -> None:
         with open(self.hp.fs_path(browser.LOGFILE), "a") as f:
-            f.write(f"[{self.proc.pid}:{self.proc.pid + 1}:1207/112504.087186:VERBOSE1:components/x/{source}.cc:1] "
-                    f"{message}\n")
+            f.write(f"[{self.proc.pid}:{self.proc.pid + 1}:{time.strftime('%m%d/%H%M%S')}.000000:VERBOSE1:"
+                    f"components/x/{source}.cc:1] {message}\n")
 
     def read_policy(self) -> None:
         d = self.hp.fs_path(browser.POLICY_DIR)
@@ -330,3 +352,31 @@ def test_a_starting_chromium_is_ready_only_once_it_reads_a_policy_change(tmp_pat
         assert mute.probes() == [] and not mute.hp.fs_path("/etc/chromium/policies").exists()
     finally:
         mute.stop()
+
+
+def test_a_late_browser_is_explained_from_its_own_log(tmp_path: Path) -> None:
+    """`fleet lab browsers` says why a workstation is late: its Chromium not running, the policy file
+    changed after Chromium last read its folder (the start-up gap), or its updater's last step."""
+    hp = HostPaths(tmp_path / "ws01")
+    chromium = _FakeChromium(hp)
+    try:
+        chromium.read_policy()
+        policy = hp.fs_path(browser.POLICY_DIR) / "fleet-p.json"
+        policy.parent.mkdir(parents=True)
+        policy.write_text("{}")
+        later = time.time() + 5
+        os.utime(policy, (later, later))
+        why = browser.explain_late(hp, MNT)
+        assert why.startswith("its Chromium has not read the policy folder since it changed at "
+                              f"{time.strftime('%H:%M:%S', time.localtime(later))} (last read "), why
+        assert "15-minute reload" in why
+
+        os.utime(policy, (later - 10, later - 10))
+        idle = "its Chromium read the policy; its extension updater has done nothing since"
+        assert browser.explain_late(hp, MNT) == idle
+        chromium.log("extension_downloader", "Fetching http://127.0.0.1:1/ext/updates.xml?os=linux")
+        assert browser.explain_late(hp, MNT) == ("its Chromium read the policy; its extension updater last: "
+                                                 "Fetching http://127.0.0.1:1/ext/updates.xml?os=linux")
+    finally:
+        chromium.stop()
+    assert browser.explain_late(hp, MNT) == "Chromium is not running (fleet lab up starts it)"

@@ -6,12 +6,10 @@ the PostgreSQL server and wants the upgrade in a change window, or a check in mo
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import emit, exit_with, note, output_options
 
 
 @click.group()
@@ -54,7 +52,7 @@ def current(app: AppContext, check: bool, fmt: str) -> None:
     else:
         note(f"db: {len(pending)} migration(s) pending ({', '.join(pending)}): fleet db upgrade", fg="yellow")
     if check and pending:
-        sys.exit(1)
+        exit_with(1)
 
 
 @db.command("upgrade")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import emit, exit_with, note, output_options
 
 if TYPE_CHECKING:
     from fleet.deploy import DeployBlocked, Deployment, DeployResult, HostOutcome, Observer
@@ -121,7 +121,7 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
         what = "remove fleet's policy and Synchronizer from" if remove else "deploy to"
         if not click.confirm(f"{what} {len(deployment.hosts)} hosts?", default=False, err=True):
             note("nothing was changed")
-            sys.exit(1)
+            exit_with(1)
     progress = _Progress(len(deployment.hosts), quiet=fmt == "json")
     with _interruptible(), progress:
         result = deployment.run(progress.observer(), wait=math.inf if wait else None)
@@ -160,10 +160,10 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
     note(line, fg="green" if ok else ("yellow" if result.interrupted else "red"))
     if result.interrupted:
         note("interrupted: results gathered so far are kept; `fleet deploy --retry-failed` finishes the rest")
-        sys.exit(130)
+        exit_with(130)
     if not ok:
         note("retry the failed and unreachable hosts later: fleet deploy --retry-failed --yes")
-        sys.exit(1)
+        exit_with(1)
 
 
 def _record_lifecycle(app: AppContext, deployment: Any, result: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import emit, exit_with, note, output_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,7 +110,7 @@ def _run(app: AppContext, formats: list[str], practices: tuple[str, ...], client
              f"keep them out of email and tickets:\n  {shown}", fg="yellow")
     if result.failed:
         note(f"{len(result.failed)} practices failed; the files written for the others are kept", fg="red")
-        sys.exit(1)
+        exit_with(1)
 
 
 def _command(name: str, formats: list[str], summary: str) -> click.Command:

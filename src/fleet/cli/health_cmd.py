@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import emit, exit_with, note, output_options
 
 if TYPE_CHECKING:
     from fleet.alerts import AlertOutcome
@@ -108,7 +108,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
         # Click would turn this into "Aborted!" and exit 1; a sweep says what it kept and exits 130.
         note(f"interrupted: the {len(host_docs)} host(s) answered so far are stored; "
              "the sweep is marked interrupted", fg="yellow")
-        ctx.exit(130)
+        exit_with(130)
 
     from fleet.onboarding.status import load_onboarding
 
@@ -166,7 +166,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
         # Delivery problems are reported, never raised: the sweep is stored and its Nagios code stands.
         run_alerts(app, store, result.run_id)
     sys.stdout.flush()
-    ctx.exit(result.exit_code)
+    exit_with(result.exit_code)
 
 
 @health.command("show")
@@ -262,7 +262,7 @@ def alert(app: AppContext, run_id: str | None) -> None:
     store = app.store()
     outcome = run_alerts(app, store, resolve_run(store, run_id).id)
     if outcome is not None and not outcome.ok:
-        sys.exit(1)
+        exit_with(1)
 
 
 def run_alerts(app: AppContext, store: Store, run_id: str) -> AlertOutcome | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import emit, exit_with, note, output_options
 
 if TYPE_CHECKING:
     from fleet.inventory.validate import Finding
@@ -93,7 +92,7 @@ def validate(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ..
         summary += f"; {len(general)} inventory errors (first: {general[0].message})"
     if not report.ok:
         note(summary + (f" (blocked: {', '.join(blocked)})" if blocked else ""), fg="red")
-        sys.exit(1)
+        exit_with(1)
     note(summary, fg="green")
 
 
@@ -219,6 +218,6 @@ def import_(app: AppContext, csv_file: Path, dry_run: bool, client: str | None, 
     verb = "would change" if dry_run else "changed"
     note(f"{result.summary()} ({verb} {len(result.files)} files)")
     if result.skipped and not result.changes and not result.unchanged:
-        sys.exit(1)  # nothing in the file could be used
+        exit_with(1)  # nothing in the file could be used
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import F, emit, note, output_options
+from fleet.cli.output import F, emit, exit_with, note, output_options
 
 
 def _dir_option(func: F) -> F:
@@ -168,10 +167,10 @@ def status(app: AppContext, directory: Path | None, fmt: str) -> None:
     if len(down_) == len(rows):
         note(f"the lab at {ws_dir} is stopped (0 of {len(rows)} hosts up); start it: fleet lab up --dir {ws_dir}",
              fg="red")
-        sys.exit(1)
+        exit_with(1)
     if down_:
         note(f"{len(down_)} of {len(rows)} hosts are not up: {', '.join(down_[:10])}", fg="red")
-        sys.exit(1)
+        exit_with(1)
     if browsers:
         mem = sum(float(b["memory_mb"]) for b in browsers.values())
         running = sum(1 for b in browsers.values() if b["browser"] == "running")
@@ -255,7 +254,10 @@ def browsers(app: AppContext, directory: Path | None, timeout: float, fmt: str) 
         if late:
             note(f"browsers: {len(late)} of {len(rows)} workstations have not followed their policy within "
                  f"{timeout:.0f}s: {', '.join(late[:10])}", fg="red")
-            sys.exit(1)
+            for r in rows:
+                if not r["converged"]:
+                    note(f"  {r['host']}: {r.get('why', '')}")
+            exit_with(1)
         with_ext = sum(1 for r in rows if r["installed"] not in ("no", "-"))
         note(f"browsers: {len(rows)} real Chromium follow their policy; {with_ext} hold the test extension "
              "with the practice's settings (fingerprints match)", fg="green")

@@ -7,7 +7,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -67,6 +67,13 @@ def _term_width() -> int:
     import shutil
 
     return shutil.get_terminal_size((120, 24)).columns
+
+
+def exit_with(code: int) -> NoReturn:
+    """End the command with exit status ``code`` (after its output), the Click way: every command
+    exits through here (or by raising a FleetError), never with sys.exit."""
+    click.get_current_context().exit(code)
+    raise AssertionError("unreachable")  # Context.exit raises; this satisfies the type checker
 
 
 def note(message: str, *, err: bool = True, fg: str | None = None) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from fleet.cli.context import AppContext, pass_app
-from fleet.cli.output import emit, note, output_options
+from fleet.cli.output import emit, exit_with, note, output_options
 from fleet.errors import FleetError
 from fleet.secrets.store import MAX_SECRET, SecretKind, shared_secrets
 
@@ -120,5 +120,5 @@ def check(app: AppContext, fmt: str) -> None:
             problems.append(f"{dupes} practices share a secret with another practice (each sync has its own: "
                             "store each practice's own with `fleet secrets set`)")
         note("; ".join(problems), fg="red")
-        sys.exit(1)
+        exit_with(1)
     note("every practice that needs a secret has one", fg="green")

@@ -72,13 +72,13 @@ def write_join(inventory_dir: Path, rows: Iterable[JoinRow], overwrite: bool = F
     """Set the host-level ``fleet_join`` to what the sweep saw for the ``set`` rows (and, with
     ``overwrite``, the ``differs`` rows). Returns the rows written. Nothing is written when any file
     would change in anything else (a FleetError says which)."""
-    from fleet.inventory.rmm_import import _flatten, _Inventory, _pyyaml, _verify, _write_all
+    from fleet.inventory.editor import InventoryFiles, flatten, plain_yaml, verify_edit, write_all
 
     wanted = [r for r in rows if r.action == SET or (overwrite and r.action == DIFFERS)]
     if not wanted:
         return []
-    inv = _Inventory(inventory_dir)
-    before = {path: _flatten(_pyyaml(doc.raw, path)) for path, doc in inv.docs.items() if doc.raw is not None}
+    inv = InventoryFiles(inventory_dir)
+    before = {path: flatten(plain_yaml(doc.raw, path)) for path, doc in inv.docs.items() if doc.raw is not None}
     updated: dict[Path, set[tuple[str, ...]]] = {}
     done = []
     for row in wanted:
@@ -100,6 +100,6 @@ def write_join(inventory_dir: Path, rows: Iterable[JoinRow], overwrite: bool = F
     changed = [doc for doc in inv.docs.values() if doc.dirty]
     rendered = {doc.path: doc.render() for doc in changed}
     for doc in changed:
-        _verify(doc, rendered[doc.path], before.get(doc.path, {}), updated.get(doc.path, set()), JOIN_VAR)
-    _write_all(inv, rendered)
+        verify_edit(doc, rendered[doc.path], before.get(doc.path, {}), updated.get(doc.path, set()), JOIN_VAR)
+    write_all(inv, rendered)
     return done

@@ -352,6 +352,51 @@ def log_events(hp: HostPaths, pid: int) -> list[tuple[str, str]]:
     return [(m.group(2), m.group(3)) for m in map(_LOG_LINE.match, text.splitlines()) if m and int(m.group(1)) == pid]
 
 
+_LOG_TIME = re.compile(r"^\[\d+:\d+:(\d{4})/(\d{6})\.(\d{6}):")
+_UPDATER_STEPS = ("Fetching ", "Starting load of ", "updating ", "Failed", "failed", "error", "Error")
+
+
+def _log_time(line: str) -> float | None:
+    """Chromium's log time (local, no year: this year's) as a Unix time."""
+    m = _LOG_TIME.match(line)
+    if not m:
+        return None
+    year = time.localtime().tm_year
+    try:
+        t = time.strptime(f"{year}{m.group(1)}{m.group(2)}", "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    return time.mktime(t) + int(m.group(3)) / 1e6
+
+
+def _hms(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+def explain_late(hp: HostPaths, mnt_ns: int | None) -> str:
+    """Why a workstation's Chromium may not have followed its policy, from its own log: not running;
+    the policy file changed after Chromium last read its folder (a change in its start-up gap waits
+    for the 15-minute reload); or the last thing its extension updater did."""
+    pid = running_pid(hp, mnt_ns)
+    if pid is None:
+        return "Chromium is not running (fleet lab up starts it)"
+    try:
+        lines = [ln for ln in hp.fs_path(LOGFILE).read_text(errors="replace").splitlines()
+                 if ln.startswith(f"[{pid}:")]
+    except OSError:
+        lines = []
+    reads = [t for ln in lines if "config_dir_policy_loader" in ln and (t := _log_time(ln)) is not None]
+    d = hp.fs_path(POLICY_DIR)
+    changed = max((f.stat().st_mtime for f in d.glob("*.json")), default=0.0) if d.is_dir() else 0.0
+    if changed and (not reads or max(reads) + 1 < changed):
+        last = f"last read {_hms(max(reads))}" if reads else "never read"
+        return (f"its Chromium has not read the policy folder since it changed at {_hms(changed)} ({last}); "
+                "a change made while Chromium starts is seen only at its 15-minute reload: restart it")
+    steps = [ln.split("] ", 1)[-1] for ln in lines if "extension" in ln and any(s in ln for s in _UPDATER_STEPS)]
+    return (f"its Chromium read the policy; its extension updater last: {steps[-1][:160]}" if steps
+            else "its Chromium read the policy; its extension updater has done nothing since")
+
+
 def _write_probe(hp: HostPaths, name: str) -> list[Path]:
     """An empty policy file in the workstation's policy folder; returns the folders it had to create."""
     d = hp.fs_path(POLICY_DIR)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from typing import Any
 
@@ -74,7 +75,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                "managed": managed, "received_at": time.time()}
         d = os.path.join(REPORTS, host)
         os.makedirs(d, exist_ok=True)
-        tmp = os.path.join(d, f".{ext_id}.tmp")
+        # The extension often sends two reports at once ("installed" and "loaded"): one temporary file each.
+        tmp = os.path.join(d, f".{ext_id}.{threading.get_ident()}.tmp")
         with open(tmp, "w") as f:
             json.dump(doc, f)
         os.replace(tmp, os.path.join(d, f"{ext_id}.json"))

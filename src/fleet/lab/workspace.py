@@ -712,12 +712,21 @@ def browser_rows(workspace: Path, password: str | None = None) -> list[dict[str,
 
 def wait_for_browsers(workspace: Path, timeout: float = 90.0, password: str | None = None) -> list[dict[str, Any]]:
     """Poll ``browser_rows`` until every workstation's Chromium has done what its policy says
-    (installed with the right settings, or removed), or ``timeout`` passes; return the last rows."""
+    (installed with the right settings, or removed), or ``timeout`` passes; return the last rows,
+    a late one with ``why`` (from its Chromium's log)."""
     import time
+
+    from fleet.lab import Lab, browser
 
     deadline = time.monotonic() + timeout
     while True:
         rows = browser_rows(workspace, password)
         if all(r["converged"] for r in rows) or time.monotonic() > deadline:
-            return rows
+            break
         time.sleep(1.0)
+    lab = Lab(engine_dir(workspace))
+    state = lab.state()
+    for r in rows:
+        if not r["converged"]:
+            r["why"] = browser.explain_late(lab.paths.host(r["host"]), state.hosts[r["host"]].mnt_ns)
+    return rows
