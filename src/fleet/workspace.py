@@ -18,12 +18,12 @@ from fleet.catalog import Catalog, default_catalog
 from fleet.config import FleetConfig, load_config
 from fleet.errors import ConfigError, FleetError, Location, VaultError
 from fleet.inventory.model import Inventory, Practice, load_inventory
-from fleet.inventory.validate import Finding, Level, Report, validate
 from fleet.resources import data_dir
 from fleet.secrets import vault
 from fleet.secrets.store import SecretKind, SecretStore, fingerprint
 
 if TYPE_CHECKING:
+    from fleet.inventory.validate import Report
     from fleet.onboarding.status import PracticeOnboarding
 
 CONFIG_NAME = "fleet.yml"
@@ -183,6 +183,10 @@ class Workspace:
             store.close()
 
     def validate(self, practices: list[Practice] | None = None) -> Report:
+        # imported here: validation reads the store (SQLAlchemy), which commands like the sweep
+        # only need after their first connections are on their way
+        from fleet.inventory.validate import Finding, Level, validate
+
         chosen = practices if practices is not None else list(self.inventory.practices.values())
         try:
             onboarding = self.onboarding(chosen)

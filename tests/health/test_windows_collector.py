@@ -343,3 +343,33 @@ def test_a_failure_judged_on_facts_the_collector_could_not_read_is_unknown() -> 
     assert out["browser_installed"].state is State.UNKNOWN
     assert "could not read" in out["browser_installed"].message and "time budget" in out["browser_installed"].message
     assert out["disk_free"].state is State.OK  # other facts are judged as usual
+
+
+# -- the rows deploy's judge reads (fleet.desired.seen.registry_seen_from_facts) --------------------
+
+
+def _row_keys(table: str) -> dict[str, str]:
+    """{key: value text} of the hashtable the collector adds to ``table``."""
+    rows = [n for n in walk(ROOT) if n.type == "command" and command_name(n) == "Add-Row" and f"'{table}'" in text(n)]
+    assert len(rows) == 1, f"one Add-Row '{table}' expected"
+    entries = [e for e in walk(rows[0]) if e.type == "hash_entry"]
+    out = {}
+    for e in entries:
+        key = next(c for c in e.children if c.type == "key_expression")
+        out[text(key)] = text(e)[len(text(key)):].strip(" =;")
+    return out
+
+
+def test_forcelist_rows_carry_the_value_name_deploy_picks_its_slot_by() -> None:
+    """Deploy and health judge the registry with one function; it needs each forcelist value's
+    name (our entry in slot 7, a gap at 2...), as win_reg_stat gives it to the role."""
+    from dataclasses import fields
+
+    from fleet.health.facts import ForcelistEntry
+
+    keys = _row_keys("forcelist")
+    assert set(keys) == {f.name for f in fields(ForcelistEntry)}
+    value_loop = min((n for n in walk(ROOT) if n.type == "foreach_statement" and "GetValueNames()" in text(n)
+                      and "'forcelist'" in text(n)), key=lambda n: len(text(n)))  # the innermost
+    var = re.search(r"foreach\s*\(\s*(\$\w+)\s+in", text(value_loop)).group(1)  # type: ignore[union-attr]
+    assert keys["name"] == f"[string]{var}" and keys["entry"] == f"[string]$fl.GetValue({var})"

@@ -87,7 +87,6 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     ws = app.ws
     _, hosts = ws.inventory.select_hosts(practices, clients, limits)
     settings = load_settings(ws.config_path)
-    store = app.store()
     _terminate_as_interrupt()
     host_docs: list[dict[str, Any]] = []
 
@@ -101,7 +100,8 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
 
     selection = {"practices": list(practices), "clients": list(clients), "limit": ",".join(limits)}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
-    sweep = make_sweep(ws, store, settings, on_host=on_host)
+    # The store is opened by the sweep once the first connections are on their way.
+    sweep = make_sweep(ws, app.store, settings, on_host=on_host)
     try:
         result = sweep.run(hosts, options)
     except KeyboardInterrupt:
@@ -113,6 +113,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     from fleet.onboarding.status import load_onboarding
 
     now = datetime.now(UTC)
+    store = sweep.store
     lifecycle = load_onboarding(store, [ws.inventory.practices[p.practice_id] for p in result.practices], ws.catalog)
     rows = [{"client": p.client_id, "practice": p.practice_id, "state": p.state.value,
              "lifecycle": lifecycle[p.practice_id].label,

@@ -9,6 +9,12 @@ filter plugin, converge (which hosts reach Ansible), ``fleet deploy --check`` an
 sweep's ``in_sync`` check all call these functions, on seen models parsed from Ansible module
 results or from the collector's facts: where they agree on what a host has, they agree on what is
 left to do (tests/desired/test_contract.py drives a matrix of host states through both paths).
+
+What only one way can see (so the two may differ there, and the contract test does not claim
+otherwise): a value in our registry key that is not one of the practice's fields, and an empty key
+of ours (the collector reads the fields it is told); a Linux file's mode and owner (the collector
+does not report them: not judged from facts); Windows' registered Synchronizer products (from
+facts a removal is never "blocked", and a reinstall's uninstall list is the role's to find).
 """
 
 from __future__ import annotations

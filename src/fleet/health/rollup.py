@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fleet.health.checks import CheckSet, CoverageThresholds
 from fleet.health.model import HOST_OK, HOST_UNREACHABLE, Coverage, State, worst
-from fleet.store import Store
-from fleet.store import health as store_health
+
+if TYPE_CHECKING:
+    from fleet.store import Store
 
 EXTENSION_METHOD = "chrome_extension"
 # The method a workstation's checks are chosen with when nobody uses the PMS on it (fleet_uses_pms: false).
@@ -144,6 +146,8 @@ def rollup_clients(practices: Sequence[PracticeRollup], checks: CheckSet) -> lis
 
 def outcomes_from_store(store: Store, run_id: str) -> list[HostOutcome]:
     """Rebuild host outcomes of a stored sweep (role and install method come from the stored facts)."""
+    from fleet.store import health as store_health  # here: the sweep rolls up without the store's libraries
+
     states: dict[str, dict[str, State]] = defaultdict(dict)
     for (host, check_id), state in store_health.check_states(store, run_id).items():
         states[host][check_id] = State.parse(state)

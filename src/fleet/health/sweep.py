@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import resource
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,7 +29,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fleet.desired.changes import judging_plan
 from fleet.desired.context import host_context, lenient_host_context
 from fleet.errors import FleetError
-from fleet.health import storage
 from fleet.health.checks import CheckSet, default_checks
 from fleet.health.evaluate import HostContext, evaluate_host
 from fleet.health.expect import Expectations, PracticeExpect, host_expectations, practice_expect
@@ -69,15 +69,13 @@ from fleet.health.transport import (
     ssh_argv,
 )
 from fleet.inventory.model import Host, Practice
-from fleet.onboarding.actions import coverage_changed, synchronizer_seen
 from fleet.onboarding.lifecycle import Pending
-from fleet.onboarding.status import PracticeOnboarding, load_onboarding
 from fleet.secrets.redact import Redactor
 from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
-from fleet.store import CheckResult, HostResult, Store
-from fleet.store.onboarding import coverage_seen
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported once the first connections are on their way
+    from fleet.onboarding.status import PracticeOnboarding
+    from fleet.store import CheckResult, HostResult, Store
     from fleet.workspace import Workspace
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
@@ -106,6 +104,8 @@ class SweepHost:
     # The vendor's engineer has not been yet (the practice's lifecycle): the Synchronizer checks
     # (params.pending_before_install) say so instead of failing.
     pending: Pending | None = None
+    state: str | None = None  # the fleet_state it was planned with (``fleet deploy --remove``: absent)
+    judging: bool = False  # ``expect`` holds what judging needs (fingerprints, the deploy plan, pending)
 
 
 def collect(plan: SweepHost, settings: HealthSettings, timeout: float) -> RawResult:
@@ -142,6 +142,7 @@ class Judged:
 def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
           max_output: int) -> Judged:
     """Turn one host's raw answer into its host row, check rows and outcome (pure but for the clock)."""
+    from fleet.store import CheckResult, HostResult
     h, x = plan.host, plan.expect
     base = {"role": x.role, "platform": x.platform, "install_method": x.install_method,
             **({} if h.uses_pms else {"uses_pms": False}),
@@ -262,10 +263,13 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 class Sweep:
     """One sweep over chosen hosts; dependencies come in through the constructor."""
 
-    def __init__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
-                 on_host: Callable[[Judged], None] | None = None) -> None:
+    def __init__(self, ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
+                 checks: CheckSet | None = None, on_host: Callable[[Judged], None] | None = None) -> None:
+        """``store``: the store, or a function that opens it (called once the first hosts are being
+        collected: ``fleet health`` connects before it imports and opens the store)."""
         self.ws = ws
-        self.store = store
+        self._store: Store | None = None if callable(store) else store
+        self._open_store = store if callable(store) else None
         self.settings = settings
         self.checks = checks or default_checks()
         self.on_host = on_host
@@ -276,6 +280,14 @@ class Sweep:
         self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
         self.coverage_events: list[str] = []  # practices whose extension coverage this sweep saw reached / lost
         self.coverage_error = ""  # why they could not be recorded (a store problem), if so
+        self._judging: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            assert self._open_store is not None
+            self._store = self._open_store()
+        return self._store
 
     # secrets: read once per practice, only on the controller; only fingerprints go further
     def _secret_reader(self, practice_id: str, var: str) -> Callable[[], str | None]:
@@ -308,48 +320,70 @@ class Sweep:
                 self.redactor.add(v for k, v in data.items() if k in (TOKEN_VAR, PRODUCT_KEY_VAR))
 
     def plan(self, hosts: Sequence[Host]) -> list[SweepHost]:
-        return list(self.iter_plans(hosts))
+        """Every host's plan, ready for judging."""
+        return [self.for_judging(p, hosts) for p in self.iter_plans(hosts)]
 
     def onboarding(self, hosts: Sequence[Host]) -> dict[str, PracticeOnboarding]:
         """The lifecycle state of the hosts' practices (read once per sweep from the store)."""
         if self._onboarding is None:
+            from fleet.onboarding.status import load_onboarding
+
             inv = self.ws.inventory
             practices = [inv.practices[pid] for pid in dict.fromkeys(h.practice_id for h in hosts)]
             self._onboarding = load_onboarding(self.store, practices, self.ws.catalog)
         return self._onboarding
 
     def iter_plans(self, hosts: Sequence[Host], state: str | None = None) -> Iterator[SweepHost]:
-        """One host's plan at a time, so the first hosts are collected while later practices'
-        vaults are still being read (the sweep consumes this lazily). ``state`` overrides each
-        host's fleet_state (``fleet deploy --remove``)."""
+        """What each host's collector is sent, one host at a time, without the vault or the store
+        (the wire holds no secret, no fingerprint): the first connections start at once, while
+        later hosts are planned; ``for_judging`` adds what judging needs when the answer is in.
+        ``state`` overrides each host's fleet_state (``fleet deploy --remove``)."""
         inv = self.ws.inventory
         config = self.ws.config
-        onboarding = self.onboarding(hosts)
-        today = datetime.now(UTC).date()
         pes: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
         for h in hosts:
             p = inv.practices[h.practice_id]
-            # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
-            try:
-                ctx = host_context(h, p, state)
-            except FleetError:  # a bad fleet_state / fleet_join: validation reports it; judge the host
-                ctx = lenient_host_context(h, p, state)  # as present, join state unknown
-            key = (p.id, ctx.state, ctx.join, _overrides(h, p))
+            ctx, key = self._context(h, p, state)
             if key not in pes:
-                pes[key] = practice_expect(
-                    ctx.practice, self.ws.catalog, config,
-                    self._secret_reader(p.id, TOKEN_VAR), ctx.state, ctx.join,
-                    product_key=self._secret_reader(p.id, PRODUCT_KEY_VAR))
-                with contextlib.suppress(FleetError):
-                    self._practice_secrets(p.id)  # product keys too, for the redactor
+                pes[key] = practice_expect(ctx.practice, self.ws.catalog, config, lambda: None, ctx.state, ctx.join)
             x = host_expectations(h, pes[key], config, self.settings)
-            x = self._with_deploy_plan(x, h, p, state)
             # A workstation where nobody uses the PMS is expected to carry no extension: only the
             # checks that apply whatever the install method (reachable, disk, clock...).
             method = x.install_method if ctx.uses_pms else NOT_USING_PMS
-            o = onboarding.get(p.id)
-            pending = o.pending(today) if o is not None and h.role == "server" else None
-            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), pending)
+            yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), None, state)
+
+    @staticmethod
+    def _context(h: Host, p: Practice, state: str | None):  # type: ignore[no-untyped-def]
+        # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
+        try:
+            ctx = host_context(h, p, state)
+        except FleetError:  # a bad fleet_state / fleet_join: validation reports it; judge the host
+            ctx = lenient_host_context(h, p, state)  # as present, join state unknown
+        return ctx, (p.id, ctx.state, ctx.join, _overrides(h, p))
+
+    def for_judging(self, plan: SweepHost, hosts: Sequence[Host]) -> SweepHost:
+        """``plan`` with what judging needs: the practice's token and product-key fingerprints (the
+        vault, once per practice), the deploy's plan (``in_sync``) and the practice's lifecycle
+        (``hosts``: the sweep's selection, whose practices' lifecycle is read in one query)."""
+        if plan.judging:
+            return plan
+        h = plan.host
+        p = self.ws.inventory.practices[h.practice_id]
+        ctx, key = self._context(h, p, plan.state)
+        if key not in self._judging:
+            self._judging[key] = practice_expect(
+                ctx.practice, self.ws.catalog, self.ws.config,
+                self._secret_reader(p.id, TOKEN_VAR), ctx.state, ctx.join,
+                product_key=self._secret_reader(p.id, PRODUCT_KEY_VAR))
+            with contextlib.suppress(FleetError):
+                self._practice_secrets(p.id)  # product keys too, for the redactor
+        x = host_expectations(h, self._judging[key], self.ws.config, self.settings)
+        x = self._with_deploy_plan(x, h, p, plan.state)
+        pending = None
+        if h.role == "server":
+            o = self.onboarding(hosts).get(p.id)
+            pending = o.pending(datetime.now(UTC).date()) if o is not None else None
+        return replace(plan, expect=x, pending=pending, judging=True)
 
     def _with_deploy_plan(self, x: Expectations, h: Host, p: Practice, state: str | None) -> Expectations:
         """The deploy's plan for the host, for the ``in_sync`` check (the deploy's own judge)."""
@@ -366,52 +400,82 @@ class Sweep:
         return replace(x, deploy_plan=plan)
 
     def run(self, hosts: Sequence[Host], options: SweepOptions) -> SweepResult:
+        """Collect, judge and store. The first connections are started before anything else: the
+        store is opened (and the run recorded) while they are on their way, the vault read when
+        the first answers are judged."""
         self.ws.refuse_example("sweep its hosts")
         t0, cpu0 = time.monotonic(), _cpu()
-        stale = storage.close_stale_runs(self.store)
         plans = self.iter_plans(hosts)  # lazily: collection starts while later hosts are planned
-        last_seen = self.store.last_seen([h.name for h in hosts]) if hosts else {}
-        run = self.store.start_run(HEALTH_KIND, selection=options.selection,
-                                   options={"forks": options.forks, "timeout": options.timeout,
-                                            "hosts": len(hosts), **storage.run_marker()})
+        opened: dict[str, Any] = {}
+
+        def open_run() -> None:  # the first connections are on their way
+            with _interrupts_deferred():  # a module half-imported by a Ctrl-C would break the rest
+                from fleet.health import storage  # (SQLAlchemy: imported now, not before)
+
+                opened["storage"] = storage
+                opened["stale"] = storage.close_stale_runs(self.store)
+                opened["last_seen"] = self.store.last_seen([h.name for h in hosts]) if hosts else {}
+                opened["run"] = self.store.start_run(HEALTH_KIND, selection=options.selection,
+                                                     options={"forks": options.forks, "timeout": options.timeout,
+                                                              "hosts": len(hosts), **storage.run_marker()})
+
         outcomes: list[HostOutcome] = []
         status = "interrupted"
         running: list[tuple[Practice, str]] = []  # servers seen running the Synchronizer
         try:
-            for plan, raw in self._collect(plans, options):
-                j = judge(plan, raw, self.redactor, last_seen.get(plan.host.name), self.settings.max_output)
-                storage.record_host(self.store, run.id, j.host_result, j.checks)
+            for plan, raw in self._collect(plans, options, on_started=open_run):
+                plan = self.for_judging(plan, hosts)
+                j = judge(plan, raw, self.redactor, opened["last_seen"].get(plan.host.name),
+                          self.settings.max_output)
+                opened["storage"].record_host(self.store, opened["run"].id, j.host_result, j.checks)
                 outcomes.append(j.outcome)
                 if j.outcome.role == "server" and j.outcome.states.get("synchronizer_running") is State.OK:
                     running.append((self.ws.inventory.practices[plan.host.practice_id], plan.host.name))
                 if self.on_host:
                     self.on_host(j)
             status = "ok"
+        except KeyboardInterrupt:
+            if "run" not in opened:  # stopped before the store was open: the run is recorded all the same
+                open_run()
+            raise
         finally:
-            # What fleet knows itself goes into the practices' lifecycle, even from a partial sweep.
-            self.moved = synchronizer_seen(self.store, running, self.ws.catalog) if running else []
-            practices = rollup_practices(outcomes, self.checks)
-            cpu1 = _cpu()
-            result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
-                                 cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], stale)
-            if status == "ok":
-                # fleet's own record of extension coverage reached / lost (the practices' history);
-                # a store problem there costs only that record, never the sweep's
-                inv = self.ws.inventory
-                extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
-                try:
-                    before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
-                except FleetError as exc:  # a StoreError
-                    extension, self.coverage_error = [], exc.message
-                storage.record_practices(self.store, run.id, practices)
-                try:
-                    self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
-                except FleetError as exc:  # a StoreError
-                    self.coverage_error = exc.message
-            summary = result.summary()
-            if status != "ok":
-                summary.update(interrupted=True, hosts_planned=len(hosts))
-            self.store.finish_run(run.id, status, summary)
+            if "run" in opened:  # (else the store could not be opened: nothing was recorded)
+                result = self._finish(opened, status, outcomes, running, hosts, t0, cpu0)
+        return result
+
+    def _finish(self, opened: dict[str, Any], status: str, outcomes: list[HostOutcome],
+                running: list[tuple[Practice, str]], hosts: Sequence[Host], t0: float,
+                cpu0: tuple[float, float]) -> SweepResult:
+        """Roll up and close the run (also after an interruption: what was recorded stays)."""
+        from fleet.health import storage
+        from fleet.onboarding.actions import coverage_changed, synchronizer_seen
+        from fleet.store.onboarding import coverage_seen
+
+        run = opened["run"]
+        # What fleet knows itself goes into the practices' lifecycle, even from a partial sweep.
+        self.moved = synchronizer_seen(self.store, running, self.ws.catalog) if running else []
+        practices = rollup_practices(outcomes, self.checks)
+        cpu1 = _cpu()
+        result = SweepResult(run.id, status, outcomes, practices, self.checks, time.monotonic() - t0,
+                             cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], opened["stale"])
+        if status == "ok":
+            # fleet's own record of extension coverage reached / lost (the practices' history);
+            # a store problem there costs only that record, never the sweep's
+            inv = self.ws.inventory
+            extension = [inv.practices[r.practice_id] for r in practices if r.install_method == EXTENSION_METHOD]
+            try:
+                before = coverage_seen(self.store, [p.id for p in extension]) if extension else {}
+            except FleetError as exc:  # a StoreError
+                extension, self.coverage_error = [], exc.message
+            storage.record_practices(self.store, run.id, practices)
+            try:
+                self.coverage_events = coverage_changed(self.store, extension, before) if extension else []
+            except FleetError as exc:  # a StoreError
+                self.coverage_error = exc.message
+        summary = result.summary()
+        if status != "ok":
+            summary.update(interrupted=True, hosts_planned=len(hosts))
+        self.store.finish_run(run.id, status, summary)
         return result
 
     def collect_all(self, plans: Iterable[SweepHost], options: SweepOptions
@@ -420,8 +484,10 @@ class Sweep:
         hosts answer."""
         return self._collect(plans, options)
 
-    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
-        """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued."""
+    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions,
+                 on_started: Callable[[], None] | None = None) -> Iterator[tuple[SweepHost, RawResult]]:
+        """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued.
+        ``on_started`` runs once the first ``forks`` round trips are on their way."""
         forks = max(1, options.forks)
         todo = iter(plans)
         allow_running()
@@ -439,6 +505,8 @@ class Sweep:
                     started[fut] = time.monotonic()
 
             fill()
+            if on_started is not None:
+                on_started()
             while pending:
                 # at most ``forks`` are pending, so each started when it was submitted
                 first = min(started.values())
@@ -463,11 +531,35 @@ class Sweep:
                 kill_running()
 
 
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP (which ``fleet health`` turns into KeyboardInterrupt) are noted
+    and raised when the block is done: the store's modules are imported and the run recorded in
+    one piece, and the interruption then marks that run. Signals whose action is to end the
+    process are left alone; outside the main thread nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    for sig, handler in old.items():
+        if callable(handler):
+            signal.signal(sig, lambda signum, _frame: got.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            if callable(handler):
+                signal.signal(sig, handler)
+    if got:
+        raise KeyboardInterrupt
+
+
 class SweepFactory(Protocol):
     """Builds the sweep a health command runs (``Sweep`` itself, or an execution node's)."""
 
-    def __call__(self, ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
-                 on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
+    def __call__(self, ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
+                 checks: CheckSet | None = None, on_host: Callable[[Judged], None] | None = None) -> Sweep: ...
 
 
 #: What ``fleet health`` builds its sweep with. ``fleet.remote.health.sweep_via`` puts a maker of

@@ -86,7 +86,8 @@ def raw_from_event(event: dict[str, Any], max_output: int) -> RawResult | None:
 class RemoteSweep(Sweep):
     """A Sweep whose collection runs on an execution node (see the module docstring)."""
 
-    def __init__(self, ws: Workspace, store: Store, settings: HealthSettings, node: ExecutionNode, run_dir: Path,
+    def __init__(self, ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
+                 node: ExecutionNode, run_dir: Path,
                  **kw: Any) -> None:
         super().__init__(ws, store, settings, **kw)
         self.node = node
@@ -105,24 +106,27 @@ class RemoteSweep(Sweep):
             send_vaults=False,  # expectations carry fingerprints; the node needs no secret to collect
         )
 
-    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions) -> Iterator[tuple[SweepHost, RawResult]]:
+    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions,
+                 on_started: Callable[[], None] | None = None) -> Iterator[tuple[SweepHost, RawResult]]:
         plans = list(plans)  # the node's job carries every host's expectations: plan them all first
         by_name = {p.host.name: p for p in plans}
-        todo: list[SweepHost] = []
+        todo = [p for p in plans if p.host.platform != "windows" and p.host.connection in SSH_CONNECTIONS]
+        run = RemoteRun(self.node, self._job(todo, options, "health"), self.run_dir, keep_events=False) \
+            if todo else None
+        if run is not None:
+            run.start()
+        if on_started is not None:  # the store is opened while the node collects
+            on_started()
         for p in plans:
-            if p.host.platform == "windows" or p.host.connection not in SSH_CONNECTIONS:
+            if p not in todo:
                 now = time.time()
                 yield p, RawResult(p.host.name, b"", now, now,
                                    error="not collected through an execution node (Windows/PowerShell remoting "
                                          "hosts are swept locally)")
-            else:
-                todo.append(p)
-        if not todo:
+        if run is None:
             return
-        run = RemoteRun(self.node, self._job(todo, options, "health"), self.run_dir, keep_events=False)
         done: set[str] = set()
         ended = False
-        run.start()
         try:
             while not run.finished():
                 event = run.next_event()
@@ -162,7 +166,8 @@ def sweep_via(node: ExecutionNode) -> Iterator[list[RemoteSweep]]:
     made: list[RemoteSweep] = []
     original = sweep_mod.make_sweep
 
-    def factory(ws: Workspace, store: Store, settings: HealthSettings, checks: CheckSet | None = None,
+    def factory(ws: Workspace, store: Store | Callable[[], Store], settings: HealthSettings,
+                checks: CheckSet | None = None,
                 on_host: Callable[[Judged], None] | None = None) -> Sweep:
         run_dir = Path(tempfile.mkdtemp(prefix="remote-health-", dir=_runs_dir(ws)))
         s = RemoteSweep(ws, store, settings, node, run_dir, checks=checks, on_host=on_host)
