@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +97,24 @@ class WorkspaceBuilder:
 @pytest.fixture
 def wsb(tmp_path: Path, clean_env: None) -> WorkspaceBuilder:
     return WorkspaceBuilder(tmp_path)
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """The URL of a new, empty schema on the test PostgreSQL server (FLEET_TEST_PG_URL, which
+    scripts/postgres-up prints), dropped afterwards; the test is skipped without a server."""
+    import sqlalchemy as sa
+
+    base = os.environ.get("FLEET_TEST_PG_URL")
+    if not base:
+        pytest.skip("FLEET_TEST_PG_URL is not set (scripts/postgres-up prints one)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,29 +34,6 @@ pytestmark = [
 
 FLEET = str(Path(sys.executable).parent / "fleet")
 OTHER_CONTROLLER = "controller-b"
-
-
-def pg_base() -> str:
-    base = os.environ.get("FLEET_TEST_PG_URL")
-    if not base:
-        pytest.skip("FLEET_TEST_PG_URL is not set (scripts/postgres-up prints one)")
-    return base
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """The URL of a new, empty schema (dropped afterwards)."""
-    base = pg_base()
-    schema = f"mc_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,6 @@ test). "Agrees with the code" is Alembic's own autogenerate comparison of the da
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,26 +25,12 @@ from fleet.store.db import _alembic_config
 from fleet.store.migrations import BASELINE, HEAD
 from fleet.store.records import HostResult
 
-PG_URL = os.environ.get("FLEET_TEST_PG_URL")
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/fleet.db"
-        return
-    if not PG_URL:
-        pytest.skip("FLEET_TEST_PG_URL is not set (scripts/postgres-up prints one)")
-    schema = f"mig_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        return f"sqlite:///{tmp_path}/fleet.db"
+    return str(request.getfixturevalue("pg_schema"))
 
 
 def differences(url: str) -> list:  # type: ignore[type-arg]
