@@ -74,9 +74,13 @@ from fleet.secrets.redact import Redactor
 from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported once the first connections are on their way
+    from fleet.desired.context import HostContext as DesiredContext  # not health.evaluate's HostContext
     from fleet.onboarding.status import PracticeOnboarding
     from fleet.store import CheckResult, HostResult, Store
     from fleet.workspace import Workspace
+
+#: Hosts with the same key share one PracticeExpect: (practice, fleet_state, fleet_join, host overrides).
+ExpectKey = tuple[str, str, str | None, tuple[tuple[str, str], ...]]
 
 PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
@@ -280,7 +284,7 @@ class Sweep:
         self.moved: list[str] = []  # practices this sweep moved to "installed" (Synchronizer seen running)
         self.coverage_events: list[str] = []  # practices whose extension coverage this sweep saw reached / lost
         self.coverage_error = ""  # why they could not be recorded (a store problem), if so
-        self._judging: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
+        self._judging: dict[ExpectKey, PracticeExpect] = {}
 
     @property
     def store(self) -> Store:
@@ -340,7 +344,7 @@ class Sweep:
         ``state`` overrides each host's fleet_state (``fleet deploy --remove``)."""
         inv = self.ws.inventory
         config = self.ws.config
-        pes: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], PracticeExpect] = {}
+        pes: dict[ExpectKey, PracticeExpect] = {}
         for h in hosts:
             p = inv.practices[h.practice_id]
             ctx, key = self._context(h, p, state)
@@ -353,7 +357,7 @@ class Sweep:
             yield SweepHost(h, x, self.checks.applicable(h.role, x.platform, method), None, state)
 
     @staticmethod
-    def _context(h: Host, p: Practice, state: str | None):  # type: ignore[no-untyped-def]
+    def _context(h: Host, p: Practice, state: str | None) -> tuple[DesiredContext, ExpectKey]:
         # The host's desired state: its own vars (host overrides) and fleet_state, as deploy plans it.
         try:
             ctx = host_context(h, p, state)
