@@ -13,11 +13,13 @@ from typing import Any
 
 from fleet.secrets.redact import Redactor
 
-# The deploy playbook's last task on each host: its event says "this host is done".
-DONE_TASK = "Mark this host done"
-# The deploy playbook's first task; a plan naming no role ends the host right after it (meta:
-# end_host, which sends no event), so this task's result is that host's done signal.
-PLAN_TASK = "Compute this host's plan with fleet"
+# The engine recognises the deploy playbook's two landmark tasks by the facts they set, never by
+# their names (which are for people, and may be reworded or translated):
+# the last task on each host sets DONE_FACT: its result says "this host is done";
+DONE_FACT = "fleet_host_done"
+# the first sets PLAN_FACT; a plan naming no role ends the host right after it (meta: end_host,
+# which sends no event), so that task's result is that host's done signal.
+PLAN_FACT = "fleet_plan"
 NO_LOG_NOTE = "details hidden (no_log)"
 
 OK, FAILED, UNREACHABLE, SKIPPED = "ok", "failed", "unreachable", "skipped"
@@ -44,10 +46,11 @@ class TaskResult:
     no_log: bool
     task_uuid: str
     nothing_to_do: bool = False  # the plan task found no role for this host (the play ends it)
+    marks_done: bool = False  # the playbook's last task (it set DONE_FACT)
 
     @property
     def done(self) -> bool:
-        return (self.task == DONE_TASK and self.outcome == OK) or self.nothing_to_do
+        return (self.marks_done and self.outcome == OK) or self.nothing_to_do
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def _label(res: Mapping[str, Any]) -> str:
 
 
 def _plan_names_no_role(res: Mapping[str, Any]) -> bool:
-    plan = (res.get("ansible_facts") or {}).get("fleet_plan")
+    plan = (res.get("ansible_facts") or {}).get(PLAN_FACT)
     return isinstance(plan, Mapping) and plan.get("roles") == [] and not plan.get("error")
 
 
@@ -114,7 +117,8 @@ def parse_event(event: Mapping[str, Any], redactor: Redactor) -> TaskResult | It
             message="" if outcome in (OK, SKIPPED) and not no_log else redactor.text(_message(res)),
             no_log=no_log,
             task_uuid=str(data.get("task_uuid", "")),
-            nothing_to_do=outcome == OK and data.get("task") == PLAN_TASK and _plan_names_no_role(res),
+            nothing_to_do=outcome == OK and _plan_names_no_role(res),
+            marks_done=(res.get("ansible_facts") or {}).get(DONE_FACT) is True,
         )
     if kind in _ITEM_EVENTS:
         res = data.get("res") or {}
