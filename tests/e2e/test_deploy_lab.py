@@ -399,7 +399,8 @@ def test_another_files_forcelist_survives_deploy_and_removal(labws: LabWorkspace
 
 
 def test_synchronizer_upgrade_then_removal_then_reinstall(labws: LabWorkspace) -> None:
-    from fleet.lab.workspace import build_synchronizer_package, engine_dir
+    from fleet.lab.standin import build_synchronizer_package
+    from fleet.lab.workspace import engine_dir
 
     w = labws
     server = w.hosts("server")[0]

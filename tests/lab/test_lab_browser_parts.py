@@ -28,9 +28,10 @@ from cryptography.hazmat.primitives import serialization
 from fleet.cli.main import cli
 from fleet.lab import LabError, browser, crx, plan_lab, procs
 from fleet.lab.browser import REAL, SIMULATED, build_test_extensions, choose_mode, extension_files, settings_verdict
+from fleet.lab.endpoint import WEB_SERVER
 from fleet.lab.layout import HostPaths, LabPaths
 from fleet.lab.state import HostRecord, LabState, save_state
-from fleet.lab.workspace import WEB_SERVER, engine_dir, lab_config, lab_workspace_for, variant_fields
+from fleet.lab.workspace import engine_dir, lab_config, lab_workspace_for, variant_fields
 from fleet.secrets.store import fingerprint
 
 

@@ -62,16 +62,14 @@ def up(app: AppContext, practices: int | None, workstations: int | None, directo
       fleet lab up --practices 2 --workstations 2 --browsers real --dir /tmp/lab
     """
     from fleet.lab import Lab, plan_lab
+    from fleet.lab.browsers import setup_browsers, start_browsers
+    from fleet.lab.endpoint import endpoint_url, start_endpoint
     from fleet.lab.workspace import (
         DEFAULT_PRACTICES,
         DEFAULT_WORKSTATIONS,
         VAULT_PASSWORD_ENV,
-        endpoint_url,
         engine_dir,
         lab_vault_password,
-        setup_browsers,
-        start_browsers,
-        start_endpoint,
         write_lab_workspace,
     )
 
@@ -117,7 +115,8 @@ def down(app: AppContext, directory: Path | None, purge: bool) -> None:
     import shutil
 
     from fleet.lab import Lab
-    from fleet.lab.workspace import engine_dir, stop_endpoint
+    from fleet.lab.endpoint import stop_endpoint
+    from fleet.lab.workspace import engine_dir
 
     ws_dir = _resolve(directory, app)
     lab_ = Lab(engine_dir(ws_dir))
@@ -148,7 +147,9 @@ def status(app: AppContext, directory: Path | None, fmt: str) -> None:
       fleet lab status --json
     """
     from fleet.lab import Lab
-    from fleet.lab.workspace import browser_rows, endpoint_running, endpoint_url, engine_dir
+    from fleet.lab.browsers import browser_rows
+    from fleet.lab.endpoint import endpoint_running, endpoint_url
+    from fleet.lab.workspace import engine_dir
 
     ws_dir = _resolve(directory, app)
     rows: list[dict[str, Any]] = [{"host": s.name, "status": s.status, "role": s.role, "port": s.port, "pid": s.pid,
@@ -201,7 +202,8 @@ def stop_host(app: AppContext, host: str, directory: Path | None) -> None:
 def start_host(app: AppContext, host: str, directory: Path | None) -> None:
     """Switch one lab host back on (a real-browser workstation starts its Chromium too)."""
     from fleet.lab import Lab
-    from fleet.lab.workspace import await_browser, engine_dir
+    from fleet.lab.browsers import await_browser
+    from fleet.lab.workspace import engine_dir
 
     ws_dir = _resolve(directory, app)
     rec = Lab(engine_dir(ws_dir)).start_host(host)
@@ -242,7 +244,9 @@ def browsers(app: AppContext, directory: Path | None, timeout: float, fmt: str) 
       fleet deploy --yes && fleet lab browsers && fleet health
     """
     from fleet.lab.browser import REAL, load
-    from fleet.lab.workspace import engine_dir, running_lab, simulate_browsers, wait_for_browsers
+    from fleet.lab.browsers import wait_for_browsers
+    from fleet.lab.simulated_chrome import simulate_browsers
+    from fleet.lab.workspace import engine_dir, running_lab
 
     ws_dir = _resolve(directory, app)
     running_lab(ws_dir)

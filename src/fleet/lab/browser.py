@@ -269,7 +269,7 @@ def installed_versions(hp: HostPaths, ext_id: str) -> list[str]:
 
 
 def forcelisted(hp: HostPaths, ext_id: str) -> bool:
-    from fleet.lab.workspace import effective_forcelist
+    from fleet.lab.simulated_chrome import effective_forcelist
 
     return any(e.split(";", 1)[0].strip() == ext_id for e in effective_forcelist(hp.fs_path(POLICY_DIR)))
 
