@@ -91,12 +91,7 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     host_docs: list[dict[str, Any]] = []
 
     def on_host(j: Any) -> None:
-        hr = j.host_result
-        host_docs.append({
-            "host": hr.host, "practice": hr.practice_id, "client": hr.client_id,
-            "role": j.outcome.role, "status": hr.status, "state": j.outcome.worst.value, "message": hr.message,
-            "checks": [{"check": c.check_id, "state": c.state, "message": c.message, "value": c.value}
-                       for c in j.checks]})
+        host_docs.append(j.as_json())
 
     selection = {"practices": list(practices), "clients": list(clients), "limit": ",".join(limits)}
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
@@ -120,21 +115,8 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
              "coverage": p.coverage.label() if p.coverage_state is not None else "-",
              "servers": p.servers_label, "unreachable": p.hosts_unreachable, "summary": p.message()}
             for p in result.practices]
-    doc = {
-        "run_id": result.run_id, "state": result.state.value, "exit_code": result.exit_code,
-        "summary": result.summary(),
-        "practices": [{
-            "practice": p.practice_id, "client": p.client_id, "state": p.state.value,
-            "install_method": p.install_method,
-            "coverage": {"covered": p.coverage.covered, "total": p.coverage.total, "unknown": p.coverage.unknown,
-                         "ratio": None if p.coverage.ratio is None else round(p.coverage.ratio, 4),
-                         "state": p.coverage_state.value if p.coverage_state else None},
-            "servers": {"total": p.servers_total, "ok": p.servers_ok},
-            "hosts": p.hosts_total, "hosts_unreachable": p.hosts_unreachable, "checks": dict(p.counts),
-            "lifecycle": {k: v for k, v in lifecycle[p.practice_id].to_dict(now).items() if k != "checklist"},
-        } for p in result.practices],
-        "hosts": sorted(host_docs, key=lambda d: (d["client"], d["practice"], d["host"])),
-    }
+    doc = result.as_json(host_docs, {pid: {k: v for k, v in o.to_dict(now).items() if k != "checklist"}
+                                     for pid, o in lifecycle.items()})
     emit(rows, SWEEP_COLUMNS, fmt, title=f"fleet health ({result.run_id[:12]})", json_doc=doc)
     s = result.summary()
     by_state = ", ".join(f"{n} {k}" for k, n in sorted(s["hosts_by_state"].items()))

@@ -142,6 +142,15 @@ class Judged:
     checks: list[CheckResult]
     outcome: HostOutcome
 
+    def as_json(self) -> dict[str, Any]:
+        """The host in ``fleet health --json``: its status, worst state and every check (no secret: the
+        messages and values were redacted when judged)."""
+        hr = self.host_result
+        return {"host": hr.host, "practice": hr.practice_id, "client": hr.client_id, "role": self.outcome.role,
+                "status": hr.status, "state": self.outcome.worst.value, "message": hr.message,
+                "checks": [{"check": c.check_id, "state": c.state, "message": c.message, "value": c.value}
+                           for c in self.checks]}
+
 
 def judge(plan: SweepHost, raw: RawResult, redactor: Redactor, last_seen: datetime | None,
           max_output: int) -> Judged:
@@ -254,6 +263,27 @@ class SweepResult:
             "wall_s": round(self.wall_s, 3), "cpu_self_s": round(self.cpu_self_s, 3),
             "cpu_children_s": round(self.cpu_children_s, 3),
             "cpu_ms_per_host": round(1000 * (self.cpu_self_s + self.cpu_children_s) / n, 2) if n else None,
+        }
+
+
+    def as_json(self, hosts: Iterable[Mapping[str, Any]],
+                lifecycle: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """The sweep in ``fleet health --json``: run, state, summary, each practice's roll-up with its
+        onboarding ``lifecycle`` (practice id -> its document), and ``hosts`` (``Judged.as_json``)."""
+        return {
+            "run_id": self.run_id, "state": self.state.value, "exit_code": self.exit_code,
+            "summary": self.summary(),
+            "practices": [{
+                "practice": p.practice_id, "client": p.client_id, "state": p.state.value,
+                "install_method": p.install_method,
+                "coverage": {"covered": p.coverage.covered, "total": p.coverage.total, "unknown": p.coverage.unknown,
+                             "ratio": None if p.coverage.ratio is None else round(p.coverage.ratio, 4),
+                             "state": p.coverage_state.value if p.coverage_state else None},
+                "servers": {"total": p.servers_total, "ok": p.servers_ok},
+                "hosts": p.hosts_total, "hosts_unreachable": p.hosts_unreachable, "checks": dict(p.counts),
+                "lifecycle": dict(lifecycle.get(p.practice_id, {})),
+            } for p in self.practices],
+            "hosts": sorted(hosts, key=lambda d: (d["client"], d["practice"], d["host"])),
         }
 
 
