@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
 from fleet.alerts import AlertError, RetryPolicy, alert_state, http_post, send_alerts
@@ -72,21 +69,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fleet.db'}"
-        return
-    base = os.environ.get("FLEET_TEST_PG_URL")
-    if not base:
-        pytest.skip("FLEET_TEST_PG_URL is not set (scripts/postgres-up prints one)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+        return f"sqlite:///{tmp_path / 'fleet.db'}"
+    return str(request.getfixturevalue("pg_schema"))  # an empty schema of the test PostgreSQL (conftest)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import stat
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
 from fleet.cli.main import cli
@@ -151,24 +149,10 @@ OTHER_CLIENT_MARKERS = {
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        s = Store(f"sqlite:///{tmp_path / 'fleet.db'}")
-        yield s
-        s.close()
-        return
-    base = os.environ.get("FLEET_TEST_PG_URL")
-    if not base:
-        pytest.skip("FLEET_TEST_PG_URL is not set (scripts/postgres-up prints one)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    s = Store(f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}")
+    url = f"sqlite:///{tmp_path / 'fleet.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_schema")
+    s = Store(url)
     yield s
     s.close()
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 @pytest.fixture
