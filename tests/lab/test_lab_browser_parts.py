@@ -381,3 +381,44 @@ def test_a_late_browser_is_explained_from_its_own_log(tmp_path: Path) -> None:
     finally:
         chromium.stop()
     assert browser.explain_late(hp, MNT) == "Chromium is not running (fleet lab up starts it)"
+
+
+def test_two_starts_at_once_start_one_chromium(tmp_path: Path) -> None:
+    """The host's boot and `fleet lab up` may run the boot script's start together: one Chromium starts,
+    and the pidfile names it (two on one profile, the pidfile naming the wrong one, failed the real-browser
+    e2e: `lab up` confirmed one, the test read the other)."""
+    from fleet.lab.layout import login_user
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(0o755)
+    _, home = login_user()
+    pidfile = tmp_path / "chromium.pid"
+    text = (browser.boot_script("ws01").replace(browser.PIDFILE, str(pidfile))
+            .replace(browser.LOGFILE, str(tmp_path / "chromium.log")).replace(browser.CHROMIUM, str(fake))
+            .replace(str(home), str(tmp_path / "home")))
+    # widen the window between "is one running?" and writing the pidfile, as a loaded machine does
+    text = text.replace('    rm -f "', '    sleep 0.5; rm -f "', 1)
+    script = tmp_path / "boot"
+    script.write_text(text)
+    script.chmod(0o755)
+    starts = [subprocess.Popen([str(script), "start"]) for _ in range(2)]
+    assert [p.wait(timeout=20) for p in starts] == [0, 0]
+    time.sleep(0.3)
+
+    def ours() -> list[int]:
+        found = []
+        for d in os.listdir("/proc"):
+            try:
+                if d.isdigit() and str(fake).encode() in Path(f"/proc/{d}/cmdline").read_bytes():
+                    found.append(int(d))
+            except OSError:
+                pass
+        return found
+
+    try:
+        running = ours()
+        assert len(running) == 1 and int(pidfile.read_text()) == running[0], running
+    finally:
+        for pid in ours():
+            os.kill(pid, 9)

@@ -201,11 +201,15 @@ running() {{
 }}
 case "$1" in
   start)
+    # One start at a time (the host's boot and `fleet lab up` may both start it): two would each find
+    # nothing running, start two Chromiums on one profile, and leave the pidfile naming the wrong one.
+    exec 9>"$PIDFILE.lock"
+    flock 9
     running && exit 0
     mkdir -p "{home}/{USER_DATA}"
     rm -f "{home}/{USER_DATA}/SingletonLock"
     setsid {CHROMIUM} {flags} --user-data-dir="{home}/{USER_DATA}" --user-agent="{USER_AGENT_PREFIX}{host}" \\
-      about:blank </dev/null >>{LOGFILE} 2>&1 &
+      about:blank </dev/null >>{LOGFILE} 2>&1 9>&- &
     echo $! >"$PIDFILE" ;;
   stop)
     running && kill "$(cat "$PIDFILE")"; rm -f "$PIDFILE" ;;
