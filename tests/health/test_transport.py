@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +330,20 @@ def test_kerberos_without_gssapi_is_a_controller_problem_not_an_unreachable_host
         srv.close()
     assert not r.unreachable and not r.timed_out and r.exit_code == 3, r
     assert "this controller" in r.error and "gssapi" in r.error
+
+
+def test_a_collector_whose_fleet_is_already_gone_never_runs(tmp_path: Path) -> None:
+    """A parent-death signal set after the parent died never comes (fleet SIGKILLed while it was starting
+    collectors: the fault test found an ssh left behind): the prefix runs the command only while its
+    parent is the fleet that built it. Here another process starts it, as if fleet were gone."""
+    from fleet.health import transport
+
+    prefix = transport._die_with_fleet()
+    if not prefix:
+        pytest.skip("no setpriv")
+    mark = tmp_path / "ran"
+    cmd = [*prefix, "/bin/sh", "-c", f"echo yes > {mark}"]
+    subprocess.run([sys.executable, "-c", f"import subprocess; subprocess.run({cmd!r})"], check=False, timeout=20)
+    assert not mark.exists()  # its parent was not this fleet
+    subprocess.run(cmd, check=True, timeout=20)
+    assert mark.read_text() == "yes\n"  # started by this fleet: it runs

@@ -199,13 +199,22 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 @functools.cache
+def _setpriv() -> str | None:
+    return shutil.which("setpriv")
+
+
 def _die_with_fleet() -> tuple[str, ...]:
     """A prefix that makes a collector process die with the thread that started it, even when fleet is
     killed with SIGKILL (an ssh waiting on a silent host would otherwise live on up to its connect
     timeout, and run the collector unrecorded if the host answers): util-linux's ``setpriv
-    --pdeathsig``, which execs the command (about 1 ms; a Python wrapper would cost 20 ms a host)."""
-    setpriv = shutil.which("setpriv")
-    return (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
+    --pdeathsig``, which execs the command (about 1 ms; a Python wrapper would cost 20 ms a host).
+    A parent-death signal set after the parent already died never comes, so the command then runs
+    only if its parent is still this process (``sh`` checks ``$PPID`` after setpriv's prctl): a fleet
+    killed while it was starting collectors leaves none behind."""
+    setpriv = _setpriv()
+    if not setpriv:
+        return ()
+    return (setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", f'[ "$PPID" = {os.getpid()} ] && exec "$@"', "sh")
 
 
 def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_output: int) -> RawResult:
