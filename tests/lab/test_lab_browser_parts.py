@@ -383,10 +383,8 @@ def test_a_late_browser_is_explained_from_its_own_log(tmp_path: Path) -> None:
     assert browser.explain_late(hp, MNT) == "Chromium is not running (fleet lab up starts it)"
 
 
-def test_two_starts_at_once_start_one_chromium(tmp_path: Path) -> None:
-    """The host's boot and `fleet lab up` may run the boot script's start together: one Chromium starts,
-    and the pidfile names it (two on one profile, the pidfile naming the wrong one, failed the real-browser
-    e2e: `lab up` confirmed one, the test read the other)."""
+def _boot_script_in(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The ws01 boot script with its paths in tmp_path and a fake Chromium: (script, fake, pidfile)."""
     from fleet.lab.layout import login_user
 
     fake = tmp_path / "chromium"
@@ -397,11 +395,37 @@ def test_two_starts_at_once_start_one_chromium(tmp_path: Path) -> None:
     text = (browser.boot_script("ws01").replace(browser.PIDFILE, str(pidfile))
             .replace(browser.LOGFILE, str(tmp_path / "chromium.log")).replace(browser.CHROMIUM, str(fake))
             .replace(str(home), str(tmp_path / "home")))
-    # widen the window between "is one running?" and writing the pidfile, as a loaded machine does
-    text = text.replace('    rm -f "', '    sleep 0.5; rm -f "', 1)
     script = tmp_path / "boot"
     script.write_text(text)
     script.chmod(0o755)
+    return script, fake, pidfile
+
+
+def test_a_start_ends_a_browser_of_its_host_it_does_not_know_and_no_other(tmp_path: Path) -> None:
+    """One browser per profile: a Chromium of this host that the pidfile does not name (lost, or naming
+    another process) is ended before the start; another host's is left alone."""
+    script, fake, pidfile = _boot_script_in(tmp_path)
+    decoys = {h: subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)",
+                                   f"--user-agent=fleet-lab/{h}", "about:blank"]) for h in ("ws01", "ws010")}
+    try:
+        time.sleep(0.3)
+        assert subprocess.run([str(script), "start"], timeout=20).returncode == 0
+        assert decoys["ws01"].wait(timeout=5) == -9  # this host's unknown browser: gone
+        assert decoys["ws010"].poll() is None  # another host's: untouched
+        assert int(pidfile.read_text()) != decoys["ws01"].pid
+    finally:
+        for p in decoys.values():
+            p.kill()
+        subprocess.run(["pkill", "-KILL", "-f", str(fake)], check=False)
+
+
+def test_two_starts_at_once_start_one_chromium(tmp_path: Path) -> None:
+    """The host's boot and `fleet lab up` may run the boot script's start together: one Chromium starts,
+    and the pidfile names it (two on one profile, the pidfile naming the wrong one, failed the real-browser
+    e2e: `lab up` confirmed one, the test read the other)."""
+    script, fake, pidfile = _boot_script_in(tmp_path)
+    # widen the window between "is one running?" and writing the pidfile, as a loaded machine does
+    script.write_text(script.read_text().replace('    rm -f "', '    sleep 0.5; rm -f "', 1))
     starts = [subprocess.Popen([str(script), "start"]) for _ in range(2)]
     assert [p.wait(timeout=20) for p in starts] == [0, 0]
     time.sleep(0.3)

@@ -206,6 +206,9 @@ case "$1" in
     exec 9>"$PIDFILE.lock"
     flock 9
     running && exit 0
+    # One browser per profile: one this script does not know of (its pidfile lost or naming another
+    # process) goes first. The user agent names this host, so no other host's browser matches.
+    pkill -KILL -f -- "--user-agent={USER_AGENT_PREFIX}{host} " 2>/dev/null && sleep 0.2
     mkdir -p "{home}/{USER_DATA}"
     rm -f "{home}/{USER_DATA}/SingletonLock"
     setsid {CHROMIUM} {flags} --user-data-dir="{home}/{USER_DATA}" --user-agent="{USER_AGENT_PREFIX}{host}" \\
