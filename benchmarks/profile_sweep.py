@@ -120,8 +120,9 @@ def main() -> int:
     sweep_mod.parse_facts = clock.wrap("parse", orig_parse)
     orig_judge = sweep_mod.judge
     sweep_mod.judge = clock.wrap("judge (incl. parse)", orig_judge)
-    sweep_mod.storage.record_host = clock.wrap("store: record_host", storage_mod.record_host)
-    sweep_mod.storage.record_practices = clock.wrap("store: practices", storage_mod.record_practices)
+    # the sweep imports fleet.health.storage when it opens the store: patch the module itself
+    storage_mod.record_host = clock.wrap("store: record_host", storage_mod.record_host)
+    storage_mod.record_practices = clock.wrap("store: practices", storage_mod.record_practices)
     orig_collect = sweep_mod.collect
     tprof = ThreadProfiles()
     collect = clock.wrap("spawn + pipes (pool threads)", orig_collect)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -9,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fleet.health import transport
 from fleet.health.transport import (
     DEFAULT_SSH_OPTIONS,
     POWERSHELL_OVER_SSH,
@@ -332,18 +336,90 @@ def test_kerberos_without_gssapi_is_a_controller_problem_not_an_unreachable_host
     assert "this controller" in r.error and "gssapi" in r.error
 
 
-def test_a_collector_whose_fleet_is_already_gone_never_runs(tmp_path: Path) -> None:
-    """A parent-death signal set after the parent died never comes (fleet SIGKILLed while it was starting
-    collectors: the fault test found an ssh left behind): the prefix runs the command only while its
-    parent is the fleet that built it. Here another process starts it, as if fleet were gone."""
-    from fleet.health import transport
+GUARDED_FLEET = """
+import subprocess, sys
+from fleet.health import transport
+r = transport.run_process("h1", [sys.executable, "-c", "print('ok')"], b"", 20, 1000)
+assert r.stdout == b"ok\\n", r
+# a collector this fleet started but never recorded (killed between the fork and the bookkeeping):
+# the guard finds it by the mark in its environment
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env=transport._GUARD.environ(),
+                 start_new_session=True)
+print("started", flush=True)
+sys.stdin.read()
+"""
 
-    prefix = transport._die_with_fleet()
-    if not prefix:
-        pytest.skip("no setpriv")
-    mark = tmp_path / "ran"
-    cmd = [*prefix, "/bin/sh", "-c", f"echo yes > {mark}"]
-    subprocess.run([sys.executable, "-c", f"import subprocess; subprocess.run({cmd!r})"], check=False, timeout=20)
-    assert not mark.exists()  # its parent was not this fleet
-    subprocess.run(cmd, check=True, timeout=20)
-    assert mark.read_text() == "yes\n"  # started by this fleet: it runs
+
+def _marked(mark: str) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{d}/environ", "rb") as f:
+                if f"{transport.GUARD_VAR}={mark}".encode() in f.read().split(b"\0"):
+                    out.append(int(d))
+    return out
+
+
+def test_collectors_a_killed_fleet_started_die_with_it_even_unrecorded_ones() -> None:
+    """The guard (one process per fleet, replacing a setpriv + sh prefix per host: ~2 ms of CPU a host)
+    kills every process carrying fleet's mark once fleet is gone, SIGKILL included; one being started
+    at that moment (fleet killed before it noted it) included. Collectors keep a session each."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(transport.__file__).parents[2]),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    fleet = subprocess.Popen([sys.executable, "-c", GUARDED_FLEET], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             env=env, text=True)
+    assert fleet.stdout is not None and fleet.stdout.readline().strip() == "started"
+    guards = [int(d) for d in os.listdir("/proc") if d.isdigit() and _cmdline(int(d)).startswith(
+        f"{sys.executable} -S -c") and _ppid(int(d)) == fleet.pid]
+    assert len(guards) == 1
+    mark = _cmdline(guards[0]).rsplit("=", 1)[1].strip()
+    kids = _marked(mark)
+    assert len(kids) == 1 and os.getsid(kids[0]) == kids[0]  # a session of its own
+    fleet.kill()
+    fleet.wait()
+    deadline = time.monotonic() + 5
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _marked(mark)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+def test_the_guard_of_a_fleet_ending_normally_exits_without_killing() -> None:
+    code = ("import sys\nfrom fleet.health import transport\n"
+            "print(transport.run_process('h', [sys.executable, '-c', 'print(1)'], b'', 20, 100).stdout)\n"
+            "print(transport._GUARD.proc.pid, flush=True)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(transport.__file__).parents[2])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 0, out.stderr
+    first, pid = out.stdout.splitlines()
+    assert first == "b'1\\n'"
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/proc/{pid}") and _status_state(int(pid)) != "Z" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}") or _status_state(int(pid)) == "Z"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _ppid(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def _status_state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""

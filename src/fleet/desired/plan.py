@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from fleet.catalog import Catalog, InstallMethod
@@ -60,6 +60,7 @@ from fleet.desired.seen import (
 )
 from fleet.errors import FleetError
 from fleet.inventory.model import Host, Practice
+from fleet.plain import as_dict
 from fleet.secrets.store import PRODUCT_KEY_VAR, TOKEN_VAR, fingerprint
 
 # Extension actions
@@ -169,7 +170,7 @@ class HostPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, what the roles consume (``fleet_plan``)."""
-        return {k: _plain(v) for k, v in asdict(self).items()}
+        return {k: _plain(v) for k, v in as_dict(self).items()}
 
     @property
     def touches(self) -> bool:

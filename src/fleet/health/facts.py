@@ -37,9 +37,11 @@ from __future__ import annotations
 import json
 import math
 import typing
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from functools import cache
 from typing import Any
+
+from fleet.plain import as_dict
 
 SCHEMA_VERSION = 1
 SCHEMA_KEY = "fleet_health"
@@ -207,7 +209,8 @@ class HostFacts:
     errors: tuple[CollectorError, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out: dict[str, Any] = as_dict(self)
+        return out
 
 
 SINGLETONS: dict[str, type] = {"host": HostInfo, "managed": Managed, "runtime": Runtime, "endpoint": Endpoint}

@@ -25,15 +25,14 @@ out (connected, no complete answer before the deadline) or answered.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
-import functools
 import importlib.util
 import json
 import os
 import selectors
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -198,40 +197,95 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@functools.cache
-def _setpriv() -> str | None:
-    return shutil.which("setpriv")
+GUARD_VAR = "FLEET_COLLECTOR_OF"
+# What the guard runs (``python -S``: ~10 ms once per fleet). Its stdin is a pipe only fleet holds:
+# "done" means fleet ended with no collector running; EOF without it means fleet is gone (killed,
+# SIGKILL included). It then kills every process carrying fleet's mark in its environment (each
+# collector, and what it started: a ProxyCommand), three times over ~1 s, so that one being started
+# at that very moment (exec'd after fleet died) is found too.
+GUARD_SCRIPT = """\
+import os, signal, sys, time
+if sys.stdin.readline().strip() == "done":
+    sys.exit(0)
+mark = sys.argv[1].encode()
+for pause in (0, 0.2, 1.0):
+    time.sleep(pause)
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != os.getpid():
+            try:
+                with open("/proc/" + d + "/environ", "rb") as f:
+                    if mark in f.read().split(b"\\0"):
+                        os.kill(int(d), signal.SIGKILL)
+            except OSError:
+                pass
+"""
 
 
-def _die_with_fleet() -> tuple[str, ...]:
-    """A prefix that makes a collector process die with the thread that started it, even when fleet is
-    killed with SIGKILL (an ssh waiting on a silent host would otherwise live on up to its connect
-    timeout, and run the collector unrecorded if the host answers): util-linux's ``setpriv
-    --pdeathsig``, which execs the command (about 1 ms; a Python wrapper would cost 20 ms a host).
-    A parent-death signal set after the parent already died never comes, so the command then runs
-    only if its parent is still this process (``sh`` checks ``$PPID`` after setpriv's prctl): a fleet
-    killed while it was starting collectors leaves none behind."""
-    setpriv = _setpriv()
-    if not setpriv:
-        return ()
-    return (setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", f'[ "$PPID" = {os.getpid()} ] && exec "$@"', "sh")
+class _Guard:
+    """One process per fleet that ends its collectors when fleet is gone, even killed with SIGKILL (an
+    ssh waiting on a silent host would otherwise live on up to its connect timeout, and run the
+    collector unrecorded if the host answers). Collectors carry ``FLEET_COLLECTOR_OF=<mark>`` in
+    their environment; the guard finds them by it. This replaced a per-host ``setpriv --pdeathsig``
+    + ``sh`` prefix: two more execs a host, ~2 ms of the controller's CPU each round trip
+    (``benchmarks/sshcpu.py``). Each collector keeps a session of its own (its own process group
+    for the deadline's kill, and its own scheduler autogroup, as before)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.mark = ""
+        self.owner = 0
+
+    def environ(self) -> dict[str, str] | None:
+        """The collectors' environment (this process's, marked), starting the guard on first use; None
+        when no guard could be started (collectors then run unguarded)."""
+        with self.lock:
+            if self.proc is not None and (self.proc.poll() is not None or self.owner != os.getpid()):
+                self.proc = None  # it died, or this is a forked child: a guard of its own
+            if self.proc is None:
+                mark = f"{os.getpid()}-{time.monotonic_ns()}"
+                try:
+                    self.proc = subprocess.Popen([sys.executable, "-S", "-c", GUARD_SCRIPT, f"{GUARD_VAR}={mark}"],
+                                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+                except OSError:
+                    return None
+                self.owner = os.getpid()
+                self.mark = mark
+        return {**os.environ, GUARD_VAR: self.mark}  # as of now: this process's environment may change
+
+    def release(self) -> None:
+        """fleet is ending with no collector running: the guard exits without looking for any."""
+        with self.lock:
+            proc, self.proc = self.proc, None
+            if proc is not None and proc.stdin is not None and self.owner == os.getpid():
+                with contextlib.suppress(OSError):
+                    proc.stdin.write(b"done\n")
+                    proc.stdin.close()
+
+
+_GUARD = _Guard()
+
+
+@atexit.register
+def _release_guard() -> None:
+    with _LIVE_LOCK:
+        running = bool(_LIVE)
+    if not running:
+        _GUARD.release()
 
 
 def run_process(host: str, argv: list[str], payload: bytes, timeout: float, max_output: int) -> RawResult:
     """Run ``argv``, feed ``payload``, read at most ``max_output`` bytes of stdout before ``timeout``.
 
-    The process dies with the (long-lived pool) thread that started it, so with fleet."""
+    The process dies with fleet, however fleet ends (``_Guard``)."""
     sent_at = time.time()
     deadline = time.monotonic() + timeout
     if _STOPPED.is_set():
         return RawResult(host, b"", sent_at, time.time(), error="interrupted before it started")
-    prefix = _die_with_fleet()
-    if prefix and shutil.which(argv[0]) is None:  # said as Popen would, not as setpriv's exit 127
-        return RawResult(host, b"", sent_at, time.time(), error=f"cannot run {argv[0]}: No such file or directory",
-                         unreachable=True)
     try:
-        proc = subprocess.Popen([*prefix, *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, close_fds=True, env=_GUARD.environ())
     except OSError as exc:
         return RawResult(host, b"", sent_at, time.time(), error=f"cannot run {argv[0]}: {exc.strerror}",
                          unreachable=True)
