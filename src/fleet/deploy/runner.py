@@ -43,18 +43,30 @@ VAULT_PROMPT = r"Vault password[^:\n]*:\s*$"
 _SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|STORE_URL|PG_URL|DATABASE_URL")
 _KEEP_ENV = re.compile(r"(_FILE|_PATH|_DIR)$|^SSH_AUTH_SOCK$")
 DEFAULT_COLLECTIONS_PATH = os.pathsep.join(["~/.ansible/collections", "/usr/share/ansible/collections"])
-FORKS_CAP = 64  # forks beyond this rarely help, and each costs ~100 MB
+CONTROL_PERSIST_S = 10
+FORKS_CAP = 64  # forks beyond this rarely help
+# What one more fork costs: the summed PSS of ansible-playbook and its 8 workers at the peak of a
+# 203-host first deploy was 231-291 MB, ~20-30 MB a worker (what it copies of the parent's heap, and
+# its own work). 8 forks (4 a CPU) on 2 CPUs put the whole deploy at 337-349 MB PSS; 3 a CPU keeps it
+# under 300 MB (docs/benchmarks.md). The work is CPU-bound on the controller (templating, module
+# payloads, ssh): more forks than ~3 a CPU add memory, not speed.
+FORK_MB = 25
+FORKS_PER_CPU = 3
+FORK_MEMORY_SHARE = 0.25  # forks may take at most this share of the memory available
 
 
-def default_forks(n_hosts: int) -> int:
-    """Forks for this machine: ~0.25 CPU and ~100 MB per fork, at least 5, at most FORKS_CAP."""
-    cpus = os.cpu_count() or 2
-    try:
-        with open("/proc/meminfo") as f:
-            avail_mb = next(int(line.split()[1]) // 1024 for line in f if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration, ValueError):
-        avail_mb = 2048
-    cap = max(5, min(cpus * 4, avail_mb // 100, FORKS_CAP))
+def default_forks(n_hosts: int, cpus: int | None = None, avail_mb: int | None = None) -> int:
+    """Forks for this machine: ``FORKS_PER_CPU`` a CPU, and their memory (``FORK_MB`` each) within
+    ``FORK_MEMORY_SHARE`` of the memory available; at least 5, at most FORKS_CAP and the hosts."""
+    cpus = cpus or os.cpu_count() or 2
+    if avail_mb is None:
+        try:
+            with open("/proc/meminfo") as f:
+                avail_mb = next(int(line.split()[1]) // 1024 for line in f if line.startswith("MemAvailable:"))
+        except (OSError, StopIteration, ValueError):
+            avail_mb = 2048
+    by_memory = int(avail_mb * FORK_MEMORY_SHARE) // FORK_MB
+    cap = max(5, min(cpus * FORKS_PER_CPU, by_memory, FORKS_CAP))
     return max(1, min(n_hosts, cap))
 
 
@@ -102,7 +114,10 @@ def ansible_env(config_file: Path | None) -> dict[str, str]:
         "ANSIBLE_FILTER_PLUGINS": str(playbooks / "filter_plugins"),
         "ANSIBLE_COLLECTIONS_PATH": collections_path(),
         "ANSIBLE_PIPELINING": "True",
-        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
+        # A host's connection is shared by its tasks (ControlMaster), and its master ends soon after the
+        # host's last task: each one is ~1.5 MB, and with 60 s (Ansible's default) a 203-host first
+        # deploy held ~110 of them at its peak (165 of its 559 MB PSS).
+        "ANSIBLE_SSH_ARGS": f"-o ControlMaster=auto -o ControlPersist={CONTROL_PERSIST_S}s",
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
