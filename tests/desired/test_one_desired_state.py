@@ -99,8 +99,7 @@ def _doc(ids: dict[str, str], flavors: tuple[str, ...], practice: str = "acme_ma
         doc["policy_sources"].append({"browser": fl, "source": src, "ok": True, "error": "", "has_forcelist": True})
         doc["forcelist"].append({"browser": fl, "source": src,
                                  "entry": f"{ext_id};https://clients2.google.com/service/update2/crx"})
-        for field, value in (("token", TOKEN), ("practice_url", "https://acme.dentrixascend.com"),
-                             ("org_alias", "ACME")):
+        for field, value in (("token", TOKEN),):  # what the plan writes (the lab's v3 variant: the token alone)
             doc["managed_values"].append({"browser": fl, "source": src, "extension_id": ext_id, "field": field,
                                           "type": "string", "sha16": fingerprint(value)})
     return doc

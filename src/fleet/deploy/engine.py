@@ -39,6 +39,7 @@ from fleet.deploy.runner import (
     scrubbed_env,
 )
 from fleet.desired.plan import HostPlan, plan_host
+from fleet.desired.plansfile import PLANS_VAR, write_plans
 from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
 from fleet.inventory.model import Host, Practice
@@ -293,10 +294,15 @@ class Deployment:
                    obs: Observer, record: Callable[[Iterable[HostOutcome], Tally | None], None],
                    beat: Callable[[], None] = lambda: None) -> bool:
         opts = self.options
-        extravars: dict[str, Any] = {"fleet_config_file": str(self.ws.config_path)}
+        ident = name.replace(" ", "-").replace("/", "-of-")
+        # Ansible applies the plans computed here (previewed, converged on), not its own: the batch's
+        # plans go to a file in the run dir (no secret in a plan: fingerprints only), kept with the
+        # run's artifacts as the record of what Ansible was told to apply.
+        plans_file = write_plans(run_dir / f"plans-{ident}.json", {n: self.plans[n] for n in batch})
+        extravars: dict[str, Any] = {"fleet_config_file": str(self.ws.config_path), PLANS_VAR: str(plans_file)}
         if opts.remove:
             extravars["fleet_state"] = ABSENT
-        spec = BatchSpec(ident=name.replace(" ", "-").replace("/", "-of-"), hosts=batch,
+        spec = BatchSpec(ident=ident, hosts=batch,
                          forks=opts.forks or default_forks(len(batch)), check=opts.check, diff=opts.diff,
                          extravars=extravars, verbosity=opts.verbosity)
         cfg = self.ws.root / "ansible.cfg"

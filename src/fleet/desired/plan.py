@@ -676,7 +676,12 @@ def _file_differs(doc: Mapping[str, Any], seen: PolicyFileSeen | None, ext_id: s
     if list(seen.forcelist or ()) != list(doc[FORCELIST]):
         return "its forcelist differs"
     have = seen.values.get(ext_id.lower(), {})
-    for name, want in doc["3rdparty"]["extensions"][ext_id].items():
+    wanted = doc["3rdparty"]["extensions"][ext_id]
+    # our file is all ours: a setting fleet no longer sets goes (Windows deletes it: managed_delete)
+    extra = sorted(set(have) - set(wanted))
+    if extra:
+        return f"{', '.join(extra)} no longer set by fleet"
+    for name, want in wanted.items():
         sv = have.get(name)
         if sv is None:
             return f"{name} is missing"
