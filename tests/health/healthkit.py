@@ -16,10 +16,9 @@ import sqlalchemy as sa
 
 from fleet.catalog import default_catalog
 from fleet.config import parse_config
-from fleet.errors import Location
-from fleet.example import example_config, fake_extension_id
 from fleet.desired.changes import judging_plan
-from fleet.errors import FleetError
+from fleet.errors import FleetError, Location
+from fleet.example import example_config, fake_extension_id
 from fleet.health.expect import Expectations, host_expectations, practice_expect
 from fleet.health.facts import HostFacts, facts_from_document
 from fleet.health.settings import HealthSettings
