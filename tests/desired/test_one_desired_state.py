@@ -113,12 +113,13 @@ def _states(plan: Any, doc: dict[str, Any]) -> dict[str, State]:
 def test_an_offboarded_host_is_healthy_once_the_policy_is_gone_and_failing_while_it_is_there(
         ws: Workspace) -> None:
     deploy, health = _plans(ws)
-    for name in ("main-ws03", "gone-ws01"):
+    for name, practice in (("main-ws03", "acme_main"), ("gone-ws01", "acme_gone")):
         ids = {b.browser: b.extension_id for b in deploy[name].extension.remove_browsers}
-        clean = _states(health[name], _doc(ids, ()))
+        clean = _states(health[name], _doc(ids, (), practice))
         assert clean["extension_forcelist"] is State.OK, (name, clean)
         assert clean["extension_token"] is State.OK and clean["managed_settings"] is State.OK
-        left = _states(health[name], _doc(ids, ("chrome",)))
+        # the host's own practice's file (another practice's file is not the deploy's to remove)
+        left = _states(health[name], _doc(ids, ("chrome",), practice))
         assert left["extension_forcelist"] is State.CRITICAL, (name, left)
         assert left["extension_token"] is State.CRITICAL
 

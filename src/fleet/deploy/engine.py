@@ -42,6 +42,7 @@ from fleet.desired.plan import HostPlan, plan_host
 from fleet.desired.plansfile import PLANS_VAR, write_plans
 from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
+from fleet.interrupts import raise_if_requested, stop_requested
 from fleet.inventory.model import Host, Practice
 from fleet.inventory.validate import Finding, Report
 from fleet.secrets.redact import Redactor
@@ -226,6 +227,7 @@ class Deployment:
             if not opts.full:
                 to_run = self._converge_only_drifted(store, run.id, outcomes, record, obs)
             for name, batch in self.batches(to_run):
+                raise_if_requested()
                 if canary_failed:
                     for n in batch:
                         outcomes[n].not_run_reason = "not run: the canary failed"
@@ -240,6 +242,7 @@ class Deployment:
         except KeyboardInterrupt:
             interrupted = True
         finally:
+            interrupted = interrupted or stop_requested()  # (a KeyboardInterrupt a callback swallowed)
             for o in outcomes.values():
                 if o.host not in recorded and not o.finished and not o.message:
                     o.message = "not run: the deploy was interrupted" if interrupted else "no result from Ansible"
@@ -270,6 +273,7 @@ class Deployment:
             if time.monotonic() - last_beat > HEARTBEAT_EVERY:  # the run is alive (fleet.store.lifecycle)
                 store.heartbeat(run_id)
                 last_beat = time.monotonic()
+            raise_if_requested()
             o = outcomes.get(name)
             if o is None or name not in pending:
                 continue
@@ -315,6 +319,7 @@ class Deployment:
         try:
             while not prun.finished():
                 try:
+                    raise_if_requested()
                     if time.monotonic() - last_beat > HEARTBEAT_EVERY:
                         beat()
                         last_beat = time.monotonic()
