@@ -1,12 +1,20 @@
 """Filters that bridge Ansible to fleet's plan (``fleet.desired.plan``): the roles never re-derive it in YAML.
 
-    fleet_plan: "{{ hostvars[inventory_hostname] | fleet_host_plan }}"
+    fleet_plan: "{{ fleet_plans_file | fleet_planned(inventory_hostname) }}"   # fleet deploy: the engine's plan
+    fleet_plan: "{{ hostvars[inventory_hostname] | fleet_host_plan }}"         # plain ansible-playbook / AWX
 
-``fleet_host_plan`` reads the host's ``fleet_*`` vars, its ``practice_<id>``/``client_<id>`` groups,
-the vault-decrypted ``fleet_token``/``fleet_product_key`` (only their fingerprints reach the plan)
-and the workspace's fleet.yml: ``fleet_config_file`` if set, else ``fleet.yml`` in
-``fleet_workspace``, else in ``inventory_dir`` or one of its parents. A plan that cannot be made
-fails that one host's task with fleet's message (and the fix); every other host goes on.
+``fleet_planned`` returns the host's entry of the plans file ``fleet deploy`` wrote for the batch
+(the plans its engine computed, previewed and converged on): Ansible applies that plan and does not
+compute it again. The file holds no secret (fingerprints only; the roles take the token and the
+product key from the vault vars at run time). It is read once per process (``FLEET_PRELOAD_PLANS``
+reads it in ansible-playbook's main process, before it forks its workers).
+
+``fleet_host_plan`` (used when no plans file is given) reads the host's ``fleet_*`` vars, its
+``practice_<id>``/``client_<id>`` groups, the vault-decrypted ``fleet_token``/``fleet_product_key``
+(only their fingerprints reach the plan) and the workspace's fleet.yml: ``fleet_config_file`` if
+set, else ``fleet.yml`` in ``fleet_workspace``, else in ``inventory_dir`` or one of its parents. A
+plan that cannot be made fails that one host's task with fleet's message (and the fix); every other
+host goes on.
 
 The other filters turn what a task saw on the machine into changes (wanted + seen -> changes),
 again by calling fleet.desired.plan. Found by ansible.cfg's ``filter_plugins`` (the repo root's and each
@@ -15,6 +23,7 @@ workspace's) and next to the playbooks.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -33,6 +42,7 @@ except ImportError:  # a source checkout used as an Ansible project (AWX/AAP): i
 from fleet.catalog import default_catalog
 from fleet.config import FleetConfig, load_config
 from fleet.desired import plan as fleet_plan_mod
+from fleet.desired import plansfile
 from fleet.desired import seen as seen_mod
 from fleet.errors import FleetError, Location
 from fleet.inventory.model import CLIENT_PREFIX, PRACTICE_PREFIX, Host, Practice
@@ -40,6 +50,7 @@ from fleet.secrets.store import SECRET_VARS
 
 CONFIG_NAME = "fleet.yml"
 _CONFIGS: dict[tuple[str, int], FleetConfig] = {}
+_PLANS: dict[tuple[str, int, int], Mapping[str, Any]] = {}
 
 
 def _plain(value: Any) -> Any:
@@ -120,6 +131,35 @@ def host_plan_or_error(hostvars: Mapping[str, Any], config_file: str | None = No
     except FleetError as exc:
         dummy = Host(name, "", "", {}, Location("inventory"))
         return fleet_plan_mod.error_plan(dummy, None, exc).to_dict()
+
+
+def _plans(path: str) -> Mapping[str, Any]:
+    """The ``hosts`` of a plans file, parsed once per process (and again only if the file changed)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    key = (os.path.abspath(path), st.st_mtime_ns if st else 0, st.st_size if st else 0)
+    if key not in _PLANS:
+        hosts = plansfile.read_plans(path)  # FleetError naming the file
+        _PLANS.clear()  # one run, one file
+        _PLANS[key] = hosts
+    return _PLANS[key]
+
+
+def fleet_planned(plans_file: str, host: str) -> dict[str, Any]:
+    """The plan fleet's engine computed for ``host`` (an entry of ``fleet_plans_file``), applied as is."""
+    from ansible.errors import AnsibleFilterError
+
+    try:
+        plans = _plans(str(plans_file))
+    except FleetError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+    plan = plans.get(str(host))
+    if not isinstance(plan, Mapping):
+        raise AnsibleFilterError(f"{host} has no plan in fleet's plans file {plans_file} (the engine plans "
+                                 "every host of the batch it runs: was the limit widened?)")
+    return dict(plan)
 
 
 def _results(registered: Any) -> list[Mapping[str, Any]]:
@@ -214,6 +254,7 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "fleet_host_plan": fleet_host_plan,
+            "fleet_planned": fleet_planned,
             "fleet_windows_changes": fleet_windows_changes,
             "fleet_linux_to_read": fleet_linux_to_read,
             "fleet_linux_changes": fleet_linux_changes,
@@ -230,11 +271,15 @@ if os.environ.get("FLEET_PRELOAD_CONFIG"):  # fleet deploy: parse fleet.yml once
         default_catalog()
     except FleetError:
         pass
-    # Ansible forks a worker per task and host from this process. Its heap (inventory, playbook,
-    # plugins: ~80 MB at 200 hosts) is shared copy-on-write, until a worker's garbage collector walks
-    # it and writes to every object's header: each worker then holds its own copy of most of it.
-    # Frozen objects are left out of collections, so the pages stay shared (fleet deploy only).
-    if os.environ.get("FLEET_GC_FREEZE", "1") != "0":
-        import gc
+if os.environ.get(plansfile.PRELOAD_ENV):  # fleet deploy: parse the batch's plans once, before the forks
+    with contextlib.suppress(FleetError):  # the plan task reports it, per host
+        _plans(os.environ[plansfile.PRELOAD_ENV])
 
-        gc.freeze()
+# Ansible forks a worker per task and host from this process. Its heap (inventory, playbook, plugins:
+# ~80 MB at 200 hosts) is shared copy-on-write, until a worker's garbage collector walks it and
+# writes to every object's header: each worker then holds its own copy of much of it. Frozen
+# objects are left out of collections, so their pages stay shared (under fleet deploy only).
+if os.environ.get("FLEET_PRELOAD_CONFIG") and os.environ.get("FLEET_GC_FREEZE", "1") != "0":
+    import gc
+
+    gc.freeze()

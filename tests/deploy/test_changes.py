@@ -202,6 +202,24 @@ def test_files_already_right_are_not_written_again_and_wrong_mode_owner_or_token
     assert linux_changes(ext, _files(relaid)).write == []
 
 
+def test_a_setting_fleet_no_longer_sets_is_removed_from_our_file() -> None:
+    # fleet.yml dropped a managed setting (or our file was edited by hand): the file is rewritten
+    # without it, as Windows deletes the value (managed_delete). Found when the lab kept a setting
+    # a test's plan had added and the inventory's plan no longer had.
+    ext = _linux_ext()
+    texts = _written(linux_changes(ext, PolicyFilesSeen()), ext)
+    b = ext["browsers"][0]
+    extra = {}
+    for p, t in texts.items():
+        doc = json.loads(t)
+        doc["3rdparty"]["extensions"][b["extension_id"]]["old_setting"] = "x"
+        extra[p] = json.dumps(doc)
+    ch = linux_changes(ext, _files(extra))
+    assert ch.write == list(texts) and {f.why for f in ch.files} == {"old_setting no longer set by fleet"}
+    assert json.loads(_written(ch, ext)[ch.write[0]])["3rdparty"]["extensions"][b["extension_id"]].keys() \
+        == json.loads(texts[ch.write[0]])["3rdparty"]["extensions"][b["extension_id"]].keys()
+
+
 def test_other_files_forcelist_entries_are_kept_in_ours_and_their_files_not_touched() -> None:
     ext = _linux_ext()
     d = ext["linux_dirs"][0]

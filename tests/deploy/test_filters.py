@@ -87,6 +87,48 @@ def test_a_host_fleet_cannot_plan_fails_with_fleets_message(ws: Path) -> None:
     assert got["error"] == "" and got["synchronizer"]["action"] == "install"
 
 
+def test_the_plans_file_gives_each_host_the_engines_plan_and_holds_no_secret(ws: Path, tmp_path: Path) -> None:
+    """fleet deploy's plans file (fleet.desired.plansfile) read by fleet_planned: the host's plan as the
+    engine computed it (what fleet_host_plan would compute, here), 0600, no token or product key;
+    a host the file lacks, or a file that is not one, fails with fleet's message."""
+    import os
+
+    from ansible.errors import AnsibleFilterError
+    from helpers_deploy import PRACTICE_VARS
+
+    from fleet.desired.plansfile import write_plans
+
+    secrets = {"fleet_token": TOKEN, "fleet_product_key": KEY}
+    cfg = load_config(ws / "fleet.yml")
+    plans = {f"{system}-h": P.plan_host(*host_and_practice(system, role, "linux"), secrets, default_catalog(), cfg)
+             for system, role in (("athenahealth", "workstation"), ("dentrix", "server"))}
+    path = write_plans(tmp_path / "plans-all.json", plans)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    text = path.read_text()
+    assert TOKEN not in text and KEY not in text
+    for name, plan in plans.items():
+        assert F.fleet_planned(str(path), name) == plan.to_dict()
+    assert F.fleet_planned(str(path), "dentrix-h") == F.fleet_host_plan(
+        hostvars(ws, PRACTICE_VARS["dentrix"], "server", "linux"))
+    with pytest.raises(AnsibleFilterError, match="other-h has no plan in fleet's plans file"):
+        F.fleet_planned(str(path), "other-h")
+    (tmp_path / "not-plans.json").write_text('{"hosts": {}}')
+    with pytest.raises(AnsibleFilterError, match="not a fleet plans file"):
+        F.fleet_planned(str(tmp_path / "not-plans.json"), "dentrix-h")
+    with pytest.raises(AnsibleFilterError, match="cannot be read"):
+        F.fleet_planned(str(tmp_path / "missing.json"), "dentrix-h")
+    # parsed once per process (the preload in ansible-playbook's main process, inherited by its forks):
+    # the same file (path, mtime, size) is not read again ...
+    st = path.stat()
+    path.write_text("x" * st.st_size)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert F.fleet_planned(str(path), "athenahealth-h")["roles"] == ["chrome_extension_policy"]
+    # ... a changed one is
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    with pytest.raises(AnsibleFilterError, match="not JSON"):
+        F.fleet_planned(str(path), "athenahealth-h")
+
+
 def _reg_stat(browser: str, values: dict | None) -> dict:
     if values is None:
         return {"item": {"browser": browser}, "exists": False, "changed": False}

@@ -291,7 +291,7 @@ def test_a_collector_process_dies_with_a_fleet_killed_by_sigkill() -> None:
                     pass
         return out
 
-    def sleeping() -> bool:  # setpriv has set the parent-death signal and exec'd the collector
+    def sleeping() -> bool:  # the collector has been exec'd (its guard now knows it by its environment)
         for pid in collectors():
             with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
                 argv = f.read().split(b"\0")

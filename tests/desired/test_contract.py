@@ -23,12 +23,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fleet.catalog import default_catalog
+from fleet.desired import concerns
 from fleet.desired.changes import HostSeen, host_changes
 from fleet.desired.plan import (
     linux_changes,
@@ -42,8 +44,13 @@ from fleet.desired.plan import (
 )
 from fleet.desired.seen import policy_files_from_results, registry_seen_from_results
 from fleet.example import fake_extension_id
+from fleet.health.checks import default_checks
 from fleet.health.drift import host_drift
-from fleet.health.facts import facts_from_document, parse_facts
+from fleet.health.evaluate import HostContext, evaluate_check
+from fleet.health.expect import Expectations, host_expectations, practice_expect
+from fleet.health.facts import HostFacts, facts_from_document, parse_facts
+from fleet.health.model import State
+from fleet.health.settings import HealthSettings
 from fleet.health.sweep import collector_script
 from fleet.health.transport import posix_payload
 from fleet.secrets.store import fingerprint
@@ -59,6 +66,7 @@ OLD = fake_extension_id("contract-old-v3")
 URL = "https://clients2.google.com/service/update2/crx"
 CODE = "{6F3A0C2E-1B2D-4E5F-8A9B-0C1D2E3F4A5B}"
 SH = shutil.which("dash") or "/bin/sh"
+CHECKS = default_checks()
 
 
 def plan(platform: str, role: str = "workstation", state: str | None = None, key: str = KEY,
@@ -344,7 +352,8 @@ CASES: list[Case] = [
     ("registry values missing", "windows", W, lambda r: windows_world(W, fields=False),
      ["chrome: set managed value practice_url", "edge: set managed value org_alias"]),
     ("policy file values missing", "linux", L, lambda r: linux_world(L, r, fields=False),
-     ["write our policy file /etc/opt/chrome/policies/managed/fleet-acme_main.json (practice_url is missing)"]),
+     ["write our policy file /etc/opt/chrome/policies/managed/fleet-acme_main.json "
+      "(practice_url is missing; org_alias is missing)"]),
     ("policy file missing", "linux", L, lambda r: linux_world(L, r) or (r / CHROME_DIR[1:] / "fleet-acme_main.json")
      .unlink(), ["write our policy file /etc/opt/chrome/policies/managed/fleet-acme_main.json"]),
     ("wrong token", "windows", W, lambda r: windows_world(W, "OLD-TOKEN-never-shown"),
@@ -359,17 +368,17 @@ CASES: list[Case] = [
     ("other software's entries, ours carried", "linux", L,
      lambda r: linux_world(L, r) or write(r, f"{CHROME_DIR}/acme-tools.json",
                                           {"ExtensionInstallForcelist": [f"{OTHER1};{URL}"]}),
-     ["fleet-acme_main.json (its forcelist differs)"]),
+     ["fleet-acme_main.json (its forcelist differs"]),
     ("our entry in another slot", "windows", W, lambda r: windows_world(W, slot="7", others={"1": f"{OTHER1};{URL}"}),
      []),
     ("our entry in another slot", "linux", L,
      lambda r: linux_world(L, r) or linux_world(L, r, forcelist=[L["extension"]["browsers"][0]["forcelist_entry"],
                                                                  f"{OTHER1};{URL}"]),
-     ["(its forcelist differs)"]),
+     ["(its forcelist differs"]),
     ("extension ID changed", "windows", W, lambda r: windows_world(W, ext_id=OLD),
      ["chrome: add our force-install entry", "chrome: remove force-install entry 1", "remove policy key"]),
     ("extension ID changed", "linux", L, lambda r: linux_world(L, r, ext_id=OLD),
-     ["(its forcelist differs)"]),
+     ["(its forcelist differs"]),
     ("practice removed", "windows", W_GONE, lambda r: windows_world(W),
      ["chrome: remove force-install entry 1", "edge: remove force-install entry 1", "remove policy key"]),
     ("practice removed", "linux", L_GONE, lambda r: linux_world(L, r),
@@ -431,3 +440,87 @@ def test_a_rotated_token_after_a_deploy_is_seen_both_ways_and_put_right(tmp_path
         deploy(kind, p, m, token=NEW_TOKEN)
         assert both_ways(kind, p, m) == ((), ())
     assert EDGE_ID in json.dumps(rotated_w)  # the domain-joined Edge takes the Web Store build
+
+
+# -- one judge: health's compliance checks are "no change of my concern" -------------------------------
+
+# Each compliance check of data/checks.yaml and the concern of fleet.desired.changes it judges.
+CHECK_CONCERNS = {
+    "extension_forcelist": concerns.FORCELIST, "extension_token": concerns.TOKEN,
+    "managed_settings": concerns.SETTINGS, "synchronizer_installed": concerns.PRESENCE,
+    "synchronizer_running": concerns.RUNNING, "synchronizer_autostart": concerns.AUTOSTART,
+    "synchronizer_version": concerns.VERSION, "synchronizer_product_key": concerns.PRODUCT_KEY,
+}
+EXTENSION_CHECKS = ("extension_forcelist", "extension_token", "managed_settings")
+SYNC_CHECKS = tuple(c for c in CHECK_CONCERNS if c.startswith("synchronizer_"))
+
+
+def health_expectations(kind: str, p: dict[str, Any]) -> Expectations:
+    """The sweep's expectations for the matrix host, with the deploy's plan ``p`` (``for_judging``)."""
+    role = "server" if kind == "sync" else "workstation"
+    system = "dentrix" if role == "server" else "dentrix_ascend"
+    extra = {"fleet_browsers": ["chrome", "edge"], "fleet_join": "domain"} if role == "workstation" else {}
+    host, practice = host_and_practice(system, role=role, platform=p["platform"], **extra)
+    cfg = config(**{"extensions.variants.v3.previous_ids": [OLD]})
+    pe = practice_expect(practice, default_catalog(), cfg, lambda: TOKEN, p["state"], "domain",
+                         product_key=lambda: KEY)
+    return replace(host_expectations(host, pe, cfg, HealthSettings()), deploy_plan=p)
+
+
+def health_facts(kind: str, p: dict[str, Any], machine: Any) -> HostFacts:
+    if kind == "windows":
+        return facts_from_document(registry_as_collector_sees_it(p, machine))
+    if kind == "linux":
+        f: HostFacts = files_as_collector_sees_it(p, machine)["facts"]
+        return f
+    return facts_from_document(sync_as_collector_sees_it(p, machine))
+
+
+def one_judge(kind: str, p: dict[str, Any], machine: Any) -> dict[str, tuple[State, State]]:
+    """Per compliance check: (the state health's evaluator gives, the state 'no change of its concern'
+    by the deploy's judge on what the roles see means: OK, or the check's severity)."""
+    if kind == "windows":
+        seen = HostSeen(registry=registry_as_ansible_sees_it(p, machine))
+    elif kind == "linux":
+        find, slurped = files_as_ansible_sees_it(p, machine)
+        seen = HostSeen(files=policy_files_from_results(find, slurped))
+    else:
+        seen = HostSeen(synchronizer=sync_as_ansible_sees_it(p, machine))
+    deploy_sees = host_changes(p, seen)
+    ctx = HostContext(health_facts(kind, p, machine), health_expectations(kind, p), 1.8e9 - 1, 1.8e9 + 1)
+    out = {}
+    for check_id in SYNC_CHECKS if kind == "sync" else EXTENSION_CHECKS:
+        check = CHECKS.get(check_id)
+        mine = deploy_sees.about(CHECK_CONCERNS[check_id])
+        wanted = State.OK if mine.in_sync else check.severity
+        out[check_id] = (evaluate_check(check, ctx).state, wanted)
+    return out
+
+
+@pytest.mark.parametrize(("state", "domain", "p", "make", "expected"), CASES,
+                         ids=[f"{c[1]}: {c[0]}" for c in CASES])
+def test_health_checks_are_no_change_of_their_concern_before_and_after_a_deploy(
+        tmp_path: Path, state: str, domain: str, p: dict[str, Any], make: Callable[[Path], Any],
+        expected: list[str]) -> None:
+    """The nightly checks and the deploy cannot disagree: each compliance check's state is what the
+    deploy's judge says about its concern (on what the roles see), on every state of the matrix,
+    and every check is OK once the deploy has run."""
+    kind = "sync" if domain.endswith("-sync") else domain
+    made = make(tmp_path)
+    machine = tmp_path if kind == "linux" else made
+    before = one_judge(kind, p, machine)
+    assert {c: s for c, (s, w) in before.items() if s is not w} == {}, f"{state}: health and deploy disagree: {before}"
+    if expected:  # a case with work to do fails at least one of the checks
+        assert any(s is not State.OK for s, _ in before.values()), f"{state}: {before}"
+    deploy(kind, p, machine)
+    after = one_judge(kind, p, machine)
+    assert all(s is State.OK for s, _ in after.values()), f"{state}: after the deploy: {after}"
+
+
+def test_a_rotated_product_key_fails_only_the_product_key_check() -> None:
+    """`fleet secrets set PRACTICE --product-key`: the vault's key is new, the server's is not."""
+    s = Service(True, "4.2.0", KEY, True, True)
+    rotated = plan("windows", "server", key=NEW_KEY)
+    states = {c: got for c, (got, _) in one_judge("sync", rotated, s).items()}
+    assert states.pop("synchronizer_product_key") is State.WARNING
+    assert set(states.values()) == {State.OK}, states

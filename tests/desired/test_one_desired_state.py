@@ -99,8 +99,7 @@ def _doc(ids: dict[str, str], flavors: tuple[str, ...], practice: str = "acme_ma
         doc["policy_sources"].append({"browser": fl, "source": src, "ok": True, "error": "", "has_forcelist": True})
         doc["forcelist"].append({"browser": fl, "source": src,
                                  "entry": f"{ext_id};https://clients2.google.com/service/update2/crx"})
-        for field, value in (("token", TOKEN), ("practice_url", "https://acme.dentrixascend.com"),
-                             ("org_alias", "ACME")):
+        for field, value in (("token", TOKEN),):  # what the plan writes (the lab's v3 variant: the token alone)
             doc["managed_values"].append({"browser": fl, "source": src, "extension_id": ext_id, "field": field,
                                           "type": "string", "sha16": fingerprint(value)})
     return doc
@@ -114,12 +113,13 @@ def _states(plan: Any, doc: dict[str, Any]) -> dict[str, State]:
 def test_an_offboarded_host_is_healthy_once_the_policy_is_gone_and_failing_while_it_is_there(
         ws: Workspace) -> None:
     deploy, health = _plans(ws)
-    for name in ("main-ws03", "gone-ws01"):
+    for name, practice in (("main-ws03", "acme_main"), ("gone-ws01", "acme_gone")):
         ids = {b.browser: b.extension_id for b in deploy[name].extension.remove_browsers}
-        clean = _states(health[name], _doc(ids, ()))
+        clean = _states(health[name], _doc(ids, (), practice))
         assert clean["extension_forcelist"] is State.OK, (name, clean)
         assert clean["extension_token"] is State.OK and clean["managed_settings"] is State.OK
-        left = _states(health[name], _doc(ids, ("chrome",)))
+        # the host's own practice's file (another practice's file is not the deploy's to remove)
+        left = _states(health[name], _doc(ids, ("chrome",), practice))
         assert left["extension_forcelist"] is State.CRITICAL, (name, left)
         assert left["extension_token"] is State.CRITICAL
 

@@ -474,3 +474,96 @@ def test_two_controllers_sharing_a_postgresql_store_cannot_deploy_one_practice_a
     w.assert_no_process_left(tag)
     w.assert_no_process_left(f"{tag}b")
     w.assert_converged()
+
+
+# -- 6. a stop signal that lands in a garbage-collector callback -------------------------------------------
+
+# Loaded through PYTHONPATH by every Python process of the run; acts only in the one whose pid the
+# trigger file names, once. A thread watches for the trigger and then has the collector run at the
+# next allocation (threshold 1); the callback raises SIGTERM from there, in the main thread (where
+# a handler runs), and the handler's KeyboardInterrupt is "ignored" by the interpreter, as it is in
+# SQLAlchemy's weakref callbacks.
+SIGNAL_IN_GC = '''
+import gc, os, signal, threading, time
+
+_TRIGGER = os.environ.get("FAULT_TEST_SIGNAL_IN_GC", "")
+_armed = []
+
+
+def _mine():
+    try:
+        with open(_TRIGGER) as f:
+            return int(f.read()) == os.getpid()
+    except (OSError, ValueError):
+        return False
+
+
+def _watch():
+    while not _mine():
+        time.sleep(0.005)
+    _armed.append(True)
+    gc.set_threshold(1)
+
+
+def _in_gc(phase, info):
+    if phase == "start" and _armed and threading.current_thread() is threading.main_thread():
+        _armed.clear()
+        gc.set_threshold(700)
+        os.unlink(_TRIGGER)
+        signal.raise_signal(signal.SIGTERM)
+
+
+if _TRIGGER:
+    gc.callbacks.append(_in_gc)
+    threading.Thread(target=_watch, daemon=True).start()
+'''
+
+
+@pytest.mark.parametrize("kind", ["deploy", "health"])
+def test_a_stop_signal_landing_in_a_gc_callback_still_stops_the_run(flab: FaultLab, tmp_path: Path,
+                                                                     kind: str) -> None:
+    """Python drops an exception raised in a gc or weakref callback (prints "Exception ignored"), and
+    with it the KeyboardInterrupt a stop handler raises there: the run went on to the end (a whole
+    deploy, exit 0) after a SIGTERM. The signal must stop it all the same, with nothing printed."""
+    w = flab
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SIGNAL_IN_GC)
+    trigger = tmp_path / "trigger"
+    w.drift(with_server=True)
+    before = (w.latest_run(kind) or ("", ""))[0]
+    w.n += 1
+    tag = f"gc{w.n}"
+    args = ["--yes"] if kind == "deploy" else ["--no-alert", "--timeout", "20"]
+    sshd = w.lab.state().hosts[w.hosts("workstation")[0]].pid
+    assert sshd
+    if kind == "health":  # a frozen host keeps the sweep waiting for seconds
+        os.kill(sshd, signal.SIGSTOP)
+    try:
+        path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+        proc = w.start(kind, *args, tag=tag, env={"PYTHONPATH": path, "FAULT_TEST_SIGNAL_IN_GC": str(trigger)})
+        # deploy: Ansible at work; health: the run recorded (its recording defers signals), hosts awaited
+        started = _ansible_running if kind == "deploy" else _run_recorded(w, kind, before)
+        assert _wait_for(proc, lambda: started(tag)), "the run ended before the fault"
+        if kind == "health":
+            time.sleep(0.3)
+        trigger.write_text(str(proc.pid))
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if kind == "health":
+            os.kill(sshd, signal.SIGCONT)
+    w.outputs += [out, err]
+    assert not trigger.exists()  # the signal was raised, inside a gc callback of fleet itself
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert "interrupted" in err
+    run = w.latest_run(kind)
+    assert run is not None and run[0] != before and run[1] == "interrupted", run
+    w.assert_no_process_left(tag)
+    w.assert_store_intact()
+    if kind == "deploy":
+        r = w.fleet("deploy", "--yes", "--json", "--retry-failed")
+        assert r.returncode == 0, r.stderr[-2000:]
+    else:
+        w.deploy()
+    w.assert_converged()

@@ -46,9 +46,10 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="lab hosts need root"),
     pytest.mark.skipif(not os.access("/usr/sbin/sshd", os.X_OK), reason="needs openssh-server"),
     pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="needs Debian's chromium"),
-    # Quarantined from the default run: in 3 of the last 4 whole-suite runs a workstation ended up with two
-    # Chromiums on one profile (the pidfile naming the one `lab up` had not confirmed); alone it passes
-    # every time. Run it with FLEET_REAL_BROWSER_E2E=1 ./scripts/test tests/e2e/test_real_browser_lab.py
+    # Quarantined from the default run: in 3 of 4 whole-suite runs a workstation ended up with two Chromiums
+    # on one profile. One cause is fixed (the boot script's pkill pattern missed the browser itself and hit
+    # same-named hosts of other labs); 3 of 4 runs under load passed after it, one lost both browsers to an
+    # outside kill of their helpers (notes/issue-13b.md). Run it with FLEET_REAL_BROWSER_E2E=1.
     pytest.mark.skipif(os.environ.get("FLEET_REAL_BROWSER_E2E") != "1",
                        reason="quarantined (flaky in whole-suite runs): set FLEET_REAL_BROWSER_E2E=1"),
 ]
@@ -62,6 +63,12 @@ def _cmd(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return ""
+
+
+def _browsers_of(rec: Any) -> list[int]:
+    """The browser processes (not helpers, not crash handlers) of one workstation."""
+    return [p for p in chromium_pids(rec.mnt_ns, rec.uts_ns)
+            if "--type=" not in _cmd(p) and "crashpad" not in _cmd(p) and _cmd(p)]
 
 
 class RealLab:
@@ -139,6 +146,7 @@ def test_chromium_installs_the_extension_and_it_sees_the_practices_token(real: R
         hp = real.lab.paths.host(host)
         pid = running_pid(hp, state.hosts[host].mnt_ns)
         assert pid is not None and is_ready(hp, pid), host
+        assert _browsers_of(state.hosts[host]) == [pid], host  # one browser on the profile: the pidfile's
         assert any(PROBE_PREFIX in r for src, r in log_events(hp, pid) if src == "config_dir_policy_loader")
         assert not hp.fs_path("/etc/chromium/policies").exists()
 
@@ -225,6 +233,7 @@ def test_lab_status_shows_each_browser_a_stopped_lab_is_refused_and_lab_up_resum
         for host in rows:
             pid = running_pid(real.lab.paths.host(host), state.hosts[host].mnt_ns)
             assert pid and pid != impostor.pid and is_ready(real.lab.paths.host(host), pid), host
+            assert _browsers_of(state.hosts[host]) == [pid], host
     finally:
         impostor.kill()
         impostor.wait()

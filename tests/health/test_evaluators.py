@@ -77,49 +77,60 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], State, str]] = [
      edit(WS, chain(setv("userdata", "version", ""), setv("browsers", "version", ""))), State.OK, "not known"),
     # forcelist
     ("forcelisted", "extension_forcelist", {}, WS, State.OK, "force-installed in chrome"),
-    ("no entry", "extension_forcelist", {}, edit(WS, drop("forcelist")), State.CRITICAL, "no force-install entry"),
+    ("no entry", "extension_forcelist", {}, edit(WS, drop("forcelist")), State.CRITICAL,
+     "`fleet deploy` would change: write our policy file /etc/opt/chrome/policies/managed/fleet-p1.json "
+     "(its forcelist differs)"),
     ("wrong url", "extension_forcelist", {}, ws_facts(url="https://evil.example/crx"), State.CRITICAL,
-     "update URL is https://evil.example/crx"),
-    ("bare id means web store", "extension_forcelist", {},
-     edit(WS, setv("forcelist", "entry", CHROME_ID)), State.OK, "force-installed"),
+     "(its forcelist differs)"),
+    # Chrome reads a bare ID as a Web Store entry, but our file is not what the deploy writes: it
+    # rewrites it (one judge: health says what the deploy would do; before, health said OK here)
+    ("bare id: the deploy writes the entry with its URL", "extension_forcelist", {},
+     edit(WS, setv("forcelist", "entry", CHROME_ID)), State.CRITICAL, "(its forcelist differs)"),
     ("other extension only", "extension_forcelist", {},
-     edit(WS, setv("forcelist", "entry", "b" * 32 + ";" + URL)), State.CRITICAL, "no force-install entry"),
+     edit(WS, setv("forcelist", "entry", "b" * 32 + ";" + URL)), State.CRITICAL, "(its forcelist differs)"),
     ("shadowed by a later file", "extension_forcelist", {},
      edit(WS, lambda d: d["policy_sources"].append(
-         {"browser": "chrome", "source": "/etc/chrome/policies/managed/zz-other.json", "ok": True,
-          "has_forcelist": True})), State.CRITICAL, "zz-other.json also sets the forcelist"),
+         {"browser": "chrome", "source": "/etc/opt/chrome/policies/managed/zz-other.json", "ok": True,
+          "has_forcelist": True})), State.CRITICAL, "zz-other.json also sets ExtensionInstallForcelist"),
+    ("a later file carrying our entry does not shadow it", "extension_forcelist", {},
+     edit(WS, lambda d: (d["policy_sources"].append(
+         {"browser": "chrome", "source": "/etc/opt/chrome/policies/managed/zz-other.json", "ok": True,
+          "has_forcelist": True}), d["forcelist"].append(
+         {"browser": "chrome", "source": "/etc/opt/chrome/policies/managed/zz-other.json",
+          "entry": f"{CHROME_ID};{URL}"}))), State.OK, "force-installed in chrome"),
     ("an earlier file does not matter", "extension_forcelist", {},
      edit(WS, lambda d: d["policy_sources"].append(
-         {"browser": "chrome", "source": "/etc/chrome/policies/managed/00-other.json", "ok": True,
+         {"browser": "chrome", "source": "/etc/opt/chrome/policies/managed/00-other.json", "ok": True,
           "has_forcelist": True})), State.OK, "force-installed"),
     ("unreadable file named", "extension_forcelist", {},
      edit(WS, chain(drop("forcelist"), setv("policy_sources", "ok", False), setv("policy_sources", "error", "x"))),
-     State.CRITICAL, "unreadable policy"),
+     State.CRITICAL, "fleet-p1.json (not valid JSON)"),
     ("chromium installed too, no policy there", "extension_forcelist", {},
      edit(ws_facts(("chrome", "chromium")), drop("forcelist", browser="chromium")), State.CRITICAL, "chromium"),
     ("no browser: policy still judged", "extension_forcelist", {}, edit(ws_facts(()), nothing), State.CRITICAL,
-     "chrome: no force-install entry"),
+     "write our policy file /etc/opt/chrome/policies/managed/fleet-p1.json"),
     ("policy model broken", "extension_forcelist", {"browsers": ("firefox",)}, WS, State.UNKNOWN, "no browser"),
     # token
     ("right token", "extension_token", {}, WS, State.OK, "the practice's token"),
     ("no token", "extension_token", {}, edit(WS, drop("managed_values", field="token")), State.CRITICAL,
-     "no managed 'token'"),
+     "(token is missing)"),
     ("other token", "extension_token", {}, ws_facts(token="SOMEONE-ELSE"), State.CRITICAL,
-     f"fingerprint {fingerprint('SOMEONE-ELSE')} on the host"),
+     "(the token differs)"),
     ("token not text", "extension_token", {},
      edit(WS, chain(setv("managed_values", "type", "object", field="token"),
-                    setv("managed_values", "sha16", "", field="token"))), State.CRITICAL, "not text"),
-    ("no vault password", "extension_token", {"token": None}, WS, State.UNKNOWN, "cannot be compared"),
+                    setv("managed_values", "sha16", "", field="token"))), State.CRITICAL, "(the token differs)"),
+    ("no vault password", "extension_token", {"token": None}, WS, State.UNKNOWN,
+     "the practice's token is not available to compare"),
     ("edge managed, token only in chrome", "extension_token", {"browsers": ("chrome", "edge")},
      edit(ws_facts(("chrome", "edge")), drop("managed_values", browser="edge", field="token")), State.CRITICAL,
-     "edge: no managed"),
+     "/etc/opt/edge/policies/managed/fleet-p1.json (token is missing)"),
     # other settings
     ("settings match", "managed_settings", {}, WS, State.OK, "1 setting"),
     ("url differs", "managed_settings", {},
      edit(WS, setv("managed_values", "sha16", fingerprint("https://x.example"), field="practice_url")),
-     State.WARNING, "practice_url differs"),
+     State.WARNING, "(practice_url differs)"),
     ("url missing", "managed_settings", {}, edit(WS, drop("managed_values", field="practice_url")),
-     State.WARNING, "practice_url missing"),
+     State.WARNING, "(practice_url is missing)"),
     # installed in profiles
     ("installed", "extension_installed", {}, WS, State.OK, "installed in chrome (1 of 1"),
     ("policy there, not yet picked up", "extension_installed", {}, ws_facts(installed=False), State.WARNING,
@@ -156,24 +167,38 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], State, str]] = [
     ("sync missing", "synchronizer_installed", {"role": "server", "pms": "eaglesoft"}, srv(present=False),
      State.CRITICAL, "not installed"),
     ("sync not looked for", "synchronizer_installed", {"role": "server", "pms": "eaglesoft"},
-     server_facts(), State.UNKNOWN, "could not look"),
+     server_facts(), State.UNKNOWN, "not verified: whether the fleet-synchronizer service is installed"),
     ("sync running", "synchronizer_running", {"role": "server", "pms": "eaglesoft"}, SRV, State.OK, "running"),
     ("sync stopped", "synchronizer_running", {"role": "server", "pms": "eaglesoft"}, srv(running=False),
      State.CRITICAL, "not running"),
     ("sync state unknown", "synchronizer_running", {"role": "server", "pms": "eaglesoft"}, srv(running=None),
-     State.UNKNOWN, "could not tell"),
+     State.UNKNOWN, "not verified: whether Synchronizer runs"),
     ("autostart", "synchronizer_autostart", {"role": "server", "pms": "eaglesoft"}, SRV, State.OK, "automatically"),
     ("manual start", "synchronizer_autostart", {"role": "server", "pms": "eaglesoft"}, srv(start="manual"),
      State.WARNING, "manual"),
     ("start unknown", "synchronizer_autostart", {"role": "server", "pms": "eaglesoft"}, srv(start="unknown"),
-     State.UNKNOWN, "not known"),
+     State.UNKNOWN, "not verified: whether Synchronizer starts at boot"),
     ("version current", "synchronizer_version", {"role": "server", "pms": "eaglesoft"}, SRV, State.OK, "4.2.0"),
+    # the deploy installs fleet.yml's version, up or down: a newer one is a change too (before: OK)
     ("version newer", "synchronizer_version", {"role": "server", "pms": "eaglesoft"}, srv(version="4.10.0"),
-     State.OK, "4.10.0"),
+     State.WARNING, "`fleet deploy` would change: install 4.2.0 over 4.10.0"),
     ("version old", "synchronizer_version", {"role": "server", "pms": "eaglesoft"}, srv(version="4.1.9"),
      State.WARNING, "older than 4.2.0"),
     ("version garbage", "synchronizer_version", {"role": "server", "pms": "eaglesoft"}, srv(version="beta"),
-     State.UNKNOWN, "cannot compare"),
+     State.WARNING, "install 4.2.0 over beta"),
+    ("version not read", "synchronizer_version", {"role": "server", "pms": "eaglesoft"}, srv(version=""),
+     State.UNKNOWN, "not verified: the installed version of Synchronizer"),
+    ("engineer's install: no deploy, the facts alone", "synchronizer_running", {"role": "server", "pms": "dolphin"},
+     srv(running=False), State.CRITICAL, "the Synchronizer service is not running"),
+    # the product key (fleet's record of the key it installed with, by fingerprint)
+    ("key as in the vault", "synchronizer_product_key", {"role": "server", "pms": "eaglesoft", "product_key": "K1"},
+     srv(key_fingerprint=fingerprint("K1")), State.OK, "the practice's product key"),
+    ("key rotated", "synchronizer_product_key", {"role": "server", "pms": "eaglesoft", "product_key": "K2"},
+     srv(key_fingerprint=fingerprint("K1")), State.WARNING, "reinstall with the practice's new product key"),
+    ("key not in the facts", "synchronizer_product_key", {"role": "server", "pms": "eaglesoft", "product_key": "K1"},
+     SRV, State.UNKNOWN, "the installed product key's fingerprint"),
+    ("no vault for the key", "synchronizer_product_key", {"role": "server", "pms": "eaglesoft"},
+     srv(key_fingerprint=fingerprint("K1")), State.UNKNOWN, "product key is not available to compare"),
     ("no crash", "synchronizer_crashes", {"role": "server", "pms": "eaglesoft"}, SRV, State.OK, "no crash"),
     ("one crash", "synchronizer_crashes", {"role": "server", "pms": "eaglesoft"}, srv(crashes_24h=1),
      State.WARNING, "1 crash"),
@@ -216,8 +241,8 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], State, str]] = [
     ("no endpoint configured", "sync_endpoint", {"role": "server", "pms": "eaglesoft", "cfg_endpoint": ""},
      SRV, State.UNKNOWN, "no sync_endpoint"),
     # the deploy's own verdict (its plan judged by fleet.desired.changes on the facts)
-    ("no deploy plan", "in_sync", {}, WS, State.UNKNOWN, "no deploy plan"),
-    ("deploy would write our files", "in_sync", {"plan": "workstation/linux"}, WS, State.WARNING,
+    ("no deploy plan", "in_sync", {"plan": None}, WS, State.UNKNOWN, "no deploy plan"),
+    ("deploy would write our files", "in_sync", {"plan": "workstation/linux"}, ws_facts(()), State.WARNING,
      "`fleet deploy` would change: write our policy file /etc/opt/chrome/policies/managed/fleet-p1.json"),
     ("deploy would start the service", "in_sync", {"role": "server", "pms": "eaglesoft", "plan": "server/windows"},
      srv(running=False, key_fingerprint=fingerprint("ES-KEY-1")), State.WARNING, "would change: start Synchronizer"),
@@ -256,9 +281,9 @@ def _expect(kw: dict[str, Any]):  # type: ignore[no-untyped-def]
                                 "variants": {"v3": {"chrome": CHROME_ID}}}
     if "cfg_endpoint" in kw:
         cfg_kw["sync_endpoint"] = kw.pop("cfg_endpoint")
-    plan = kw.pop("plan", None)
-    x = expectations(cfg=config(**cfg_kw) if cfg_kw else None, **kw)
-    if plan is None:
+    plan = kw.pop("plan", "")
+    x = expectations(cfg=config(**cfg_kw) if cfg_kw else None, plan=plan is not None, **kw)
+    if not plan:
         return x
     from dataclasses import replace
 

@@ -73,7 +73,7 @@ def test_unusable_output_is_a_reason(data: bytes, reason: str) -> None:
 def test_good_output_parses_and_unknown_keys_are_dropped() -> None:
     doc = {**GOOD, "patients": [{"name": "Jane Doe"}], "host": {**GOOD["host"], "ssn": "123-45-6789"}}
     f = parse_facts(_bytes(doc), LIMIT)
-    assert isinstance(f, HostFacts) and f.host.hostname == "h1" and len(f.forcelist) == 1
+    assert isinstance(f, HostFacts) and f.host.hostname == "h1" and len(f.forcelist) == 2
     stored = json.dumps(f.to_dict())
     assert "Jane" not in stored and "123-45" not in stored
 
@@ -158,7 +158,8 @@ def test_judge_failing_checks_count_and_summarise() -> None:
     doc = ws_facts(token="OTHER")
     j = judge(_plan(), _raw(_bytes(doc), exit_code=0), Redactor(), None, LIMIT)
     assert j.outcome.worst is State.CRITICAL and "extension_token" in j.host_result.message
-    assert j.host_result.failures == 1
+    assert j.host_result.failures == 2  # extension_token, and in_sync (the sum: the deploy would set it)
+    assert j.outcome.states["in_sync"] is State.WARNING
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])  # Windows OpenSSH sends CRLF
@@ -168,7 +169,7 @@ def test_the_answer_is_found_among_what_a_login_shell_prints(newline: str) -> No
     answer = json.dumps(GOOD, separators=(",", ":"))
     data = newline.join(["Welcome to Bright Smiles!", '{"motd": "backup at 22:00"}', answer, "logged out", ""])
     f = parse_facts(data.encode(), LIMIT)
-    assert f.host.hostname == "h1" and len(f.forcelist) == 1
+    assert f.host.hostname == "h1" and len(f.forcelist) == 2  # our file in Chrome's and Chromium's folders
     note = [e for e in f.errors if e.where == "login output"]
     assert len(note) == 1 and note[0].error.startswith("3 line(s) of other output")
     stored = json.dumps(f.to_dict())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
@@ -394,28 +395,80 @@ def _boot_script_in(tmp_path: Path) -> tuple[Path, Path, Path]:
     pidfile = tmp_path / "chromium.pid"
     text = (browser.boot_script("ws01").replace(browser.PIDFILE, str(pidfile))
             .replace(browser.LOGFILE, str(tmp_path / "chromium.log")).replace(browser.CHROMIUM, str(fake))
-            .replace(str(home), str(tmp_path / "home")))
+            .replace(f"{home}/{browser.USER_DATA}", f"{tmp_path / 'home'}/{browser.USER_DATA}"))
     script = tmp_path / "boot"
     script.write_text(text)
     script.chmod(0o755)
     return script, fake, pidfile
 
 
-def test_a_start_ends_a_browser_of_its_host_it_does_not_know_and_no_other(tmp_path: Path) -> None:
-    """One browser per profile: a Chromium of this host that the pidfile does not name (lost, or naming
-    another process) is ended before the start; another host's is left alone."""
+def _browser_like(profile: Path, host: str, *, last: str = "", prefix: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    """A process whose command line is a Chromium browser's as Debian's /usr/bin/chromium execs it: the
+    wrapper's own flags first, then the URL, then ours (--user-agent last: nothing follows it)."""
+    args = ["--show-component-extension-options", "--enable-remote-extensions", "about:blank", "--headless",
+            f"--user-data-dir={profile}", f"--user-agent=fleet-lab/{host}", *([last] if last else [])]
+    code = "import time; time.sleep(30)"
+    return subprocess.Popen([*prefix, "bash", "-c", f'exec -a {browser.CHROMIUM_LIB}chromium "$0" "$@"',
+                             sys.executable, "-c", code, *args])
+
+
+def test_a_start_ends_a_browser_on_its_profile_it_does_not_know_and_no_other(tmp_path: Path) -> None:
+    """One browser per profile: a browser on this host's profile that the pidfile does not name (lost, or
+    naming another process) is ended before the start, even with the argument order Debian's wrapper
+    gives it (the user agent last: a pattern "--user-agent=fleet-lab/HOST " missed the browser itself,
+    killed only its helpers, and a second Chromium started on the profile). A browser of a host of the
+    same name on another profile (another lab's) is left alone."""
     script, fake, pidfile = _boot_script_in(tmp_path)
-    decoys = {h: subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)",
-                                   f"--user-agent=fleet-lab/{h}", "about:blank"]) for h in ("ws01", "ws010")}
+    profile = tmp_path / "home" / browser.USER_DATA
+    profile.mkdir(parents=True)
+    unknown = _browser_like(profile, "ws01")
+    other_lab = _browser_like(tmp_path / "other-lab" / browser.USER_DATA, "ws01", last="about:blank")
     try:
-        time.sleep(0.3)
-        assert subprocess.run([str(script), "start"], timeout=20).returncode == 0
-        assert decoys["ws01"].wait(timeout=5) == -9  # this host's unknown browser: gone
-        assert decoys["ws010"].poll() is None  # another host's: untouched
-        assert int(pidfile.read_text()) != decoys["ws01"].pid
+        deadline = time.monotonic() + 5
+        while not all(browser.CHROMIUM_LIB in procs.cmdline(p.pid) for p in (unknown, other_lab)):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert subprocess.run([str(script), "start"], timeout=30).returncode == 0
+        assert unknown.wait(timeout=5) == -9  # this profile's unknown browser: gone
+        assert other_lab.poll() is None  # another profile's: untouched
+        assert int(pidfile.read_text()) != unknown.pid
+        assert "ending browsers on" in (tmp_path / "chromium.log").read_text()
     finally:
-        for p in decoys.values():
+        for p in (unknown, other_lab):
             p.kill()
+            p.wait()
+        subprocess.run(["pkill", "-KILL", "-f", str(fake)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="mount namespaces need root")
+def test_a_start_tells_profiles_apart_by_the_directory_each_browser_sees(tmp_path: Path) -> None:
+    """A lab host's profile path is the same string on every host (and in every lab): the boot script
+    ends a browser whose --user-data-dir is, in its own mount namespace, this host's profile directory
+    (a browser left in an earlier namespace of this host), never one whose same path is another directory
+    there (another host's, another lab's same-named host's)."""
+    script, fake, _pidfile = _boot_script_in(tmp_path)
+    profile = tmp_path / "home" / browser.USER_DATA
+    profile.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    own_ns = _browser_like(profile, "ws01", prefix=["unshare", "--mount", "--propagation", "private"])
+    other_host = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         f'mount --bind "{elsewhere}" "{profile}" && exec bash -c \'exec -a {browser.CHROMIUM_LIB}chromium "$0" "$@"\' '
+         f'{sys.executable} -c "import time; time.sleep(30)" about:blank --user-data-dir={profile} '
+         "--user-agent=fleet-lab/ws01"])
+    try:
+        deadline = time.monotonic() + 5
+        while not all(browser.CHROMIUM_LIB in procs.cmdline(p.pid) for p in (own_ns, other_host)):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert subprocess.run([str(script), "start"], timeout=30).returncode == 0
+        assert own_ns.wait(timeout=5) == -9  # on this very directory: gone
+        assert other_host.poll() is None  # the same path, another directory: untouched
+    finally:
+        for p in (own_ns, other_host):
+            p.kill()
+            p.wait()
         subprocess.run(["pkill", "-KILL", "-f", str(fake)], check=False)
 
 

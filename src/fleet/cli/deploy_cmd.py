@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-import signal
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
@@ -20,31 +18,15 @@ if TYPE_CHECKING:
     from fleet.deploy.events import TaskResult
     from fleet.store import RunRecord
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-@contextmanager
-def _interruptible() -> Iterator[None]:
+def _interruptible() -> contextlib.AbstractContextManager[None]:
     """SIGINT (Ctrl-C), SIGTERM (kill) and SIGHUP (the terminal closed) stop a deploy the same way:
     Ansible's whole process group is ended and waited for, results so far are kept, the run is
     marked interrupted. Only the first signal interrupts; more while fleet is stopping Ansible
     (a few seconds at most) are noted and do not cut the clean-up short."""
-    fired: list[int] = []
+    from fleet.interrupts import stop_signals_interrupt
 
-    def handler(signum: int, frame: Any) -> None:
-        if fired:
-            with contextlib.suppress(Exception):
-                note("fleet: still stopping Ansible and recording what it did...", fg="yellow")
-            return
-        fired.append(signum)
-        raise KeyboardInterrupt
-
-    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+    return stop_signals_interrupt(
+        on_repeat=lambda: note("fleet: still stopping Ansible and recording what it did...", fg="yellow"))
 
 
 @click.command()
@@ -123,8 +105,11 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
             note("nothing was changed")
             exit_with(1)
     progress = _Progress(len(deployment.hosts), quiet=fmt == "json")
+    from fleet.interrupts import stop_requested
+
     with _interruptible(), progress:
         result = deployment.run(progress.observer(), wait=math.inf if wait else None)
+        late_stop = stop_requested() and not result.interrupted  # came as the run was being closed
     rows = _host_rows(result) if fmt != "table" else None
     if fmt == "json":
         emit([], [], fmt, json_doc=result.as_json())
@@ -160,6 +145,9 @@ def deploy(app: AppContext, practices: tuple[str, ...], clients: tuple[str, ...]
     note(line, fg="green" if ok else ("yellow" if result.interrupted else "red"))
     if result.interrupted:
         note("interrupted: results gathered so far are kept; `fleet deploy --retry-failed` finishes the rest")
+        exit_with(130)
+    if late_stop:
+        note("stopped as the run was finishing: it had done its work, every result is recorded", fg="yellow")
         exit_with(130)
     if not ok:
         note("retry the failed and unreachable hosts later: fleet deploy --retry-failed --yes")

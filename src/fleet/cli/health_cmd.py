@@ -7,7 +7,6 @@ last), and ``fleet health --alert`` right after its sweep (``run_alerts``)."""
 from __future__ import annotations
 
 import re
-import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,16 +22,6 @@ if TYPE_CHECKING:
 
 SWEEP_COLUMNS = ["client", "practice", "state", "lifecycle", "coverage", "servers", "unreachable", "summary"]
 STATE_COLOURS = {"OK": "green", "WARNING": "yellow", "CRITICAL": "red", "UNKNOWN": "magenta"}
-
-
-def _terminate_as_interrupt() -> None:
-    """SIGTERM/SIGHUP end a sweep like Ctrl-C: the run is marked interrupted, results are kept."""
-
-    def handler(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, handler)
 
 
 # -- the sweep ------------------------------------------------------------------------------------
@@ -87,7 +76,6 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     ws = app.ws
     _, hosts = ws.inventory.select_hosts(practices, clients, limits)
     settings = load_settings(ws.config_path)
-    _terminate_as_interrupt()
     host_docs: list[dict[str, Any]] = []
 
     def on_host(j: Any) -> None:
@@ -97,8 +85,11 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
     # The store is opened by the sweep once the first connections are on their way.
     sweep = make_sweep(ws, app.store, settings, on_host=on_host)
-    try:
-        result = sweep.run(hosts, options)
+    from fleet.interrupts import stop_signals_interrupt
+
+    try:  # Ctrl-C, SIGTERM and SIGHUP end a sweep alike: the run is marked interrupted, results are kept
+        with stop_signals_interrupt():
+            result = sweep.run(hosts, options)
     except KeyboardInterrupt:
         # Click would turn this into "Aborted!" and exit 1; a sweep says what it kept and exits 130.
         note(f"interrupted: the {len(host_docs)} host(s) answered so far are stored; "

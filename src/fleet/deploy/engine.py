@@ -39,8 +39,10 @@ from fleet.deploy.runner import (
     scrubbed_env,
 )
 from fleet.desired.plan import HostPlan, plan_host
+from fleet.desired.plansfile import PLANS_VAR, write_plans
 from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
+from fleet.interrupts import raise_if_requested, stop_requested
 from fleet.inventory.model import Host, Practice
 from fleet.inventory.validate import Finding, Report
 from fleet.secrets.redact import Redactor
@@ -225,6 +227,7 @@ class Deployment:
             if not opts.full:
                 to_run = self._converge_only_drifted(store, run.id, outcomes, record, obs)
             for name, batch in self.batches(to_run):
+                raise_if_requested()
                 if canary_failed:
                     for n in batch:
                         outcomes[n].not_run_reason = "not run: the canary failed"
@@ -239,6 +242,7 @@ class Deployment:
         except KeyboardInterrupt:
             interrupted = True
         finally:
+            interrupted = interrupted or stop_requested()  # (a KeyboardInterrupt a callback swallowed)
             for o in outcomes.values():
                 if o.host not in recorded and not o.finished and not o.message:
                     o.message = "not run: the deploy was interrupted" if interrupted else "no result from Ansible"
@@ -269,6 +273,7 @@ class Deployment:
             if time.monotonic() - last_beat > HEARTBEAT_EVERY:  # the run is alive (fleet.store.lifecycle)
                 store.heartbeat(run_id)
                 last_beat = time.monotonic()
+            raise_if_requested()
             o = outcomes.get(name)
             if o is None or name not in pending:
                 continue
@@ -293,8 +298,13 @@ class Deployment:
                    obs: Observer, record: Callable[[Iterable[HostOutcome], Tally | None], None],
                    beat: Callable[[], None] = lambda: None) -> bool:
         opts = self.options
-        extravars = batch_extravars(self.ws.config_path, opts.remove)
-        spec = BatchSpec(ident=name.replace(" ", "-").replace("/", "-of-"), hosts=batch,
+        ident = name.replace(" ", "-").replace("/", "-of-")
+        # Ansible applies the plans computed here (previewed, converged on), not its own: the batch's
+        # plans go to a file in the run dir (no secret in a plan: fingerprints only), kept with the
+        # run's artifacts as the record of what Ansible was told to apply.
+        plans_file = write_plans(run_dir / f"plans-{ident}.json", {n: self.plans[n] for n in batch})
+        extravars = batch_extravars(self.ws.config_path, opts.remove, plans_file)
+        spec = BatchSpec(ident=ident, hosts=batch,
                          forks=opts.forks or default_forks(len(batch)), check=opts.check, diff=opts.diff,
                          extravars=extravars, verbosity=opts.verbosity)
         cfg = self.ws.root / "ansible.cfg"
@@ -307,6 +317,7 @@ class Deployment:
         try:
             while not prun.finished():
                 try:
+                    raise_if_requested()
                     if time.monotonic() - last_beat > HEARTBEAT_EVERY:
                         beat()
                         last_beat = time.monotonic()
@@ -389,9 +400,11 @@ def _drain(prun: BatchRun, tally: Tally, record: Callable[[Iterable[HostOutcome]
 DEPLOY_STRATEGY = "host_pinned"
 
 
-def batch_extravars(config_path: Path, remove: bool) -> dict[str, Any]:
+def batch_extravars(config_path: Path, remove: bool, plans_file: Path | None = None) -> dict[str, Any]:
     """The extra vars fleet gives every batch's ansible-playbook."""
     extravars: dict[str, Any] = {"fleet_config_file": str(config_path), "fleet_strategy": DEPLOY_STRATEGY}
+    if plans_file is not None:
+        extravars[PLANS_VAR] = str(plans_file)
     if remove:
         extravars["fleet_state"] = ABSENT
     return extravars

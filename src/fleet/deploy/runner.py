@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fleet.desired.plansfile import PLANS_VAR, PRELOAD_ENV
 from fleet.errors import FleetError
 from fleet.resources import data_dir
 from fleet.secrets.vault import VaultPassword
@@ -209,6 +210,7 @@ class PlaybookRun:
         env |= {
             "ANSIBLE_LOCAL_TEMP": str(self.local_tmp),
             "FLEET_PRELOAD_CONFIG": str(self.spec.extravars.get("fleet_config_file", "")),
+            PRELOAD_ENV: str(self.spec.extravars.get(PLANS_VAR, "")),
             "FLEET_GUARD_PARENT": str(os.getpid()),
             "FLEET_GUARD_PIDFILE": str(self.guard_pidfile),
         }

@@ -23,6 +23,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fleet.desired.concerns import (
+    ALL,
+    AUTOSTART,
+    EXTENSION,
+    FORCELIST,
+    PRESENCE,
+    PRODUCT_KEY,
+    RECORD,
+    RUNNING,
+    SETTINGS,
+    SYNCHRONIZER,
+    TOKEN,
+    VERSION,
+    Item,
+)
 from fleet.desired.plan import (
     APPLY,
     INSTALL,
@@ -49,21 +64,41 @@ class HostSeen:
     registry: RegistrySeen | None = None
     files: PolicyFilesSeen | None = None
     synchronizer: SynchronizerSeen | None = None
-    unknown: tuple[str, ...] = ()  # what the looking could not see (the judge reports it as unverified)
+    # what the looking could not see (the judge reports it as unverified); a plain text is about
+    # every concern, an ``Item`` names its own
+    unknown: tuple[str | Item, ...] = ()
 
 
 @dataclass(frozen=True)
 class HostChanges:
-    changes: tuple[str, ...] = ()  # what a deploy would change (one line each, no secret)
-    unknown: tuple[str, ...] = ()  # what could not be compared (a deploy runs to be sure)
+    """What a deploy would still change, each change tagged with its concerns
+    (``fleet.desired.concerns``): health's compliance checks read their own concern's part."""
+
+    items: tuple[Item, ...] = ()  # what a deploy would change (one line each, no secret)
+    unknown_items: tuple[Item, ...] = ()  # what could not be compared (a deploy runs to be sure)
+    notes: tuple[Item, ...] = ()  # no change, but not as wanted yet either (an install waiting for a restart)
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        return tuple(i.text for i in self.items)
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        return tuple(i.text for i in self.unknown_items)
 
     @property
     def in_sync(self) -> bool:
-        return not self.changes and not self.unknown
+        return not self.items and not self.unknown_items
 
     def describe(self) -> str:
         parts = list(self.changes) + [f"not verified: {u}" for u in self.unknown]
         return "; ".join(parts) if parts else "in sync"
+
+    def about(self, concern: str) -> HostChanges:
+        """Only what touches ``concern``: no change there is health's "OK" for that concern."""
+        return HostChanges(tuple(i for i in self.items if i.about(concern)),
+                           tuple(i for i in self.unknown_items if i.about(concern)),
+                           tuple(i for i in self.notes if i.about(concern)))
 
 
 def judging_plan(host: Any, practice: Any, secrets: Mapping[str, str], catalog: Any, config: Any,
@@ -83,74 +118,100 @@ def judging_plan(host: Any, practice: Any, secrets: Mapping[str, str], catalog: 
     return plan
 
 
-def windows_lines(ch: WindowsChanges) -> list[str]:
-    out = [f"{s['browser']}: {'correct' if s.get('replaces') else 'add'} our force-install entry"
+def windows_lines(ch: WindowsChanges, ext: Mapping[str, Any] | None = None) -> list[Item]:
+    ours = {b["extension_key"] for b in (ext or {}).get("remove_browsers", ())}
+    out = [Item(f"{s['browser']}: {'correct' if s.get('replaces') else 'add'} our force-install entry", (FORCELIST,))
            for s in ch.forcelist_set]
-    out += [f"{s['browser']}: remove force-install entry {s['name']}" for s in ch.forcelist_delete]
-    out += [f"{s['browser']}: set managed value {s['name']}" for s in ch.managed_set]
-    out += [f"{s['browser']}: set the token ({s['name']})" for s in ch.secret_set]
-    out += [f"{s['browser']}: remove managed value {s['name']}" for s in ch.managed_delete]
-    out += [f"remove policy key {k}" for k in ch.keys_delete]
+    out += [Item(f"{s['browser']}: remove force-install entry {s['name']}", (FORCELIST,)) for s in ch.forcelist_delete]
+    out += [Item(f"{s['browser']}: set managed value {s['name']}", (SETTINGS,)) for s in ch.managed_set]
+    out += [Item(f"{s['browser']}: set the token ({s['name']})", (TOKEN,)) for s in ch.secret_set]
+    out += [Item(f"{s['browser']}: remove managed value {s['name']}", (SETTINGS,)) for s in ch.managed_delete]
+    # our extension's key (the token and settings of a practice or browser fleet no longer manages
+    # here), or an earlier ID's key (its settings: the extension is configured under another ID)
+    out += [Item(f"remove policy key {k}", (TOKEN, SETTINGS) if k in ours else (FORCELIST,))
+            for k in ch.keys_delete]
     return out
 
 
-def linux_lines(ch: LinuxChanges) -> list[str]:
-    out = [f"write our policy file {f.path}" + ("" if f.why == "missing" else f" ({f.why})")
-           for f in ch.files if f.why]
-    out += [f"remove our policy file {p}" for p in ch.delete]
-    return out + list(ch.shadowed)
+def linux_lines(ch: LinuxChanges) -> list[Item]:
+    out = [Item(f"write our policy file {f.path}" + ("" if f.why == "missing" else f" ({f.why})"),
+                f.concerns or EXTENSION) for f in ch.files if f.why]
+    out += [Item(f"remove our policy file {p}", EXTENSION) for p in ch.delete]
+    return out + [Item(s, (FORCELIST,)) for s in ch.shadowed]
 
 
-def synchronizer_lines(plan: Mapping[str, Any], ch: SynchronizerChanges, seen: SynchronizerSeen) -> list[str]:
+_MISSING = (PRESENCE, VERSION, RUNNING, AUTOSTART, PRODUCT_KEY)  # what a server without the service lacks
+
+
+def synchronizer_lines(plan: Mapping[str, Any], ch: SynchronizerChanges, seen: SynchronizerSeen) -> list[Item]:
     name = str(plan.get("service_name") or "Synchronizer")
     if ch.blocked:
-        return [f"cannot: {ch.blocked}"]
+        return [Item(f"cannot: {ch.blocked}", (PRESENCE,))]
     if ch.remove:
-        return [f"uninstall the {name} service"]
+        return [Item(f"uninstall the {name} service", SYNCHRONIZER)]
     out = []
     if ch.install:
         if ch.why == "not installed":
-            out.append(f"install the {name} service {plan.get('version', '')}".rstrip())
-        elif ch.why.startswith("version "):
-            out.append(f"install {plan.get('version')} over {seen.version or 'an unknown version'}")
+            out.append(Item(f"install the {name} service {plan.get('version', '')}".rstrip(), _MISSING))
+            return out
+        if ch.why.startswith("version "):
+            out.append(Item(f"install {plan.get('version')} over {seen.version or 'an unknown version'}",
+                            (VERSION,)))
         elif ch.why == "the product key changed":
-            out.append("reinstall with the practice's new product key")
-        else:
-            out.append(f"reinstall: {ch.why}")
+            out.append(Item("reinstall with the practice's new product key", (PRODUCT_KEY,)))
+        elif ch.why == "installed without fleet's record of its key":
+            out.append(Item(f"reinstall: {ch.why}", (PRODUCT_KEY,)))
+        else:  # registered, but its service is missing
+            out.append(Item(f"reinstall: {ch.why}", _MISSING))
+            return out
+        # the install starts it and sets it to start at boot: what is not so now is said too
+        if not seen.running:
+            out.append(Item(f"start {name}", (RUNNING,)))
+        if not seen.enabled:
+            out.append(Item(f"start {name} at boot", (AUTOSTART,)))
         return out
     if ch.verify:
-        out.append(f"verify and record the {name} install (after the restart it asked for)")
+        out.append(Item(f"verify and record the {name} install (after the restart it asked for)", (RECORD,)))
     if ch.start:
-        out.append(f"start {name}")
+        out.append(Item(f"start {name}", (RUNNING,)))
     if ch.enable:
-        out.append(f"start {name} at boot")
+        out.append(Item(f"start {name} at boot", (AUTOSTART,)))
     return out
+
+
+def _unknown(u: str | Item, default: tuple[str, ...]) -> Item:
+    return u if isinstance(u, Item) else Item(u, default)
 
 
 def host_changes(plan: Mapping[str, Any], seen: HostSeen) -> HostChanges:
     """What a deploy of ``plan`` (``HostPlan.to_dict()``) would still change on a host that has ``seen``."""
-    changes: list[str] = []
-    unknown: list[str] = list(seen.unknown)
+    changes: list[Item] = []
+    unknown: list[Item] = [_unknown(u, ALL) for u in seen.unknown]
+    notes: list[Item] = []
     ext = plan.get("extension") or {}
     platform = plan.get("platform")
     if ext.get("action") in (APPLY, REMOVE) and platform == "windows":
         if seen.registry is None:
-            unknown.append("the registry policy")
+            unknown.append(Item("the registry policy", EXTENSION))
         else:
             wch = windows_changes(ext, seen.registry)
-            changes += windows_lines(wch)
-            unknown += wch.unknown
+            changes += windows_lines(wch, ext)
+            unknown += [Item(u, (TOKEN,)) for u in wch.unknown]
     elif ext.get("action") in (APPLY, REMOVE) and platform == "linux":
         if seen.files is None:
-            unknown.append("the policy files")
+            unknown.append(Item("the policy files", EXTENSION))
         else:
             ch = linux_changes(ext, seen.files)
             changes += linux_lines(ch)
-            unknown += ch.unknown
+            unknown += [Item(u, (TOKEN,)) for u in ch.unknown]
     sync = plan.get("synchronizer") or {}
     if sync.get("action") in (INSTALL, REMOVE):
         if seen.synchronizer is None:
-            unknown.append(f"whether the {sync.get('service_name') or 'Synchronizer'} service is installed")
+            unknown.append(Item(f"whether the {sync.get('service_name') or 'Synchronizer'} service is installed",
+                                SYNCHRONIZER))
         else:
-            changes += synchronizer_lines(sync, synchronizer_changes(sync, seen.synchronizer), seen.synchronizer)
-    return HostChanges(tuple(changes), tuple(dict.fromkeys(unknown)))
+            sch = synchronizer_changes(sync, seen.synchronizer)
+            changes += synchronizer_lines(sync, sch, seen.synchronizer)
+            if sch.reboot_pending:
+                notes.append(Item(sch.why, (PRESENCE, VERSION)))
+    return HostChanges(tuple(changes), tuple({u.text: u for u in unknown}.values()), tuple(notes))

@@ -31,6 +31,7 @@ from typing import Any, TypedDict
 
 from fleet.catalog import Catalog, InstallMethod
 from fleet.config import FleetConfig, SynchronizerPackage
+from fleet.desired import concerns
 from fleet.desired.context import PlanError, host_context
 from fleet.desired.platforms import (
     ABSENT,
@@ -631,6 +632,7 @@ class LinuxFile:
     shadowed_by: str = ""  # another file whose forcelist Chrome uses instead of ours
     seen: PolicyFileSeen | None = None  # our file as it is now (None: missing)
     why: str = ""  # why it must be written ("": it already says what the plan wants)
+    concerns: tuple[str, ...] = ()  # what the reasons are about (``fleet.desired.concerns``)
 
 
 @dataclass(frozen=True)
@@ -668,34 +670,43 @@ _JSON_KIND = {bool: "boolean", int: "number", float: "number", str: "string"}
 
 
 def _file_differs(doc: Mapping[str, Any], seen: PolicyFileSeen | None, ext_id: str, stale: set[str],
-                  token_field: str, token_fp: str, mode: str, unknown: list[str]) -> str:
-    """Why our file must be written ("" when it already holds ``doc``), by fingerprints only."""
+                  token_field: str, token_fp: str, mode: str, unknown: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Why our file must be written (empty when it already holds ``doc``), by fingerprints only: every
+    reason, each with the concerns it touches (``fleet.desired.concerns``)."""
+    whole = concerns.EXTENSION  # a file Chrome cannot use carries none of what the plan puts in it
     if seen is None or (seen.ok and seen.forcelist is None):
-        return "missing"
+        return [("missing", whole)]
     if not seen.ok:
-        return "not valid JSON"
+        return [("not valid JSON", whole)]
+    out: list[tuple[str, tuple[str, ...]]] = []
     if list(seen.forcelist or ()) != list(doc[FORCELIST]):
-        return "its forcelist differs"
+        out.append(("its forcelist differs", (concerns.FORCELIST,)))
     have = seen.values.get(ext_id.lower(), {})
-    for name, want in doc["3rdparty"]["extensions"][ext_id].items():
+    wanted = doc["3rdparty"]["extensions"][ext_id]
+    # our file is all ours: a setting fleet no longer sets goes (Windows deletes it: managed_delete)
+    extra = sorted(set(have) - set(wanted))
+    if extra:
+        out.append((f"{', '.join(extra)} no longer set by fleet", (concerns.SETTINGS,)))
+    for name, want in wanted.items():
+        about = (concerns.TOKEN,) if name == token_field else (concerns.SETTINGS,)
         sv = have.get(name)
         if sv is None:
-            return f"{name} is missing"
-        if name == token_field and want is None:
+            out.append((f"{name} is missing", about))
+        elif name == token_field and want is None:
             if not token_fp:
                 unknown.append(f"{seen.path}: the practice's token is not available to compare")
             elif sv.type != "string" or sv.sha16 != token_fp:
-                return "the token differs"
+                out.append(("the token differs", about))
         elif sv.type != _JSON_KIND.get(type(want), "") or sv.sha16 not in value_fingerprints(want):
-            return f"{name} differs"
+            out.append((f"{name} differs", about))
     left = sorted(i for i in stale if i in seen.values)
     if left:
-        return f"settings of an earlier ID ({', '.join(left)})"
+        out.append((f"settings of an earlier ID ({', '.join(left)})", (concerns.FORCELIST,)))
     if mode and seen.mode and seen.mode.lstrip("0") != mode.lstrip("0"):
-        return f"mode {seen.mode}, not {mode}"
+        out.append((f"mode {seen.mode}, not {mode}", whole))
     if seen.uid is not None and seen.uid >= 0 and seen.uid != 0:
-        return f"owned by uid {seen.uid}, not root"
-    return ""
+        out.append((f"owned by uid {seen.uid}, not root", whole))
+    return out
 
 
 def linux_changes(ext: Mapping[str, Any], seen: PolicyFilesSeen, mode: str = "0644") -> LinuxChanges:
@@ -735,11 +746,17 @@ def linux_changes(ext: Mapping[str, Any], seen: PolicyFilesSeen, mode: str = "06
             merged.append(b["forcelist_entry"])
             doc = json.loads(json.dumps(b["linux_document"]))
             doc[FORCELIST] = merged
-            later = [fname for fname, _ in theirs if fname > name]
             path = f"{d}/{name}"
             s = seen.get(path)
-            why = _file_differs(doc, s, b["extension_id"], stale, ext["token_field"], token_fp, mode, ch.unknown)
-            ch.files.append(LinuxFile(path, doc, f"{d}/{later[-1]}" if later else "", s, why))
+            reasons = _file_differs(doc, s, b["extension_id"], stale, ext["token_field"], token_fp, mode,
+                                    ch.unknown)
+            why = "; ".join(r for r, _ in reasons)
+            about = tuple(dict.fromkeys(c for _, cs in reasons for c in cs))
+            # the last file by name that sets the list is the one Chrome uses: ours is shadowed
+            # unless that file carries our entry itself (then the extension is force-installed)
+            shadow = [(fname, entries) for fname, entries in theirs if fname > name]
+            later = [shadow[-1][0]] if shadow and b["forcelist_entry"] not in shadow[-1][1] else []
+            ch.files.append(LinuxFile(path, doc, f"{d}/{later[-1]}" if later else "", s, why, about))
             if later:
                 ch.shadowed.append(
                     f"{d}/{later[-1]} also sets {FORCELIST} and sorts after {name}: Chrome takes the list from "

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fleet.desired import concerns
+from fleet.desired.concerns import Item
 from fleet.desired.platforms import FLAVORS, FORCELIST
 from fleet.secrets.store import fingerprint
 
@@ -325,7 +327,7 @@ class SynchronizerSeen:
             return False
 
 
-def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[SynchronizerSeen | None, list[str]]:
+def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[SynchronizerSeen | None, list[Item]]:
     """The collector's row for the plan's service (``synchronizer`` kind), and what it could not tell.
 
     What the collector cannot tell is reported, and judged as the plan wants it (so the rest is still
@@ -337,8 +339,8 @@ def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[S
     if svc is None and plan.get("platform") != "windows" and len(rows) == 1:
         svc = rows[0]  # Linux: the health settings name the stand-in's service their own way
     if svc is None or svc.present is None:
-        return None, [f"whether the {name or 'Synchronizer'} service is installed"]
-    unknown: list[str] = []
+        return None, [Item(f"whether the {name or 'Synchronizer'} service is installed", concerns.SYNCHRONIZER)]
+    unknown: list[Item] = []
     boot = facts.host.boot_time
     # an install or removal waiting for the restart msiexec asked for (Windows): judged as the role judges it
     pending = {"pending_version": svc.pending_version, "pending_key": svc.pending_key_fingerprint,
@@ -348,20 +350,24 @@ def synchronizer_seen_from_facts(facts: Any, plan: Mapping[str, Any]) -> tuple[S
         return SynchronizerSeen(products_known=plan.get("platform") != "windows", **pending), unknown
     running = svc.running
     if running is None:
-        unknown.append(f"whether {svc.name} runs")
+        unknown.append(Item(f"whether {svc.name} runs", (concerns.RUNNING,)))
         running = True
     enabled = svc.start in ("auto", "delayed")
     if svc.start not in ("auto", "delayed", "manual", "disabled"):
-        unknown.append(f"whether {svc.name} starts at boot")
+        unknown.append(Item(f"whether {svc.name} starts at boot", (concerns.AUTOSTART,)))
         enabled = True
     key, wanted = svc.key_fingerprint, str(plan.get("product_key_fingerprint") or "")
     if plan.get("action") == "install" and not wanted:
-        unknown.append("the practice's product key is not available to compare")
+        unknown.append(Item("the practice's product key is not available to compare", (concerns.PRODUCT_KEY,)))
         key = ""
     elif not key and plan.get("action") == "install":
-        unknown.append("the installed product key's fingerprint")
+        unknown.append(Item("the installed product key's fingerprint", (concerns.PRODUCT_KEY,)))
         key = wanted
-    return SynchronizerSeen(installed=True, version=svc.version, key_fingerprint=key, running=running,
+    version = svc.version
+    if not version and plan.get("action") == "install":  # not read: judged as wanted, reported
+        unknown.append(Item(f"the installed version of {svc.name}", (concerns.VERSION,)))
+        version = str(plan.get("version") or "")
+    return SynchronizerSeen(installed=True, version=version, key_fingerprint=key, running=running,
                             products_known=plan.get("platform") != "windows", **pending,
                             enabled=enabled, start_mode="delayed" if svc.start == "delayed" else
                             ("auto" if enabled else svc.start)), unknown

@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fleet.desired import concerns
 from fleet.desired.changes import HostChanges, HostSeen, host_changes
+from fleet.desired.concerns import Item
 from fleet.desired.plan import APPLY, INSTALL, REMOVE
 from fleet.desired.seen import (
     policy_files_from_facts,
@@ -34,7 +36,7 @@ _SERVICE_PROBES = ("service ", "expectations")
 
 def seen_from_facts(plan: Mapping[str, Any], facts: HostFacts) -> HostSeen:
     """The seen models of the domains ``plan`` touches, read from the collector's facts."""
-    unknown: list[str] = []
+    unknown: list[Item] = []
     mode = facts.runtime.language_mode
     if mode and mode != "FullLanguage":
         return HostSeen(unknown=(f"PowerShell runs in {mode} mode: the collector could not read the machine",))
@@ -45,7 +47,7 @@ def seen_from_facts(plan: Mapping[str, Any], facts: HostFacts) -> HostSeen:
         if plan.get("platform") == "windows":
             failed = [e for e in errors if e.startswith(_REGISTRY_PROBES)]
             if failed:
-                unknown.append(f"the registry policy ({failed[0]})")
+                unknown.append(Item(f"the registry policy ({failed[0]})", concerns.EXTENSION))
             else:
                 registry = with_ours(registry_seen_from_facts(facts), facts, ext)
         else:
@@ -53,7 +55,8 @@ def seen_from_facts(plan: Mapping[str, Any], facts: HostFacts) -> HostSeen:
     if sync.get("action") in (INSTALL, REMOVE):
         failed = [e for e in errors if facts.collector == "windows" and e.startswith(_SERVICE_PROBES)]
         if failed:
-            unknown.append(f"the {sync.get('service_name') or 'Synchronizer'} service ({failed[0]})")
+            unknown.append(Item(f"the {sync.get('service_name') or 'Synchronizer'} service ({failed[0]})",
+                                concerns.SYNCHRONIZER))
         else:
             synchronizer, missing = synchronizer_seen_from_facts(facts, sync)
             unknown += missing

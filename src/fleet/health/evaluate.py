@@ -9,12 +9,16 @@ evaluator that raises into UNKNOWN for that check alone.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from fleet.catalog import parse_version
-from fleet.desired.plan import same_version
+from fleet.desired import concerns
+from fleet.desired.changes import HostChanges
+from fleet.desired.plan import APPLY, INSTALL, REMOVE, same_version
 from fleet.desired.platforms import UNKNOWN_JOIN, Flavor, edge_addons, web_store
 from fleet.desired.seen import SynchronizerSeen
 from fleet.health.expect import Expectations
@@ -32,6 +36,15 @@ class HostContext:
     @property
     def round_trip(self) -> float:
         return max(0.0, self.received_at - self.sent_at)
+
+    @cached_property
+    def drift(self) -> HostChanges | None:
+        """What ``fleet deploy`` would change here: the deploy's plan judged by its own function on
+        what the collector saw (None: no plan). Once per host, whichever checks read it."""
+        from fleet.health.drift import host_drift
+
+        plan = self.expect.deploy_plan
+        return None if plan is None else host_drift(plan, self.facts)
 
 
 Evaluator = Callable[[CheckDef, HostContext], Outcome]
@@ -62,6 +75,64 @@ def _join(items: Iterable[str], limit: int = 4) -> str:
     items = list(items)
     text = ", ".join(items[:limit])
     return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# -- the deploy's judge ---------------------------------------------------------------------------
+
+
+def _deploys(ctx: HostContext, concern: str) -> bool:
+    """Does ``fleet deploy`` act on ``concern`` here (a plan that applies or removes it)?"""
+    plan = ctx.expect.deploy_plan
+    if plan is None:
+        return False
+    part = plan.get("extension" if concern in concerns.EXTENSION else "synchronizer") or {}
+    return part.get("action") in (APPLY, INSTALL, REMOVE)
+
+
+def judged_by_deploy(concern: str) -> Callable[[Evaluator], Evaluator]:
+    """A compliance check: where ``fleet deploy`` acts on ``concern``, the check's verdict is "no
+    change of that concern needed" by the deploy's own judge (``fleet.desired.changes``, on what the
+    collector saw): CRITICAL/WARNING (the check's severity) naming the changes, UNKNOWN naming what
+    could not be compared, OK otherwise (in the wrapped evaluator's words when it agrees). Where fleet
+    deploys nothing (macOS policy comes from MDM, an engineer installs the Synchronizer, no plan),
+    the wrapped evaluator judges the facts alone: a monitor, with nothing to compare a deploy with."""
+    def wrap(fn: Evaluator) -> Evaluator:
+        @functools.wraps(fn)
+        def judged(check: CheckDef, ctx: HostContext) -> Outcome:
+            if not _deploys(ctx, concern) or ctx.drift is None:
+                return fn(check, ctx)
+            mine = ctx.drift.about(concern)
+            gone = _GONE if ctx.expect.absent else ""
+            unverified = f"; not verified: {_join(mine.unknown, 3)}" if mine.unknown else ""
+            if mine.items:  # the wrapped evaluator's words say what is wrong, when it sees it too
+                own = _own(fn, check, ctx)
+                why = f"{own.message}; " if own is not None and own.state in (State.WARNING, State.CRITICAL) else gone
+                return _fail(check, f"{why}`fleet deploy` would change: {_join(mine.changes, 6)}{unverified}",
+                             own.value if own is not None else "")
+            if mine.unknown_items:
+                return _unknown(f"{gone}not verified: {_join(mine.unknown, 4)}", _value(fn, check, ctx))
+            if mine.notes:
+                return Outcome(State.WARNING, _join((n.text for n in mine.notes), 2), _value(fn, check, ctx))
+            own = _own(fn, check, ctx)
+            if own is not None and own.state is State.OK:
+                return own
+            return _ok(f"{gone}nothing for `fleet deploy` to change here", own.value if own else "")
+
+        return judged
+
+    return wrap
+
+
+def _own(fn: Evaluator, check: CheckDef, ctx: HostContext) -> Outcome | None:
+    try:
+        return fn(check, ctx)
+    except Exception:  # only its words and value are wanted: the verdict is the deploy's
+        return None
+
+
+def _value(fn: Evaluator, check: CheckDef, ctx: HostContext) -> str:  # the wrapped evaluator's value
+    own = _own(fn, check, ctx)
+    return own.value if own is not None else ""
 
 
 # -- reachability -------------------------------------------------------------------------------
@@ -217,6 +288,7 @@ def _stale(ctx: HostContext, fl: Flavor) -> list[str]:
 
 
 @evaluator("extension_forcelist")
+@judged_by_deploy(concerns.FORCELIST)
 def extension_forcelist(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
@@ -278,6 +350,7 @@ def _field_state(ctx: HostContext, fl: Flavor, field: str) -> tuple[str, str]:
 
 
 @evaluator("extension_token")
+@judged_by_deploy(concerns.TOKEN)
 def extension_token(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
@@ -310,6 +383,7 @@ def extension_token(check: CheckDef, ctx: HostContext) -> Outcome:
 
 
 @evaluator("managed_settings")
+@judged_by_deploy(concerns.SETTINGS)
 def managed_settings(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _needs_extension(ctx)) is not None:
         return o
@@ -477,6 +551,7 @@ def _awaiting_restart(ctx: HostContext, svc: Service) -> str:
 
 
 @evaluator("synchronizer_installed")
+@judged_by_deploy(concerns.PRESENCE)
 def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _sync_removed(check, ctx, "installed")) is not None:
         return o
@@ -492,6 +567,7 @@ def synchronizer_installed(check: CheckDef, ctx: HostContext) -> Outcome:
 
 
 @evaluator("synchronizer_running")
+@judged_by_deploy(concerns.RUNNING)
 def synchronizer_running(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _sync_removed(check, ctx, "running")) is not None:
         return o
@@ -506,6 +582,7 @@ def synchronizer_running(check: CheckDef, ctx: HostContext) -> Outcome:
 
 
 @evaluator("synchronizer_autostart")
+@judged_by_deploy(concerns.AUTOSTART)
 def synchronizer_autostart(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _sync_removed(check, ctx, "installed")) is not None:
         return o
@@ -522,6 +599,7 @@ def synchronizer_autostart(check: CheckDef, ctx: HostContext) -> Outcome:
 
 
 @evaluator("synchronizer_version")
+@judged_by_deploy(concerns.VERSION)
 def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
     if (o := _sync_removed(check, ctx, "installed")) is not None:
         return o
@@ -544,6 +622,18 @@ def synchronizer_version(check: CheckDef, ctx: HostContext) -> Outcome:
     if older:
         return _fail(check, f"version {svc.version} is older than {wanted} (fleet.yml)", svc.version)
     return _ok(f"version {svc.version}", svc.version)
+
+
+@evaluator("synchronizer_product_key")
+@judged_by_deploy(concerns.PRODUCT_KEY)
+def synchronizer_product_key(check: CheckDef, ctx: HostContext) -> Outcome:
+    """Only fleet's own installs are keyed by fleet: without a deploy plan there is nothing to compare."""
+    if ctx.expect.absent:
+        return _ok(_GONE + "no product key is expected on an offboarded server")
+    svc, fp = _sync_service(ctx), ctx.expect.practice.product_key_fingerprint
+    if svc is not None and svc.present and fp and svc.key_fingerprint == fp:
+        return _ok("installed with the practice's product key", fp)
+    return _unknown(ctx.expect.plan_problem or "fleet installs no Synchronizer here: no product key to compare")
 
 
 @evaluator("synchronizer_crashes")
@@ -707,6 +797,7 @@ _WINDOWS_PROBES: dict[str, tuple[str, ...]] = {
     "synchronizer_running": ("service ", "expectations"),
     "synchronizer_autostart": ("service ", "expectations"),
     "synchronizer_version": ("service ", "expectations"),
+    "synchronizer_product_key": ("service ", "expectations"),
     "synchronizer_crashes": ("service ", "crashes ", "expectations"),
     "pms_database": ("service ", "expectations"),
     "sync_endpoint": ("endpoint", "expectations"),

@@ -68,6 +68,7 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
+from fleet.interrupts import raise_if_requested
 from fleet.inventory.model import Host, Practice
 from fleet.onboarding.lifecycle import Pending
 from fleet.secrets.redact import Redactor
@@ -542,10 +543,12 @@ class Sweep:
             if on_started is not None:
                 on_started()
             while pending:
+                raise_if_requested()
                 # at most ``forks`` are pending, so each started when it was submitted
                 first = min(started.values())
                 overdue_in = first + options.timeout + OVERDUE_GRACE_S - time.monotonic()
-                done, _ = wait(pending, timeout=max(0.05, overdue_in), return_when=FIRST_COMPLETED)
+                # (woken twice a second at least: a stop signal whose interrupt was lost is seen)
+                done, _ = wait(pending, timeout=min(0.5, max(0.05, overdue_in)), return_when=FIRST_COMPLETED)
                 for fut in done:
                     plan = pending.pop(fut)
                     started.pop(fut, None)

@@ -190,14 +190,30 @@ def boot_script(host: str) -> str:
     """The workstation's boot script: start (idempotent) | stop | status of its headless Chromium."""
     _, home = login_user()
     flags = " ".join(CHROMIUM_FLAGS)
+    profile = f"{home}/{USER_DATA}"
     return f"""#!/bin/sh
 # fleet lab: this workstation's real browser (Debian's Chromium, headless, its own profile).
 PIDFILE={PIDFILE}
+PROFILE={profile}
 # Ours: alive, Chromium, and in this host's mount namespace (a stale pidfile's pid may be anyone's now).
 running() {{
   pid=$(cat "$PIDFILE" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
     grep -q chromium "/proc/$pid/cmdline" 2>/dev/null &&
     [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/$$/ns/mnt)" ]
+}}
+# Browsers on this host's profile: an argument --user-data-dir=$PROFILE (Debian's /usr/bin/chromium moves
+# our flags after its own, so no flag is followed by a known one), and that path, seen from the process's
+# own mount namespace, is this very directory (another host's, or another lab's same-named host's, is not).
+# Chromium's helpers name the profile too, but in one rewritten argument: they end with their browser.
+on_profile() {{
+  want=$(stat -Lc %d:%i "$PROFILE" 2>/dev/null) || return 0
+  grep -alsF -- "--user-data-dir=$PROFILE" /proc/[0-9]*/cmdline 2>/dev/null | while read -r f; do
+    d=${{f%/cmdline}}
+    args=$(tr '\\0' '\\n' 2>/dev/null <"$f")
+    printf '%s\\n' "$args" | head -n 2 | grep -q chromium || continue  # Chromium (or its wrapper), not a grep
+    printf '%s\\n' "$args" | grep -qxF -- "--user-data-dir=$PROFILE" || continue
+    [ "$(stat -Lc %d:%i "$d/root$PROFILE" 2>/dev/null)" = "$want" ] && echo "${{d#/proc/}}"
+  done
 }}
 case "$1" in
   start)
@@ -206,12 +222,17 @@ case "$1" in
     exec 9>"$PIDFILE.lock"
     flock 9
     running && exit 0
-    # One browser per profile: one this script does not know of (its pidfile lost or naming another
-    # process) goes first. The user agent names this host, so no other host's browser matches.
-    pkill -KILL -f -- "--user-agent={USER_AGENT_PREFIX}{host} " 2>/dev/null && sleep 0.2
-    mkdir -p "{home}/{USER_DATA}"
-    rm -f "{home}/{USER_DATA}/SingletonLock"
-    setsid {CHROMIUM} {flags} --user-data-dir="{home}/{USER_DATA}" --user-agent="{USER_AGENT_PREFIX}{host}" \\
+    mkdir -p "$PROFILE"
+    # One browser per profile: one this script does not know of (its pidfile lost, or naming another
+    # process) goes first, and is gone before the next starts (Chromium's own lock is removed below).
+    stale=$(on_profile)
+    if [ -n "$stale" ]; then
+      echo "$(date -u +%FT%TZ) ending browsers on $PROFILE the pidfile does not name:" $stale >>{LOGFILE}
+      kill -KILL $stale 2>/dev/null
+      for _ in $(seq 100); do [ -z "$(on_profile)" ] && break; sleep 0.1; done
+    fi
+    rm -f "$PROFILE/SingletonLock"
+    setsid {CHROMIUM} {flags} --user-data-dir="$PROFILE" --user-agent="{USER_AGENT_PREFIX}{host}" \\
       about:blank </dev/null >>{LOGFILE} 2>&1 9>&- &
     echo $! >"$PIDFILE" ;;
   stop)

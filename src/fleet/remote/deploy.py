@@ -4,8 +4,9 @@ Everything before and after Ansible stays on the controller (selection, readines
 plans, canary and serial batches, the store and the audit trail). Only each batch's
 ansible-playbook run moves: ``RemotePlaybookRun`` takes the place of
 ``fleet.deploy.runner.PlaybookRun`` (same constructor, same event stream), sending the deploy
-playbook, its roles and filter plugin, the workspace inventory (vault files still encrypted) and
-fleet.yml (without store or alert settings) to the node.
+playbook, its roles and filter plugin, the batch's plans file (the plans the engine computed: the
+node applies them, it does not plan again), the workspace inventory (vault files still encrypted)
+and fleet.yml (without store or alert settings) to the node.
 
     with deploy_via(node):
         result = deployment.run(observer)
@@ -24,12 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from fleet.deploy.runner import BatchResult, BatchSpec
+from fleet.desired.plansfile import PLANS_VAR, PRELOAD_ENV
 from fleet.remote.node import ExecutionNode
 from fleet.remote.stream import RemoteJob, RemoteRun
 from fleet.resources import data_dir
 from fleet.secrets.vault import VaultPassword
 
 DEPLOY_PLAYBOOK = "deploy.yml"
+PLANS_FILE = "fleet-plans.json"  # the batch's plans file, in the node's project/
 
 
 def deploy_project() -> dict[str, Path]:
@@ -47,11 +50,18 @@ class RemotePlaybookRun:
                  password: VaultPassword, spec: BatchSpec, keep_events: bool = True) -> None:
         extravars = dict(spec.extravars)
         config = extravars.pop("fleet_config_file", None)  # a controller path; the node gets its own copy
+        project = deploy_project()
+        envvars: dict[str, str] = {}
+        plans = extravars.pop(PLANS_VAR, None)  # the engine's plans (no secret): sent in the job's project/
+        if plans:
+            project[PLANS_FILE] = Path(plans)
+            extravars[PLANS_VAR] = PLANS_FILE  # relative to project/, the job's cwd
+            envvars[PRELOAD_ENV] = PLANS_FILE
         job = RemoteJob(
-            ident=spec.ident, playbook=DEPLOY_PLAYBOOK, project=deploy_project(), inventory_dir=Path(inventory),
+            ident=spec.ident, playbook=DEPLOY_PLAYBOOK, project=project, inventory_dir=Path(inventory),
             config_path=Path(config) if config else None, hosts=list(spec.hosts), forks=spec.forks,
             check=spec.check, diff=spec.diff, extravars=extravars, vault_password=password.value,
-            verbosity=spec.verbosity)
+            verbosity=spec.verbosity, envvars=envvars)
         self.run = RemoteRun(node, job, run_dir, keep_events=keep_events)
         self.spec = spec
 

@@ -1,0 +1,71 @@
+"""Stop signals that cannot be lost: Ctrl-C, SIGTERM and SIGHUP stop a run the same way.
+
+Python delivers a signal handler's exception wherever the main thread happens to be. If that is a
+weakref callback or a ``__del__`` (SQLAlchemy registers such callbacks; the garbage collector
+runs them at any allocation), the interpreter prints "Exception ignored in ..." and drops the
+exception: the run goes on as if nothing had been asked. So the first signal is also recorded
+here, the loops that wait on Ansible or on collectors call :func:`raise_if_requested` on every
+turn, and a dropped KeyboardInterrupt is not printed (the flag carries it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+_requested: list[int] = []
+
+
+def stop_requested() -> bool:
+    """A stop signal arrived while :func:`stop_signals_interrupt` was in force."""
+    return bool(_requested)
+
+
+def raise_if_requested() -> None:
+    """Raise KeyboardInterrupt if a stop signal arrived (again, if its first delivery was dropped)."""
+    if _requested:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def stop_signals_interrupt(on_repeat: Callable[[], None] | None = None) -> Iterator[None]:
+    """Within the block, SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread and
+    are remembered (:func:`raise_if_requested`). Only the first signal interrupts; later ones call
+    ``on_repeat`` (say, "still stopping") and do not cut the clean-up short. Outside the main
+    thread nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        if _requested:
+            if on_repeat is not None:
+                with contextlib.suppress(Exception):  # a note must never break the clean-up
+                    on_repeat()
+            return
+        _requested.append(signum)
+        raise KeyboardInterrupt
+
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        if _requested and isinstance(info.exc_value, KeyboardInterrupt):
+            return  # our own interrupt, dropped by a callback: raise_if_requested raises it again
+        previous_hook(info)
+
+    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    sys.unraisablehook = unraisable
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        sys.unraisablehook = previous_hook
+        _requested.clear()
