@@ -46,12 +46,6 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="lab hosts need root"),
     pytest.mark.skipif(not os.access("/usr/sbin/sshd", os.X_OK), reason="needs openssh-server"),
     pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="needs Debian's chromium"),
-    # Quarantined from the default run: in 3 of 4 whole-suite runs a workstation ended up with two Chromiums
-    # on one profile. One cause is fixed (the boot script's pkill pattern missed the browser itself and hit
-    # same-named hosts of other labs); 3 of 4 runs under load passed after it, one lost both browsers to an
-    # outside kill of their helpers (notes/issue-13b.md). Run it with FLEET_REAL_BROWSER_E2E=1.
-    pytest.mark.skipif(os.environ.get("FLEET_REAL_BROWSER_E2E") != "1",
-                       reason="quarantined (flaky in whole-suite runs): set FLEET_REAL_BROWSER_E2E=1"),
 ]
 
 FLEET = str(Path(sys.executable).parent / "fleet")
