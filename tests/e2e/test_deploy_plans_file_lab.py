@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fleet.lab import Lab, plan_lab
+from fleet.lab import Lab
 from fleet.resources import data_dir
 
 pytestmark = [
@@ -81,18 +79,8 @@ class PlansLab:
 
 
 @pytest.fixture(scope="module")
-def plab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlansLab]:
-    from fleet.lab.workspace import engine_dir, write_lab_workspace
-
-    root = tmp_path_factory.mktemp("plans-lab") / "ws"
-    lab = Lab(engine_dir(root))
-    password = "pw-" + secrets.token_hex(12)
-    try:
-        state = lab.up(plan_lab(practices=2, workstations=1), timeout=120)
-        write_lab_workspace(root, state, password=password)
-        yield PlansLab(root, lab, password)
-    finally:
-        lab.down(purge=True)
+def plab(small_lab: Any) -> PlansLab:
+    return PlansLab(small_lab.root, small_lab.lab, small_lab.password)
 
 
 def test_fleet_deploy_hands_ansible_its_plans_in_a_file_without_secrets(plab: PlansLab) -> None:

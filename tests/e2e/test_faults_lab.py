@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import random
-import secrets
 import signal
 import sqlite3
 import subprocess
@@ -29,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from fleet.lab import Lab, plan_lab
+from fleet.lab import Lab
 
 pytestmark = [
     pytest.mark.lab,
@@ -164,29 +163,19 @@ class FaultLab:
 
 
 @pytest.fixture(scope="module")
-def flab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultLab]:
-    from fleet.lab.workspace import engine_dir, write_lab_workspace
+def flab(small_lab: Any) -> Iterator[FaultLab]:
+    from fleet.lab.workspace import lab_secrets
 
-    root = tmp_path_factory.mktemp("fault-lab") / "ws"
-    lab = Lab(engine_dir(root))
-    password = "pw-" + secrets.token_hex(12)
-    try:
-        state = lab.up(plan_lab(practices=2, workstations=1), timeout=120)
-        write_lab_workspace(root, state, password=password)
-        w = FaultLab(root, lab, password)
-        w.deploy()
-        yield w
-        from fleet.lab.workspace import lab_secrets
-
-        needles = [s for d in lab_secrets(root, password).values() for s in d.values()] + [password]
-        for text in w.outputs:  # nothing any of those runs printed holds a secret
-            for n in needles:
-                assert n not in text
-        artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
-        artifacts.mkdir(exist_ok=True)
-        (artifacts / "fault-lab.json").write_text(json.dumps(w.faults, indent=1) + "\n")
-    finally:
-        lab.down(purge=True)
+    w = FaultLab(small_lab.root, small_lab.lab, small_lab.password)
+    w.deploy()
+    yield w
+    needles = [s for d in lab_secrets(w.root, w.password).values() for s in d.values()] + [w.password]
+    for text in w.outputs:  # nothing any of those runs printed holds a secret
+        for n in needles:
+            assert n not in text
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "fault-lab.json").write_text(json.dumps(w.faults, indent=1) + "\n")
 
 
 def _signal(proc: subprocess.Popen[str], sig: signal.Signals) -> None:

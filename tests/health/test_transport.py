@@ -23,6 +23,7 @@ from fleet.health.transport import (
     run_process,
     ssh_argv,
 )
+from fleet.lab.procs import cmdline
 
 
 def opts(argv: list[str]) -> list[str]:
@@ -369,10 +370,10 @@ def test_collectors_a_killed_fleet_started_die_with_it_even_unrecorded_ones() ->
     fleet = subprocess.Popen([sys.executable, "-c", GUARDED_FLEET], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              env=env, text=True)
     assert fleet.stdout is not None and fleet.stdout.readline().strip() == "started"
-    guards = [int(d) for d in os.listdir("/proc") if d.isdigit() and _cmdline(int(d)).startswith(
+    guards = [int(d) for d in os.listdir("/proc") if d.isdigit() and cmdline(int(d)).startswith(
         f"{sys.executable} -S -c") and _ppid(int(d)) == fleet.pid]
     assert len(guards) == 1
-    mark = _cmdline(guards[0]).rsplit("=", 1)[1].strip()
+    mark = cmdline(guards[0]).rsplit("=", 1)[1].strip()
     kids = _marked(mark)
     assert len(kids) == 1 and os.getsid(kids[0]) == kids[0]  # a session of its own
     fleet.kill()
@@ -399,14 +400,6 @@ def test_the_guard_of_a_fleet_ending_normally_exits_without_killing() -> None:
     while os.path.exists(f"/proc/{pid}") and _status_state(int(pid)) != "Z" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not os.path.exists(f"/proc/{pid}") or _status_state(int(pid)) == "Z"
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 def _ppid(pid: int) -> int:
