@@ -424,10 +424,7 @@ def test_a_start_ends_a_browser_on_its_profile_it_does_not_know_and_no_other(tmp
     unknown = _browser_like(profile, "ws01")
     other_lab = _browser_like(tmp_path / "other-lab" / browser.USER_DATA, "ws01", last="about:blank")
     try:
-        deadline = time.monotonic() + 5
-        while not all(browser.CHROMIUM_LIB in procs.cmdline(p.pid) for p in (unknown, other_lab)):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        _wait_browser_like(unknown, other_lab)
         assert subprocess.run([str(script), "start"], timeout=30).returncode == 0
         assert unknown.wait(timeout=5) == -9  # this profile's unknown browser: gone
         assert other_lab.poll() is None  # another profile's: untouched
@@ -438,6 +435,14 @@ def test_a_start_ends_a_browser_on_its_profile_it_does_not_know_and_no_other(tmp
             p.kill()
             p.wait()
         subprocess.run(["pkill", "-KILL", "-f", str(fake)], check=False)
+
+
+def _wait_browser_like(*fakes: subprocess.Popen[bytes]) -> None:
+    """Until every fake has exec'd into its browser-like command line (at most 5 s)."""
+    deadline = time.monotonic() + 5
+    while not all(browser.CHROMIUM_LIB in procs.cmdline(p.pid) for p in fakes):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="mount namespaces need root")
@@ -458,10 +463,7 @@ def test_a_start_tells_profiles_apart_by_the_directory_each_browser_sees(tmp_pat
          f'{sys.executable} -c "import time; time.sleep(30)" about:blank --user-data-dir={profile} '
          "--user-agent=fleet-lab/ws01"])
     try:
-        deadline = time.monotonic() + 5
-        while not all(browser.CHROMIUM_LIB in procs.cmdline(p.pid) for p in (own_ns, other_host)):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        _wait_browser_like(own_ns, other_host)
         assert subprocess.run([str(script), "start"], timeout=30).returncode == 0
         assert own_ns.wait(timeout=5) == -9  # on this very directory: gone
         assert other_host.poll() is None  # the same path, another directory: untouched

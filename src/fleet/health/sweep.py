@@ -68,7 +68,7 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.interrupts import raise_if_requested
+from fleet.interrupts import STOP_SIGNALS, raise_if_requested
 from fleet.inventory.model import Host, Practice
 from fleet.onboarding.lifecycle import Pending
 from fleet.secrets.redact import Redactor
@@ -578,7 +578,7 @@ def _interrupts_deferred() -> Iterator[None]:
         yield
         return
     got: list[int] = []
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    old = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     for sig, handler in old.items():
         if callable(handler):
             signal.signal(sig, lambda signum, _frame: got.append(signum))
