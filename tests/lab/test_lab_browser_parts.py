@@ -315,7 +315,8 @@ def test_a_starting_chromium_is_ready_only_once_it_reads_a_policy_change(tmp_pat
         while not chromium.probes() and time.monotonic() < deadline:
             time.sleep(0.02)
         seen.append(chromium.probes())  # the first probe: written in the window, never read
-        while chromium.probes() == seen[-1] and time.monotonic() < deadline:
+        # the lab clears the old probe, then writes the next: wait for the next, not the gap between
+        while chromium.probes() in (seen[-1], []) and time.monotonic() < deadline:
             time.sleep(0.02)
         seen.append(chromium.probes())  # the next one: read
         chromium.read_policy()
