@@ -6,6 +6,10 @@ runs them at any allocation), the interpreter prints "Exception ignored in ..." 
 exception: the run goes on as if nothing had been asked. So the first signal is also recorded
 here, the loops that wait on Ansible or on collectors call :func:`raise_if_requested` on every
 turn, and a dropped KeyboardInterrupt is not printed (the flag carries it).
+
+A store write and the bookkeeping that goes with it must not be cut in two either (a result
+committed but not marked as recorded is written again, and the store refuses the duplicate), so
+such steps run under :func:`deferred`: a signal arriving there is handed on when the step is done.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 _requested: list[int] = []
+_own_handlers: list[Callable[[int, Any], None]] = []  # stop_signals_interrupt's, while in force
 
 
 def stop_requested() -> bool:
@@ -53,6 +58,7 @@ def stop_signals_interrupt(on_repeat: Callable[[], None] | None = None) -> Itera
         _requested.append(signum)
         raise KeyboardInterrupt
 
+
     previous_hook = sys.unraisablehook
 
     def unraisable(info: Any) -> None:
@@ -62,10 +68,42 @@ def stop_signals_interrupt(on_repeat: Callable[[], None] | None = None) -> Itera
 
     old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     sys.unraisablehook = unraisable
+    _own_handlers.append(handler)
     try:
         yield
     finally:
         for s, h in old.items():
             signal.signal(s, h)
         sys.unraisablehook = previous_hook
+        _own_handlers.remove(handler)
         _requested.clear()
+
+
+@contextmanager
+def deferred(hand_on: bool = True) -> Iterator[None]:
+    """Within the block, a stop signal (SIGINT, SIGTERM, SIGHUP) is only noted. When the block is
+    done it goes to the handler that was in force, as if it arrived then (under
+    :func:`stop_signals_interrupt`: remembered, and KeyboardInterrupt raised). With
+    ``hand_on=False`` fleet's own stop handler is not called: the signal is only remembered
+    (:func:`stop_requested`), for the step that closes a run, which has nothing left to stop.
+    Signals whose action ends the process (SIG_DFL, SIG_IGN) are left alone; outside the main
+    thread nothing changes. Blocks nest: an inner block hands its signal to the outer one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: h for s in STOP_SIGNALS if callable(h := signal.getsignal(s))}
+    for sig in old:
+        signal.signal(sig, lambda signum, _frame: got.append(signum))
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+    if got:
+        h = old[signal.Signals(got[0])]
+        if not hand_on and h in _own_handlers:
+            if not _requested:
+                _requested.append(got[0])
+            return
+        h(got[0], None)

@@ -222,8 +222,11 @@ def _inject(w: FaultLab, kind: str, args: list[str], point: str, ready: Callable
         assert proc.returncode == -signal.SIGKILL
     else:  # stopped, not killed: it says so, exits 130 and closes its own run
         assert proc.returncode == 130, (proc.returncode, err[-2000:])
-        assert "interrupted" in err
-        assert run[1] == "interrupted", run
+        if "stopped as the run was finishing" in err or "stopped as the sweep was finishing" in err:
+            assert run[1] not in ("running", "interrupted"), run  # it had done its work: closed as such
+        else:
+            assert "interrupted" in err
+            assert run[1] == "interrupted", run
     return hit, run
 
 
@@ -555,4 +558,56 @@ def test_a_stop_signal_landing_in_a_gc_callback_still_stops_the_run(flab: FaultL
         assert r.returncode == 0, r.stderr[-2000:]
     else:
         w.deploy()
+    w.assert_converged()
+
+
+SIGNAL_AFTER_COMMIT = '''
+import os, signal, sys
+
+if os.environ.get("FAULT_TEST_SIGNAL_AFTER_COMMIT") and sys.argv[0].endswith("/fleet"):
+    from fleet.store import db
+
+    _record, _fired = db.Store.record_host_results, []
+
+    def record_host_results(self, run_id, results):
+        n = _record(self, run_id, results)  # committed
+        if not _fired:
+            _fired.append(True)
+            signal.raise_signal(signal.SIGTERM)  # the signal lands right after the first host's commit
+        return n
+
+    db.Store.record_host_results = record_host_results
+'''
+
+
+def test_a_stop_signal_right_after_a_result_is_committed_stops_the_deploy_cleanly(flab: FaultLab,
+                                                                                   tmp_path: Path) -> None:
+    """A SIGTERM handled between the commit of a host's result and fleet noting it as recorded made the
+    close of the run write that result again: the store refused the duplicate, and the deploy ended
+    with a store error (exit 1) instead of "interrupted" (exit 130). Seen once in CI at random; here the
+    signal is put exactly there. Recording is one step now: the signal waits until it is done."""
+    w = flab
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SIGNAL_AFTER_COMMIT)
+    w.drift(with_server=False)
+    before = (w.latest_run("deploy") or ("", ""))[0]
+    w.n += 1
+    tag = f"commit{w.n}"
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    proc = w.start("deploy", "--yes", tag=tag, env={"PYTHONPATH": path, "FAULT_TEST_SIGNAL_AFTER_COMMIT": "1"})
+    out, err = proc.communicate(timeout=120)
+    w.outputs += [out, err]
+    assert "Traceback" not in err and "store.url" not in err, err
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert "interrupted" in err
+    run = w.latest_run("deploy")
+    assert run is not None and run[0] != before and run[1] == "interrupted", run
+    results = w.results(run[0])
+    assert set(results) == set(w.hosts()), results  # the committed host once, the others "not run"
+    assert sum(1 for status, _ in results.values() if status == "unknown") == len(results) - 1, results
+    w.assert_no_process_left(tag)
+    w.assert_store_intact()
+    r = w.fleet("deploy", "--yes", "--json", "--retry-failed")
+    assert r.returncode == 0, r.stderr[-2000:]
     w.assert_converged()

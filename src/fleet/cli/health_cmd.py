@@ -85,11 +85,12 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
     options = SweepOptions(forks=forks or settings.forks, timeout=timeout or settings.timeout, selection=selection)
     # The store is opened by the sweep once the first connections are on their way.
     sweep = make_sweep(ws, app.store, settings, on_host=on_host)
-    from fleet.interrupts import stop_signals_interrupt
+    from fleet.interrupts import stop_requested, stop_signals_interrupt
 
     try:  # Ctrl-C, SIGTERM and SIGHUP end a sweep alike: the run is marked interrupted, results are kept
         with stop_signals_interrupt():
             result = sweep.run(hosts, options)
+            late_stop = stop_requested()  # came as the run was being closed: it is complete
     except KeyboardInterrupt:
         # Click would turn this into "Aborted!" and exit 1; a sweep says what it kept and exits 130.
         note(f"interrupted: the {len(host_docs)} host(s) answered so far are stored; "
@@ -135,6 +136,10 @@ def health(ctx: click.Context, app: AppContext, practices: tuple[str, ...], clie
             f"{o.practice_id} ({o.scheduled_for.isoformat() if o.scheduled_for else 'no date yet'})" for o in pending))
     if result.stale_closed:
         note(f"marked {len(result.stale_closed)} earlier sweep(s) that never finished as interrupted")
+    if late_stop:
+        note("stopped as the sweep was finishing: it is complete and stored; no alert was sent", fg="yellow")
+        sys.stdout.flush()
+        exit_with(130)
     if send or (send is None and ws.config.alerts):
         # Delivery problems are reported, never raised: the sweep is stored and its Nagios code stands.
         run_alerts(app, store, result.run_id)

@@ -42,7 +42,7 @@ from fleet.desired.plan import HostPlan, plan_host
 from fleet.desired.plansfile import PLANS_VAR, write_plans
 from fleet.desired.platforms import ABSENT, PRESENT
 from fleet.errors import FleetError, SelectionError
-from fleet.interrupts import raise_if_requested, stop_requested
+from fleet.interrupts import deferred, raise_if_requested, stop_requested
 from fleet.inventory.model import Host, Practice
 from fleet.inventory.validate import Finding, Report
 from fleet.secrets.redact import Redactor
@@ -215,11 +215,12 @@ class Deployment:
             todo = [o for o in hosts if o.host not in recorded]
             if not todo:
                 return
-            store.record_host_results(run.id, [self._redacted(o.record()) for o in todo])
-            recorded.update(o.host for o in todo)
-            if tally is not None:
-                audit = [a for o in todo for a in tally.take_audit(o.host)]
-                store.record_audit_events(run.id, [self._redacted_audit(a) for a in audit])
+            with deferred():  # written and marked as written in one piece (fleet.interrupts)
+                store.record_host_results(run.id, [self._redacted(o.record()) for o in todo])
+                recorded.update(o.host for o in todo)
+                if tally is not None:
+                    audit = [a for o in todo for a in tally.take_audit(o.host)]
+                    store.record_audit_events(run.id, [self._redacted_audit(a) for a in audit])
 
         interrupted = canary_failed = False
         try:
@@ -242,19 +243,22 @@ class Deployment:
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            interrupted = interrupted or stop_requested()  # (a KeyboardInterrupt a callback swallowed)
-            for o in outcomes.values():
-                if o.host not in recorded and not o.finished and not o.message:
-                    o.message = "not run: the deploy was interrupted" if interrupted else "no result from Ansible"
-            record(outcomes.values(), None)  # everything not yet recorded (unknown / not run)
-            status = run_status(outcomes.values(), interrupted)
-            if canary_failed and not interrupted:
-                status = "failed"
-            result = DeployResult(run.id, status, list(outcomes.values()), opts.check, interrupted,
-                                  canary_failed, time.monotonic() - t0, run_dir)
-            store.finish_run(run.id, status, {**summary(outcomes.values()), "canary_failed": canary_failed,
-                                              "seconds": round(result.seconds, 2), "full": opts.full})
-            _prune_run_dirs(self.ws.state_dir / "runs", keep=KEEP_RUN_DIRS)
+            # the run is closed whole: a stop signal from here on is only noted (the CLI says so, exit 130)
+            with deferred(hand_on=False):
+                interrupted = interrupted or stop_requested()  # (a KeyboardInterrupt a callback swallowed)
+                for o in outcomes.values():
+                    if o.host not in recorded and not o.finished and not o.message:
+                        o.message = ("not run: the deploy was interrupted" if interrupted
+                                     else "no result from Ansible")
+                record(outcomes.values(), None)  # everything not yet recorded (unknown / not run)
+                status = run_status(outcomes.values(), interrupted)
+                if canary_failed and not interrupted:
+                    status = "failed"
+                result = DeployResult(run.id, status, list(outcomes.values()), opts.check, interrupted,
+                                      canary_failed, time.monotonic() - t0, run_dir)
+                store.finish_run(run.id, status, {**summary(outcomes.values()), "canary_failed": canary_failed,
+                                                  "seconds": round(result.seconds, 2), "full": opts.full})
+                _prune_run_dirs(self.ws.state_dir / "runs", keep=KEEP_RUN_DIRS)
         return result
 
     def _converge_only_drifted(self, store: Store, run_id: str, outcomes: dict[str, HostOutcome],

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import resource
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,7 +67,7 @@ from fleet.health.transport import (
     run_psrp,
     ssh_argv,
 )
-from fleet.interrupts import STOP_SIGNALS, raise_if_requested
+from fleet.interrupts import deferred, raise_if_requested
 from fleet.inventory.model import Host, Practice
 from fleet.onboarding.lifecycle import Pending
 from fleet.secrets.redact import Redactor
@@ -444,7 +443,7 @@ class Sweep:
         opened: dict[str, Any] = {}
 
         def open_run() -> None:  # the first connections are on their way
-            with _interrupts_deferred():  # a module half-imported by a Ctrl-C would break the rest
+            with deferred():  # a module half-imported by a Ctrl-C would break the rest
                 from fleet.health import storage  # (SQLAlchemy: imported now, not before)
 
                 opened["storage"] = storage
@@ -462,8 +461,9 @@ class Sweep:
                 plan = self.for_judging(plan, hosts)
                 j = judge(plan, raw, self.redactor, opened["last_seen"].get(plan.host.name),
                           self.settings.max_output)
-                opened["storage"].record_host(self.store, opened["run"].id, j.host_result, j.checks)
-                outcomes.append(j.outcome)
+                with deferred():  # stored and counted in one piece
+                    opened["storage"].record_host(self.store, opened["run"].id, j.host_result, j.checks)
+                    outcomes.append(j.outcome)
                 if j.outcome.role == "server" and j.outcome.states.get("synchronizer_running") is State.OK:
                     running.append((self.ws.inventory.practices[plan.host.practice_id], plan.host.name))
                 if self.on_host:
@@ -475,7 +475,9 @@ class Sweep:
             raise
         finally:
             if "run" in opened:  # (else the store could not be opened: nothing was recorded)
-                result = self._finish(opened, status, outcomes, running, hosts, t0, cpu0)
+                # closed whole: a stop signal from here on is only noted (the CLI says so, exit 130)
+                with deferred(hand_on=False):
+                    result = self._finish(opened, status, outcomes, running, hosts, t0, cpu0)
         return result
 
     def _finish(self, opened: dict[str, Any], status: str, outcomes: list[HostOutcome],
@@ -566,30 +568,6 @@ class Sweep:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering
                 kill_running()
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP (which ``fleet health`` turns into KeyboardInterrupt) are noted
-    and raised when the block is done: the store's modules are imported and the run recorded in
-    one piece, and the interruption then marks that run. Signals whose action is to end the
-    process are left alone; outside the main thread nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-    old = {s: signal.getsignal(s) for s in STOP_SIGNALS}
-    for sig, handler in old.items():
-        if callable(handler):
-            signal.signal(sig, lambda signum, _frame: got.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            if callable(handler):
-                signal.signal(sig, handler)
-    if got:
-        raise KeyboardInterrupt
 
 
 class SweepFactory(Protocol):
