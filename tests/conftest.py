@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,13 @@ FLEET_BIN = VENV_BIN / "fleet"
 # Environment variables that would make a test depend on the developer's shell.
 FLEET_ENV_VARS = ("FLEET_WORKSPACE", "FLEET_VAULT_PASSWORD", "FLEET_VAULT_PASSWORD_FILE",
                   "ANSIBLE_VAULT_PASSWORD_FILE", "FLEET_STORE_URL", "FLEET_DEBUG")
+
+
+# The tests press Ctrl-C on fleet (SIGINT to child processes). A suite started in the background by
+# a non-interactive shell (`./.ci/run &`) inherits SIGINT ignored, and so would every fleet it
+# starts (fleet leaves an ignored signal ignored, as `nohup` expects): run as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def win(addr: str, role: str = "workstation", **extra: Any) -> dict[str, Any]:

@@ -43,8 +43,9 @@ def raise_if_requested() -> None:
 def stop_signals_interrupt(on_repeat: Callable[[], None] | None = None) -> Iterator[None]:
     """Within the block, SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread and
     are remembered (:func:`raise_if_requested`). Only the first signal interrupts; later ones call
-    ``on_repeat`` (say, "still stopping") and do not cut the clean-up short. Outside the main
-    thread nothing changes."""
+    ``on_repeat`` (say, "still stopping") and do not cut the clean-up short. A signal that whoever
+    started fleet set to be ignored stays ignored (``nohup fleet deploy`` survives the terminal
+    closing; a shell's ``fleet ... &`` ignores Ctrl-C). Outside the main thread nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -66,7 +67,7 @@ def stop_signals_interrupt(on_repeat: Callable[[], None] | None = None) -> Itera
             return  # our own interrupt, dropped by a callback: raise_if_requested raises it again
         previous_hook(info)
 
-    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}
     sys.unraisablehook = unraisable
     _own_handlers.append(handler)
     try:

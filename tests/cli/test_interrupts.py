@@ -36,18 +36,35 @@ def test_steps_nest_and_the_outer_closing_step_has_the_last_word() -> None:
 
 
 def test_outside_fleets_handler_the_signal_goes_to_the_handler_in_force() -> None:
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    with pytest.raises(KeyboardInterrupt), deferred(hand_on=False):  # not fleet's: handed on all the same
-        signal.raise_signal(signal.SIGINT)
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own Ctrl-C
     seen: list[int] = []
-    old = signal.signal(signal.SIGTERM, lambda signum, _frame: seen.append(signum))
+    old_term = signal.signal(signal.SIGTERM, lambda signum, _frame: seen.append(signum))
     try:
+        with pytest.raises(KeyboardInterrupt), deferred(hand_on=False):  # not fleet's: handed on all the same
+            signal.raise_signal(signal.SIGINT)
         with deferred():
             signal.raise_signal(signal.SIGTERM)
             assert seen == []
         assert seen == [signal.SIGTERM]
     finally:
-        signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)
+
+
+def test_a_signal_ignored_by_whoever_started_fleet_stays_ignored() -> None:
+    """``nohup fleet deploy --yes &``: nohup ignores SIGHUP so the deploy outlives the terminal;
+    fleet's stop handler used to take SIGHUP back, and closing the terminal stopped the deploy."""
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with stop_signals_interrupt():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            signal.raise_signal(signal.SIGHUP)  # the terminal closed: nothing happens
+            assert not stop_requested()
+            with pytest.raises(KeyboardInterrupt):  # SIGTERM still stops it
+                signal.raise_signal(signal.SIGTERM)
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, old)
 
 
 def test_a_deferred_step_without_a_signal_changes_nothing_and_restores_the_handlers() -> None:
