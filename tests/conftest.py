@@ -25,11 +25,14 @@ FLEET_ENV_VARS = ("FLEET_WORKSPACE", "FLEET_VAULT_PASSWORD", "FLEET_VAULT_PASSWO
                   "ANSIBLE_VAULT_PASSWORD_FILE", "FLEET_STORE_URL", "FLEET_DEBUG")
 
 
-# The tests press Ctrl-C on fleet (SIGINT to child processes). A suite started in the background by
-# a non-interactive shell (`./.ci/run &`) inherits SIGINT ignored, and so would every fleet it
-# starts (fleet leaves an ignored signal ignored, as `nohup` expects): run as from a terminal.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+# The tests stop fleet with SIGINT, SIGTERM and SIGHUP. A suite started by `nohup` or in the background
+# by a non-interactive shell (`./.ci/run &`) inherits SIGHUP or SIGINT ignored, and so would every
+# fleet it starts (fleet leaves an ignored signal ignored, as `nohup` expects). A handler that does
+# nothing keeps the suite itself deaf to them, as it was started, while the processes it starts get
+# the default back (exec resets a handled signal, not an ignored one).
+for _sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_sig) is signal.SIG_IGN:
+        signal.signal(_sig, lambda _signum, _frame: None)
 
 
 def win(addr: str, role: str = "workstation", **extra: Any) -> dict[str, Any]:
