@@ -7,6 +7,11 @@ each run is ``fleet ARGS`` with ``PYTHONPATH=<tree>`` (fleet's playbooks and rol
 that src/, so a copy's patched roles are used too), measured like benchmarks/run.py (whole process
 tree, measure.py). Runs alternate A, B, A, B... so a change in the machine's load hits both;
 the medians and the B/A ratio are printed.
+
+With ``--fresh-lab PRACTICES,WORKSTATIONS`` (instead of ``--dir``) every run gets a lab of its own,
+made by the tree under test and purged after it: for a first deploy, e.g.
+
+    .venv/bin/python benchmarks/ab.py --a OLD/src --b src --fresh-lab 21,4 --repeat 2 -- deploy --yes --json
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +35,10 @@ FLEET = str(Path(sys.executable).parent / "fleet")
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--dir", type=Path, required=True, help="the lab workspace (FLEET_WORKSPACE)")
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--dir", type=Path, help="the lab workspace (FLEET_WORKSPACE)")
+    where.add_argument("--fresh-lab", metavar="PRACTICES,WORKSTATIONS",
+                       help="a new lab for every run, made by the tree under test (simulated browsers)")
     ap.add_argument("--a", type=Path, default=HERE.parent / "src", help="source tree A (default: this checkout)")
     ap.add_argument("--b", type=Path, required=True, help="source tree B (a patched copy's src/)")
     ap.add_argument("--repeat", type=int, default=3)
@@ -41,9 +50,21 @@ def main() -> int:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("FLEET_", "ANSIBLE_", "PYTHONPATH"))}
     for i in range(ns.repeat):
         for name, tree in (("A", ns.a), ("B", ns.b)):
-            env = base | {"FLEET_WORKSPACE": str(ns.dir.resolve()), "PYTHONPATH": str(tree.resolve()), "NO_COLOR": "1"}
+            env = base | {"PYTHONPATH": str(tree.resolve()), "NO_COLOR": "1"}
+            lab = Path(tempfile.mkdtemp(prefix=f"fleet-ab-{name}{i + 1}-")) if ns.fresh_lab else ns.dir
+            if ns.fresh_lab:
+                practices, workstations = ns.fresh_lab.split(",")
+                subprocess.run([FLEET, "lab", "up", "--practices", practices, "--workstations", workstations,
+                                "--dir", str(lab), "--timeout", "300", "--browsers", "simulated"],
+                               env=env, check=True, stdout=subprocess.DEVNULL)
+            env["FLEET_WORKSPACE"] = str(lab.resolve())
             with tempfile.NamedTemporaryFile(suffix=".out") as out, tempfile.NamedTemporaryFile(suffix=".err") as err:
-                m = run_measured([FLEET, *args], env=env, stdout_path=out.name, stderr_path=err.name)
+                try:
+                    m = run_measured([FLEET, *args], env=env, stdout_path=out.name, stderr_path=err.name)
+                finally:
+                    if ns.fresh_lab:
+                        subprocess.run([FLEET, "lab", "down", "--purge", "--dir", str(lab)], env=env, check=False,
+                                       stdout=subprocess.DEVNULL)
                 text = Path(out.name).read_text()
                 hosts = ns.hosts
                 if hosts is None:
