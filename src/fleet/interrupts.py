@@ -59,7 +59,6 @@ def stop_signals_interrupt(on_repeat: Callable[[], None] | None = None) -> Itera
         _requested.append(signum)
         raise KeyboardInterrupt
 
-
     previous_hook = sys.unraisablehook
 
     def unraisable(info: Any) -> None:
