@@ -310,7 +310,7 @@ def load_catalog(text: str | None = None) -> Catalog:
     """Load the catalog from YAML text (default: the packaged ``data/catalog.yaml``)."""
     if text is None:
         text = resources.files("fleet").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
-    try:  # libyaml's parser when PyYAML has it: the catalog is read by every command (~25 ms -> ~5 ms)
+    try:  # libyaml's parser when PyYAML has it: the catalog is read by every command (29 -> 8 ms of CPU)
         raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise CatalogError(f"catalog is not valid YAML: {exc}") from None
