@@ -12,7 +12,7 @@ per-thread CPU clocks (``time.thread_time``, so a pool thread waiting on ssh cos
   reading the answer);
 * ssh clients: the OpenSSH processes (key exchange, auth, cipher), from RUSAGE_CHILDREN;
 * parse, judge: ``parse_facts`` and the evaluators (``judge`` minus parsing);
-* store: ``storage.record_host`` (one transaction per host) and the run's own rows.
+* store: ``storage.record_hosts`` (one transaction per group of answers) and the run's own rows.
 
 With ``--cprofile`` the same run is also profiled function by function (main thread and the pool
 threads' ``collect`` calls, all on thread CPU clocks) and the top functions are printed.
@@ -121,7 +121,7 @@ def main() -> int:
     orig_judge = sweep_mod.judge
     sweep_mod.judge = clock.wrap("judge (incl. parse)", orig_judge)
     # the sweep imports fleet.health.storage when it opens the store: patch the module itself
-    storage_mod.record_host = clock.wrap("store: record_host", storage_mod.record_host)
+    storage_mod.record_hosts = clock.wrap("store: record_hosts", storage_mod.record_hosts)
     storage_mod.record_practices = clock.wrap("store: practices", storage_mod.record_practices)
     orig_collect = sweep_mod.collect
     tprof = ThreadProfiles()
@@ -154,7 +154,7 @@ def main() -> int:
         ("ssh client processes (RUSAGE_CHILDREN)", ssh_cpu, n),
         ("parse collector JSON", parse, n),
         ("judge (evaluators, redaction)", clock.cpu["judge (incl. parse)"] - parse, n),
-        ("store: host + check rows", clock.cpu["store: record_host"], n),
+        ("store: host + check rows", clock.cpu["store: record_hosts"], n),
         ("store: practice roll-ups", clock.cpu["store: practices"], 1),
     ]
     accounted = sum(r[1] for r in rows[2:]) - ssh_cpu

@@ -1,7 +1,7 @@
 """What a sweep writes to the central store, in health's terms (the SQL is ``fleet.store.health``).
 
-- ``record_host``: one host's row and all its check rows in ONE transaction, so a sweep killed at
-  any moment leaves each host either fully recorded or absent.
+- ``record_host`` / ``record_hosts``: one host's (or several hosts') rows and all their check rows in
+  ONE transaction, so a sweep killed at any moment leaves each host either fully recorded or absent.
 - ``record_practices``: the per-practice roll-ups at the end of a sweep.
 - ``close_stale_runs``: health runs left "running" by a killed sweep become "interrupted".
 """
@@ -22,6 +22,11 @@ STALE_ELSEWHERE = lifecycle.STALE_HEARTBEAT  # a run of another controller silen
 
 def record_host(store: Store, run_id: str, host: HostResult, checks: Iterable[CheckResult]) -> None:
     store_health.record_host(store, run_id, host, checks)
+
+
+def record_hosts(store: Store, run_id: str, judged: Sequence[tuple[HostResult, Iterable[CheckResult]]]) -> None:
+    """Hosts that answered together: each host's row and check rows, all in ONE transaction."""
+    store_health.record_hosts(store, run_id, judged)
 
 
 def record_practices(store: Store, run_id: str, rollups: Sequence[PracticeRollup]) -> None:

@@ -3,8 +3,10 @@
     result = Sweep(ws, store, settings).run(hosts, SweepOptions(...))
 
 Per host there is one round trip (``transport``); its answer is parsed (``facts``), judged
-(``evaluate``) and written with its check results in one transaction (``storage.record_host``)
-as soon as it arrives, by the calling thread, while the pool keeps collecting. Only a small
+(``evaluate``) and written with its check results in one transaction (``storage.record_hosts``)
+as soon as it arrives, by the calling thread, while the pool keeps collecting: the answers that came
+in together (while the thread was judging and writing the last ones) share a transaction, so a busy
+sweep commits once per group instead of once per host, and none waits for a group to fill. Only a small
 outcome per host stays in memory. A sweep interrupted (Ctrl-C, SIGTERM) marks its run
 "interrupted" and keeps every host already written; one killed outright leaves its run "running",
 which the next sweep marks "interrupted" (``storage.close_stale_runs``).
@@ -86,6 +88,7 @@ PSRP_CONNECTIONS = ("psrp", "winrm")
 # The transport's own deadline ends every round trip; past it by this much, the sweep gives up
 # waiting for the thread too (the host is recorded "timed out" and the run still closes).
 OVERDUE_GRACE_S = 15.0
+MAX_GROUP = 64  # answers written in one transaction at most
 SSH_CONNECTIONS = ("ssh", "smart", "paramiko", "paramiko_ssh", "")
 
 
@@ -457,17 +460,23 @@ class Sweep:
         status = "interrupted"
         running: list[tuple[Practice, str]] = []  # servers seen running the Synchronizer
         try:
-            for plan, raw in self._collect(plans, options, on_started=open_run):
-                plan = self.for_judging(plan, hosts)
-                j = judge(plan, raw, self.redactor, opened["last_seen"].get(plan.host.name),
-                          self.settings.max_output)
-                with deferred():  # stored and counted in one piece
-                    opened["storage"].record_host(self.store, opened["run"].id, j.host_result, j.checks)
-                    outcomes.append(j.outcome)
-                if j.outcome.role == "server" and j.outcome.states.get("synchronizer_running") is State.OK:
-                    running.append((self.ws.inventory.practices[plan.host.practice_id], plan.host.name))
-                if self.on_host:
-                    self.on_host(j)
+            for answers in self._answer_groups(plans, options, on_started=open_run):
+                judged: list[Judged] = []
+                try:
+                    for plan, raw in answers:
+                        plan = self.for_judging(plan, hosts)
+                        judged.append(judge(plan, raw, self.redactor, opened["last_seen"].get(plan.host.name),
+                                            self.settings.max_output))
+                finally:  # (also when stopped mid-group: what was judged is kept)
+                    with deferred():  # stored and counted in one piece
+                        opened["storage"].record_hosts(self.store, opened["run"].id,
+                                                       [(j.host_result, j.checks) for j in judged])
+                        outcomes.extend(j.outcome for j in judged)
+                for j in judged:
+                    if j.outcome.role == "server" and j.outcome.states.get("synchronizer_running") is State.OK:
+                        running.append((self.ws.inventory.practices[j.outcome.practice_id], j.outcome.host))
+                    if self.on_host:
+                        self.on_host(j)
             status = "ok"
         except KeyboardInterrupt:
             if "run" not in opened:  # stopped before the store was open: the run is recorded all the same
@@ -525,6 +534,13 @@ class Sweep:
                  on_started: Callable[[], None] | None = None) -> Iterator[tuple[SweepHost, RawResult]]:
         """Yield (plan, raw) as hosts answer; at most ``forks`` at once, a bounded window queued.
         ``on_started`` runs once the first ``forks`` round trips are on their way."""
+        for answers in self._answer_groups(plans, options, on_started):
+            yield from answers
+
+    def _answer_groups(self, plans: Iterable[SweepHost], options: SweepOptions,
+                       on_started: Callable[[], None] | None = None) -> Iterator[list[tuple[SweepHost, RawResult]]]:
+        """``_collect``'s answers, grouped: each group is every answer that was in when the caller
+        asked for the next (never waiting for more once one is in), at most ``MAX_GROUP``."""
         forks = max(1, options.forks)
         todo = iter(plans)
         allow_running()
@@ -551,19 +567,22 @@ class Sweep:
                 overdue_in = first + options.timeout + OVERDUE_GRACE_S - time.monotonic()
                 # (woken twice a second at least: a stop signal whose interrupt was lost is seen)
                 done, _ = wait(pending, timeout=min(0.5, max(0.05, overdue_in)), return_when=FIRST_COMPLETED)
-                for fut in done:
+                group = []
+                for fut in list(done)[:MAX_GROUP]:
                     plan = pending.pop(fut)
                     started.pop(fut, None)
-                    yield plan, fut.result()
+                    group.append((plan, fut.result()))
                 # The transport's deadline kills its process; should a round trip still not come
                 # back (a wedged thread), the sweep stops waiting for it and goes on.
                 now = time.monotonic()
                 for fut in [f for f in pending if now - started.get(f, now) > options.timeout + OVERDUE_GRACE_S]:
                     plan = pending.pop(fut)
                     began = started.pop(fut)
-                    yield plan, RawResult(plan.host.name, b"", time.time() - (now - began), time.time(),
-                                          error=f"timed out after {options.timeout:.0f}s", timed_out=True)
-                fill()
+                    group.append((plan, RawResult(plan.host.name, b"", time.time() - (now - began), time.time(),
+                                                  error=f"timed out after {options.timeout:.0f}s", timed_out=True)))
+                fill()  # the next round trips start before this group is judged and written
+                if group:
+                    yield group
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
             if pending:  # interrupted: do not wait for hosts still answering

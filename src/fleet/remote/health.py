@@ -106,8 +106,13 @@ class RemoteSweep(Sweep):
             send_vaults=False,  # expectations carry fingerprints; the node needs no secret to collect
         )
 
-    def _collect(self, plans: Iterable[SweepHost], options: SweepOptions,
-                 on_started: Callable[[], None] | None = None) -> Iterator[tuple[SweepHost, RawResult]]:
+    def _answer_groups(self, plans: Iterable[SweepHost], options: SweepOptions,
+                       on_started: Callable[[], None] | None = None) -> Iterator[list[tuple[SweepHost, RawResult]]]:
+        # the node's answers come one event at a time: a group of one each
+        return ([answer] for answer in self._node_answers(plans, options, on_started))
+
+    def _node_answers(self, plans: Iterable[SweepHost], options: SweepOptions,
+                      on_started: Callable[[], None] | None = None) -> Iterator[tuple[SweepHost, RawResult]]:
         plans = list(plans)  # the node's job carries every host's expectations: plan them all first
         by_name = {p.host.name: p for p in plans}
         todo = [p for p in plans if p.host.platform != "windows" and p.host.connection in SSH_CONNECTIONS]

@@ -25,15 +25,25 @@ PRUNED_TABLES = ("host_results", "check_results", "health_practices")
 def record_host(store: Store, run_id: str, host: HostResult, checks: Iterable[CheckResult]) -> None:
     """One host's row and all its check rows in ONE transaction: a sweep killed at any moment
     leaves each host either fully recorded or absent."""
+    record_hosts(store, run_id, [(host, checks)])
+
+
+def record_hosts(store: Store, run_id: str,
+                 judged: Sequence[tuple[HostResult, Iterable[CheckResult]]]) -> None:
+    """Several hosts' rows and all their check rows in ONE transaction (each host whole, or none of
+    them): a sweep stores at once the answers that came in together, one commit for all."""
+    if not judged:
+        return
     now = datetime.now(UTC)
-    hrow = {"run_id": run_id, "host": host.host, "practice_id": host.practice_id, "client_id": host.client_id,
-            "status": host.status, "ok": host.ok, "changed": host.changed, "failures": host.failures,
-            "message": host.message[:4000], "facts": host.facts, "recorded_at": host.recorded_at or now}
+    hrows = [{"run_id": run_id, "host": h.host, "practice_id": h.practice_id, "client_id": h.client_id,
+              "status": h.status, "ok": h.ok, "changed": h.changed, "failures": h.failures,
+              "message": h.message[:4000], "facts": h.facts, "recorded_at": h.recorded_at or now}
+             for h, _ in judged]
     crows = [{"run_id": run_id, "host": c.host, "practice_id": c.practice_id, "client_id": c.client_id,
               "check_id": c.check_id, "state": c.state, "message": c.message[:2000], "value": c.value[:500],
-              "recorded_at": c.recorded_at or now} for c in checks]
+              "recorded_at": c.recorded_at or now} for _, checks in judged for c in checks]
     with store.engine.begin() as conn:
-        conn.execute(t.host_results.insert(), [hrow])
+        conn.execute(t.host_results.insert(), hrows)
         if crows:
             conn.execute(t.check_results.insert(), crows)
 
