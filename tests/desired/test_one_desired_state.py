@@ -171,3 +171,42 @@ def test_health_asks_the_deploys_own_judge_whether_anything_is_left_to_change(ws
     assert in_sync(health["gone-ws01"], _doc(gone, (), "acme_gone"))[0] is State.OK
     state, msg = in_sync(health["gone-ws01"], _doc(gone, ("chrome",), "acme_gone"))
     assert state is State.WARNING and "remove our policy file /etc/opt/chrome" in msg, msg
+
+
+def test_health_judges_every_host_with_the_plan_deploy_makes_for_it_made_once_per_kind_of_host(
+        wsb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hosts of one practice, view, role and platform share one judging plan (the sweep makes it
+    once): each host's is still exactly the deploy's plan for that host, its own name included."""
+    from fleet.desired import changes
+    from fleet.health import sweep as sweep_mod
+
+    root = wsb.write({"acme": {
+        "acme_main": wsb.practice("dentrix_ascend", {
+            "main-ws01": linux(), "main-ws02": linux(), "main-ws03": linux(fleet_browsers=["chrome", "edge"]),
+            "main-ws04": linux(fleet_state="absent"), "main-ws05": wsb.win("127.0.0.1", "workstation"),
+            "main-ws06": wsb.win("127.0.0.1", "workstation"),
+        }, fleet_browsers=["chrome"], fleet_pms_url="https://acme.dentrixascend.com", fleet_pms_org_alias="ACME"),
+        "acme_east": wsb.practice("eaglesoft", {"east-srv01": wsb.win("127.0.0.1", "server"),
+                                                "east-ws01": linux()},
+                                  fleet_pms_version="21.20"),
+    }})
+    ws = Workspace(Path(root))
+    inv = ws.inventory
+    made: list[str] = []
+    real = changes.judging_plan
+
+    def counted(host: Any, *args: Any, **kw: Any) -> dict[str, Any]:
+        made.append(host.name)
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(sweep_mod, "judging_plan", counted)
+    hosts = list(inv.hosts.values())
+    sweep = Sweep(ws, Store("sqlite://"), HealthSettings(), default_checks())
+    judged = {p.host.name: p.expect.deploy_plan for p in sweep.plan(hosts)}
+    for h in hosts:
+        want = real(h, inv.practices[h.practice_id], {}, ws.catalog, ws.config)
+        assert judged[h.name] == want, h.name
+        assert judged[h.name]["host"] == h.name
+    # ws01/ws02 share one plan, ws05/ws06 another; ws03 (own browsers), ws04 (absent) and each
+    # server or workstation of the other practice have their own
+    assert len(made) == len(hosts) - 2, made
