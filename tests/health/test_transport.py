@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from fleet.health.transport import (
     DEFAULT_SSH_OPTIONS,
     POWERSHELL_OVER_SSH,
     TransportError,
+    allow_running,
     posix_remote_command,
     powershell_payload,
     psrp_kwargs,
@@ -416,3 +418,36 @@ def _status_state(pid: int) -> str:
             return f.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return ""
+
+
+def test_a_deploys_precollection_ends_the_collectors_guard_before_ansible_runs(wsb: Any) -> None:
+    """The guard is only needed while collectors run: a deploy's pre-collection lets it go when its
+    last host has answered, instead of keeping the process (~4 MB PSS) through the Ansible run."""
+    from fleet.deploy.converge import precollect
+    from fleet.desired.plan import plan_host
+    from fleet.store import Store
+    from fleet.workspace import Workspace
+
+    host = {"ansible_host": "127.0.0.1", "ansible_port": 9, "fleet_role": "workstation", "fleet_platform": "linux"}
+    root = wsb.write({"acme": {"acme_main": wsb.practice("dentrix_ascend", {"acme-ws01": host, "acme-ws02": dict(host)},
+                                                         fleet_pms_url="https://acme.dentrixascend.com",
+                                                         fleet_pms_org_alias="ACME")}})
+    ws = Workspace(Path(root))
+    inv = ws.inventory
+    secrets = {"acme_main": {"fleet_token": "GUARD-TEST-token"}}
+    plans = {h.name: plan_host(h, inv.practices[h.practice_id], secrets["acme_main"], ws.catalog, ws.config)
+             for h in inv.hosts.values()}
+    allow_running()
+    store = Store(f"sqlite:///{root}/state/fleet.db")
+    verdicts = precollect(ws, store, list(inv.hosts.values()), secrets, plans)
+    try:
+        first = next(verdicts)
+        guard = transport._GUARD.proc  # started with the first collector
+        assert guard is not None and guard.poll() is None
+        rest = list(verdicts)
+    finally:
+        store.close()
+    assert {first[0], *(n for n, _ in rest)} == set(inv.hosts)
+    assert all(v.unreachable for _, v in [first, *rest])  # (port 9: refused; ssh did run)
+    assert transport._GUARD.proc is None
+    assert guard.wait(timeout=5) == 0  # told "done": it exited without looking for collectors

@@ -268,7 +268,9 @@ _GUARD = _Guard()
 
 
 @atexit.register
-def _release_guard() -> None:
+def release_guard() -> None:
+    """No collector is running (fleet is ending, or has collected all it will for now): the guard
+    process exits; a later collector starts a new one."""
     with _LIVE_LOCK:
         running = bool(_LIVE)
     if not running:
