@@ -28,6 +28,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import functools
 import importlib.util
 import json
 import os
@@ -102,6 +103,12 @@ class TransportError(Exception):
 # -- command construction ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _split_args(text: str) -> tuple[str, ...]:
+    """``shlex.split``, once per distinct text: the inventory gives most hosts the same ssh args."""
+    return tuple(shlex.split(text))
+
+
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
@@ -127,7 +134,7 @@ def ssh_argv(hostvars: Mapping[str, Any], host: str, remote_command: str, connec
     for var in ("ansible_ssh_common_args", "ansible_ssh_extra_args"):
         if hostvars.get(var):
             try:
-                argv += shlex.split(str(hostvars[var]))
+                argv += _split_args(str(hostvars[var]))
             except ValueError as exc:
                 raise TransportError(f"{var} cannot be parsed: {exc}") from None
     for opt in options:
