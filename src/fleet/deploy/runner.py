@@ -46,12 +46,13 @@ _KEEP_ENV = re.compile(r"(_FILE|_PATH|_DIR)$|^SSH_AUTH_SOCK$")
 DEFAULT_COLLECTIONS_PATH = os.pathsep.join(["~/.ansible/collections", "/usr/share/ansible/collections"])
 CONTROL_PERSIST_S = 10
 FORKS_CAP = 64  # forks beyond this rarely help
-# What one more fork costs: the summed PSS of ansible-playbook and its 8 workers at the peak of a
-# 203-host first deploy was 231-291 MB, ~20-30 MB a worker (what it copies of the parent's heap, and
-# its own work). 8 forks (4 a CPU) on 2 CPUs put the whole deploy at 337-349 MB PSS; 3 a CPU keeps it
-# under 300 MB (docs/benchmarks.md). The work is CPU-bound on the controller (templating, module
-# payloads, ssh): more forks than ~3 a CPU add memory, not speed.
-FORK_MB = 25
+# What one more fork costs: a worker is a fork of ansible-playbook, and its private copy of the
+# parent's heap grows over a run: 16-17 MB a worker early in a 203-host first deploy, 22-23 MB at the
+# end, 22-28 MB for a worker that builds a module's payload (docs/benchmarks.md). On 2 CPUs, 8 forks
+# (4 a CPU) put that deploy at 337-349 MB PSS, 6 at 303-329 MB, and 5 at 285-295 MB, which was ~9%
+# slower. Past ~3 a CPU the work is CPU-bound on the controller (templating, module payloads, ssh),
+# so more forks add memory, not speed.
+FORK_MB = 30
 FORKS_PER_CPU = 3
 FORK_MEMORY_SHARE = 0.25  # forks may take at most this share of the memory available
 
