@@ -63,37 +63,27 @@ def _stored_hosts(store: Store, run_id: str) -> list[str]:
     return sorted(h.host for h in store.host_results(run_id))
 
 
-def test_answers_that_came_in_together_are_written_in_one_transaction(wsb: Any, monkeypatch: pytest.MonkeyPatch
-                                                                     ) -> None:
-    ws = _workspace(wsb, 12)
+@pytest.mark.parametrize(("hosts", "max_group", "writes"), [
+    (12, None, [12]),  # one write per host before
+    (10, 3, [3, 3, 3, 1]),  # a group is at most MAX_GROUP hosts
+])
+def test_answers_that_came_in_together_are_written_in_one_transaction(
+        wsb: Any, monkeypatch: pytest.MonkeyPatch, hosts: int, max_group: int | None, writes: list[int]) -> None:
+    ws = _workspace(wsb, hosts)
     monkeypatch.setattr(sweep_mod, "collect", _refused)
+    if max_group is not None:
+        monkeypatch.setattr(sweep_mod, "MAX_GROUP", max_group)
     _together(monkeypatch)
     store = Store(f"sqlite:///{ws.root}/state/fleet.db")
     sizes = _host_row_writes(store)
     try:
         result = Sweep(ws, store, HealthSettings()).run(list(ws.inventory.hosts.values()),
-                                                        SweepOptions(forks=12, timeout=10))
-        assert result.status == "ok" and len(result.outcomes) == 12
+                                                        SweepOptions(forks=hosts, timeout=10))
+        assert result.status == "ok" and len(result.outcomes) == hosts
         assert _stored_hosts(store, result.run_id) == sorted(ws.inventory.hosts)
     finally:
         store.close()
-    assert sizes == [12]  # one write per host before
-
-
-def test_a_group_is_at_most_max_group_hosts(wsb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    ws = _workspace(wsb, 10)
-    monkeypatch.setattr(sweep_mod, "collect", _refused)
-    monkeypatch.setattr(sweep_mod, "MAX_GROUP", 3)
-    _together(monkeypatch)
-    store = Store(f"sqlite:///{ws.root}/state/fleet.db")
-    sizes = _host_row_writes(store)
-    try:
-        result = Sweep(ws, store, HealthSettings()).run(list(ws.inventory.hosts.values()),
-                                                        SweepOptions(forks=10, timeout=10))
-        assert len(_stored_hosts(store, result.run_id)) == 10
-    finally:
-        store.close()
-    assert sizes == [3, 3, 3, 1], sizes
+    assert sizes == writes
 
 
 def test_a_stop_while_a_group_is_judged_keeps_every_host_judged_before_it(wsb: Any, monkeypatch: pytest.MonkeyPatch
